@@ -1,0 +1,103 @@
+"""The chain layer: web3.py access to the AnchorRegistry contract.
+
+- :mod:`~anchor_service.chain.connection`: :func:`connect` to a JSON-RPC node.
+- :mod:`~anchor_service.chain.signer`: :class:`Signer` from a key or keystore.
+- :mod:`~anchor_service.chain.deploy`: :func:`deploy_registry`.
+- :mod:`~anchor_service.chain.registry`: :class:`RegistryClient` (reads, build/sign
+  anchor transactions, send, receipts, confirmations, replacement, admin).
+- :mod:`~anchor_service.chain.fees`: :class:`FeePolicy`, :class:`Fees`, EIP-1559 fees.
+- :mod:`~anchor_service.chain.revert`: :class:`RevertDecoder`, :class:`RevertReason`.
+- :mod:`~anchor_service.chain.devchain`: :class:`DevChain`, a local ganache.
+- :mod:`~anchor_service.chain.errors`: the exception tree.
+
+Everything the rest of the service needs is re-exported here.
+"""
+
+from __future__ import annotations
+
+from anchor_service.chain.artifact import REGISTRY_ARTIFACT_PATH, ContractArtifact, load_artifact
+from anchor_service.chain.connection import chain_id_of, connect
+from anchor_service.chain.deploy import deploy_registry
+from anchor_service.chain.devchain import DEV_ACCOUNT_KEYS, DevChain, find_ganache, free_port
+from anchor_service.chain.errors import (
+    ArtifactError,
+    ChainError,
+    ChainMismatchError,
+    ChainRequestError,
+    ChainUnavailableError,
+    DevChainError,
+    FeeCapExceededError,
+    InsufficientFundsError,
+    NonceTooLowError,
+    ReplacementUnderpricedError,
+    SignerError,
+    TransactionRejectedError,
+    TransactionRevertedError,
+    TransactionTimeoutError,
+)
+from anchor_service.chain.fees import DEFAULT_MAX_FEE_GWEI, GWEI, FeePolicy, Fees, bump_fees
+from anchor_service.chain.models import (
+    AnchorCall,
+    AnchoredHead,
+    AnchorRecord,
+    Deployment,
+    HeadAnchoredEvent,
+    Receipt,
+    SignedTx,
+    TxState,
+)
+from anchor_service.chain.registry import (
+    ANCHORER_ROLE,
+    DEFAULT_ADMIN_ROLE,
+    PAUSER_ROLE,
+    RegistryClient,
+)
+from anchor_service.chain.revert import RevertDecoder, RevertReason
+from anchor_service.chain.signer import Signer
+
+__all__ = [
+    "ANCHORER_ROLE",
+    "DEFAULT_ADMIN_ROLE",
+    "DEFAULT_MAX_FEE_GWEI",
+    "DEV_ACCOUNT_KEYS",
+    "GWEI",
+    "PAUSER_ROLE",
+    "REGISTRY_ARTIFACT_PATH",
+    "AnchorCall",
+    "AnchorRecord",
+    "AnchoredHead",
+    "ArtifactError",
+    "ChainError",
+    "ChainMismatchError",
+    "ChainRequestError",
+    "ChainUnavailableError",
+    "ContractArtifact",
+    "Deployment",
+    "DevChain",
+    "DevChainError",
+    "FeeCapExceededError",
+    "FeePolicy",
+    "Fees",
+    "HeadAnchoredEvent",
+    "InsufficientFundsError",
+    "NonceTooLowError",
+    "Receipt",
+    "RegistryClient",
+    "ReplacementUnderpricedError",
+    "RevertDecoder",
+    "RevertReason",
+    "SignedTx",
+    "Signer",
+    "SignerError",
+    "TransactionRejectedError",
+    "TransactionRevertedError",
+    "TransactionTimeoutError",
+    "TxState",
+    "bump_fees",
+    "chain_id_of",
+    "connect",
+    "deploy_registry",
+    "find_ganache",
+    "free_port",
+    "load_artifact",
+]
