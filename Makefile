@@ -8,8 +8,14 @@ PY := $(VENV)/bin/python
 BROWNIE := $(BVENV)/bin/brownie
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# The solc-js version pinned in package.json and brownie-config.yaml.
+SOLC_VERSION := 0.8.28
+SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+# Brownie runs ganache-cli from node_modules/.bin (on PATH above).
+BROWNIE_NETWORK := ganache-cli
+CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts lint benchmark-merkle clean
+.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
@@ -18,7 +24,7 @@ run: setup
 ## test: set up everything, then run every test (service and contracts)
 test: setup lint test-service test-contracts
 
-setup: $(VENV)/.installed $(BVENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +40,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# solc-js behind the command line py-solc-x expects, so Brownie compiles offline.
+$(SOLC_SHIM): tools/solc-shim.js node_modules/.installed
+	mkdir -p $(@D)
+	install -m 0755 tools/solc-shim.js $@
+	$@ --version | grep -q 'Version: $(SOLC_VERSION)+'
+
+# Brownie does not recompile when compiler settings change: drop build/ then.
+build/.config-stamp: brownie-config.yaml
+	rm -rf build
+	mkdir -p build
+	touch $@
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anchor_service tests benchmarks scripts
 	$(VENV)/bin/mypy
@@ -41,8 +59,16 @@ lint: $(VENV)/.installed
 test-service: $(VENV)/.installed
 	$(VENV)/bin/pytest -p no:cacheprovider tests/service
 
-test-contracts: setup
-	$(BROWNIE) test tests/contracts --network ganache-cli
+test-contracts: $(CONTRACT_TOOLS)
+	$(BROWNIE) test tests/contracts --network $(BROWNIE_NETWORK)
+
+gas-report: $(CONTRACT_TOOLS)
+	$(BROWNIE) run scripts/gas_report.py --network $(BROWNIE_NETWORK)
+
+## contract-artifact: compile, then write anchor_service/chain/artifacts/AnchorRegistry.json
+contract-artifact: $(CONTRACT_TOOLS)
+	$(BROWNIE) compile
+	$(BVENV)/bin/python scripts/export_artifact.py
 
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
