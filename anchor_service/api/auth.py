@@ -1,0 +1,127 @@
+"""API-key authentication and role checks for routes.
+
+Callers send ``Authorization: Bearer <key>``. :class:`ApiKeyAuth` is one dependency
+that both documents the scheme in OpenAPI and checks the key and its role. A verified
+key is remembered by the worker for ``ANCHOR_API_KEY_CACHE_SECONDS`` (default 5 s; 0
+disables), so a revoked key stops working within that delay; unknown keys are never
+cached. On a cache miss the key is checked in a short read transaction of its own, so a
+writer's transaction (which holds SQLite's write lock) never waits on authentication.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository, hash_token
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.errors import AuthenticationError, PermissionDeniedError
+
+__all__ = ["ApiKeyAuth", "ApiKeyCache", "Authenticator", "Principal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: which API key, and its role."""
+
+    key_id: str
+    role: Role
+
+    def require(self, role: Role) -> Principal:
+        """Return self if the key's role allows ``role``; else raise PermissionDeniedError."""
+        if not self.role.allows(role):
+            raise PermissionDeniedError(
+                f"API key {self.key_id} has role {self.role.value!r}; this needs "
+                f"{role.value!r} or 'admin'"
+            )
+        return self
+
+
+class ApiKeyCache:
+    """A small thread-safe TTL cache of verified keys, keyed by the key's SHA-256."""
+
+    def __init__(self, ttl_seconds: float, max_size: int = 1024) -> None:
+        self._ttl = ttl_seconds
+        self._max_size = max_size
+        self._items: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: bytes) -> Principal | None:
+        if self._ttl <= 0:
+            return None
+        with self._lock:
+            item = self._items.get(digest)
+            if item is None:
+                return None
+            expires, principal = item
+            if expires < time.monotonic():
+                del self._items[digest]
+                return None
+            return principal
+
+    def put(self, digest: bytes, principal: Principal) -> None:
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            self._items[digest] = (time.monotonic() + self._ttl, principal)
+            self._items.move_to_end(digest)
+            while len(self._items) > self._max_size:
+                self._items.popitem(last=False)
+
+
+class Authenticator:
+    """Turns a bearer token into a :class:`Principal`, or raises AuthenticationError."""
+
+    def __init__(self, database: Database, cache: ApiKeyCache) -> None:
+        self._database = database
+        self._cache = cache
+
+    def cached(self, token: str) -> Principal | None:
+        """The principal for ``token`` if it was verified recently (no I/O)."""
+        return self._cache.get(hash_token(token))
+
+    def authenticate(self, token: str) -> Principal:
+        """Verify ``token`` against the database (blocking I/O) and remember it."""
+        with unit_of_work(self._database.reader) as session:
+            key = ApiKeyRepository(session).authenticate(token)
+            principal = Principal(key_id=key.id, role=key.role)
+        self._cache.put(hash_token(token), principal)
+        return principal
+
+
+class ApiKeyAuth(SecurityBase):
+    """Route dependency: the caller's :class:`Principal`, if its key allows ``role``.
+
+    Raises :class:`AuthenticationError` (no, malformed, unknown or revoked key) or
+    :class:`PermissionDeniedError` (valid key, role not allowed). Needs
+    ``app.state.authenticator``.
+    """
+
+    def __init__(self, role: Role) -> None:
+        self.model = HTTPBearerModel(
+            bearerFormat="API key",
+            description="API key from `anchor-service keys create --role ROLE`.",
+        )
+        self.scheme_name = "ApiKey"
+        self.role = role
+
+    async def __call__(self, request: Request) -> Principal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError(
+                "missing API key: send the header 'Authorization: Bearer <key>'"
+            )
+        authenticator: Authenticator = request.app.state.authenticator
+        principal = authenticator.cached(token)
+        if principal is None:
+            principal = await run_in_threadpool(authenticator.authenticate, token)
+        return principal.require(self.role)

@@ -1,0 +1,117 @@
+"""``/v1/entries``: write entries (writers) and read them back (auditors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep
+from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.ingest import EntryIngest
+from anchor_service.api.openapi import json_body
+from anchor_service.api.schemas import (
+    BulkEntriesOut,
+    EntryOut,
+    EntryStatus,
+    render_bulk,
+    render_entry,
+)
+from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
+from anchor_service.ledger import BulkEntriesIn, EntryIn
+from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/entries", tags=["entries"])
+
+_Responses = dict[int | str, dict[str, Any]]
+_WRITE_ERRORS: _Responses = {code: ERROR_RESPONSES[code] for code in (401, 403, 409, 413, 422)}
+_READ_ERRORS: _Responses = {code: ERROR_RESPONSES[code] for code in (401, 403, 404)}
+
+
+def _ingest(request: Request) -> EntryIngest:
+    # Not a dependency: the write routes are hot, and each dependency costs CPU.
+    ingest: EntryIngest = request.app.state.ingest
+    return ingest
+
+
+def _status(_stored: StoredEntry) -> EntryStatus:
+    return EntryStatus.PENDING
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EntryOut,
+    summary="Store one entry (idempotent on external_id)",
+    description=(
+        "Validates the entry, stores its canonical document with a fresh salt and assigns "
+        "the next leaf index. **201** when stored now; **200** with the stored entry when "
+        "the same external_id was already stored with the same body; **409** when it was "
+        "stored with a different body. Needs a `writer` or `admin` key."
+    ),
+    responses={
+        200: {"model": EntryOut, "description": "Already stored (replay)"},
+        **_WRITE_ERRORS,
+    },
+    openapi_extra=json_body(EntryIn, "One ledger entry.", [EXAMPLE_ENTRY]),
+)
+async def create_entry(_caller: WriterDep, request: Request) -> Response:
+    stored = await _ingest(request).one(await request.body())
+    return Response(
+        render_entry(stored, _status(stored)),
+        status_code=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        media_type="application/json",
+        headers={"Location": f"{router.prefix}/{stored.external_id}"},
+    )
+
+
+@router.post(
+    "/bulk",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BulkEntriesOut,
+    summary="Store up to 10,000 entries, all or none",
+    description=(
+        "Each item follows the rules of `POST /v1/entries`. If any item is invalid or "
+        "conflicts, nothing is stored and the error names the item's `index`. Items "
+        "already stored with the same body are returned as they are (`created: false`). "
+        "**201** when at least one entry was stored now, else **200**. Needs a `writer` "
+        "or `admin` key."
+    ),
+    responses={
+        200: {"model": BulkEntriesOut, "description": "Every item already stored"},
+        **_WRITE_ERRORS,
+    },
+    openapi_extra=json_body(
+        BulkEntriesIn, "Entries in the order they should be logged.", [EXAMPLE_BULK]
+    ),
+)
+async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
+    stored = await _ingest(request).bulk(await request.body())
+    created = any(item.created for item in stored)
+    return Response(
+        render_bulk(stored, [_status(item) for item in stored]),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
+
+
+@router.get(
+    "/{external_id}",
+    response_model=EntryOut,
+    summary="Read one entry",
+    description="Needs an `auditor` or `admin` key.",
+    responses=_READ_ERRORS,
+)
+def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Response:
+    entry = EntryRepository(session).get(external_id)
+    stored = StoredEntry(
+        external_id=entry.external_id,
+        leaf_index=entry.leaf_index,
+        leaf_hash=entry.leaf_hash,
+        document=entry.document,
+        received_at=entry.received_at,
+        created=False,
+    )
+    return Response(render_entry(stored, _status(stored)), media_type="application/json")

@@ -1,0 +1,118 @@
+"""Response bodies of the entry routes (hashes as lower-case hex).
+
+The models document the responses in OpenAPI. The write routes render their bodies with
+:func:`render_entry` and :func:`render_bulk` instead (same shape, checked by tests):
+the stored document bytes are already canonical JSON and are embedded as they are.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from anchor_service.db.repositories.entries import StoredEntry
+from anchor_service.ledger.rules import format_utc
+
+__all__ = [
+    "BulkEntriesOut",
+    "BulkItemOut",
+    "EntryOut",
+    "EntryStatus",
+    "render_bulk",
+    "render_entry",
+]
+
+_EXAMPLE_DOCUMENT = {
+    "description": "Contribution to project 42",
+    "external_id": "pay-2026-11-21-000123",
+    "metadata": {"gateway": "midtrans", "gateway_ref": "MT-88123"},
+    "occurred_at": "2026-11-21T01:15:00Z",
+    "postings": [
+        {"account": "wallet:user:981", "amount": "-150000", "currency": "IDR"},
+        {"account": "escrow:project:42", "amount": "150000", "currency": "IDR"},
+    ],
+    "salt": "5f0c2b7e9a1d4c3b8e6f0a2d4c6b8e0f",
+}
+
+
+class EntryStatus(enum.StrEnum):
+    """Where an entry is in its life: stored and waiting for the next seal."""
+
+    PENDING = "pending"
+
+
+class EntryOut(BaseModel):
+    """A stored entry: its leaf (index, hash, canonical document) and status."""
+
+    external_id: str = Field(examples=["pay-2026-11-21-000123"])
+    status: EntryStatus
+    leaf_index: int = Field(description="Position in the log, dense from 0.", examples=[17])
+    leaf_hash: str = Field(
+        description="SHA-256(0x00 || document bytes), lower-case hex.",
+        examples=["9d2c5f0e8b7a6c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"],
+    )
+    received_at: datetime
+    document: dict[str, Any] = Field(
+        description=(
+            "The stored canonical document (salt included); its RFC 8785 serialisation "
+            "is the leaf."
+        ),
+        examples=[_EXAMPLE_DOCUMENT],
+    )
+
+
+class BulkItemOut(BaseModel):
+    """One item of a bulk request, in request order."""
+
+    external_id: str
+    status: EntryStatus
+    leaf_index: int
+    leaf_hash: str
+    created: bool = Field(description="False when the entry was already stored (replay).")
+
+
+class BulkEntriesOut(BaseModel):
+    """Outcome of a bulk request: how many entries were new, and every item."""
+
+    created: int = Field(examples=[2])
+    existing: int = Field(examples=[0])
+    entries: list[BulkItemOut]
+
+
+def render_entry(stored: StoredEntry, status: EntryStatus) -> bytes:
+    """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes."""
+    head = json.dumps(
+        {
+            "external_id": stored.external_id,
+            "status": status.value,
+            "leaf_index": stored.leaf_index,
+            "leaf_hash": stored.leaf_hash.hex(),
+            "received_at": format_utc(stored.received_at),
+        },
+        separators=(",", ":"),
+    )
+    return head[:-1].encode("utf-8") + b',"document":' + stored.document + b"}"
+
+
+def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes:
+    """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order)."""
+    created = sum(1 for item in stored if item.created)
+    body = {
+        "created": created,
+        "existing": len(stored) - created,
+        "entries": [
+            {
+                "external_id": item.external_id,
+                "status": status.value,
+                "leaf_index": item.leaf_index,
+                "leaf_hash": item.leaf_hash.hex(),
+                "created": item.created,
+            }
+            for item, status in zip(stored, statuses, strict=True)
+        ],
+    }
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,113 @@
+"""``anchor-service dev`` (what ``make run`` calls): everything local, one command.
+
+Steps: make the data directory, apply migrations, create an admin API key on the very
+first start (printed once, with curl examples), then supervise the child processes
+(for now the API on ``settings.host:settings.port``). To add a process (a local chain,
+the scheduler), add a :class:`Child` in :func:`dev_children`; to add a set-up step, add
+it to :func:`prepare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from anchor_service.cli.supervisor import Child, Supervisor
+from anchor_service.db import migrate
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.settings import Settings
+
+__all__ = ["dev_children", "prepare", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "dev",
+        help="set up ./.data, migrate, and run everything locally (what `make run` does)",
+        description="Prepare the embedded defaults and run the service until Ctrl-C.",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(_args: argparse.Namespace, settings: Settings) -> int:
+    prepare(settings)
+    base_url = f"http://{settings.host}:{settings.port}"
+    print(f"API on {base_url} (docs: {base_url}/docs); stop with Ctrl-C", flush=True)
+    return Supervisor(dev_children(settings)).run()
+
+
+def prepare(settings: Settings) -> None:
+    """Create the data directory, migrate, and make the first admin key if none exists."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings)
+    database = Database.from_settings(settings)
+    try:
+        with unit_of_work(database.writer) as session:
+            keys = ApiKeyRepository(session)
+            new = keys.create(Role.ADMIN, name="dev admin") if keys.count() == 0 else None
+    finally:
+        database.dispose()
+    base_url = f"http://{settings.host}:{settings.port}"
+    if new is None:
+        print(
+            "API keys exist already (the first admin key was printed on the first start).\n"
+            "Create another: .venv/bin/anchor-service keys create --role admin",
+            flush=True,
+        )
+        return
+    print(_first_start_banner(new.token, base_url), flush=True)
+
+
+def dev_children(settings: Settings) -> list[Child]:
+    """The processes ``dev`` supervises, in start order."""
+    base_url = f"http://{settings.host}:{settings.port}"
+    api = Child(
+        name="api",
+        argv=[
+            sys.executable, "-m", "anchor_service.cli", "serve",
+            "--host", settings.host, "--port", str(settings.port),
+        ],
+        ready=_http_ok(f"{base_url}/readyz"),
+    )
+    return [api]
+
+
+def _http_ok(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (http only)
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+def _first_start_banner(token: str, base_url: str) -> str:
+    entry = (
+        '{"external_id": "pay-2026-11-21-000123", "occurred_at": "2026-11-21T08:15:00+07:00", '
+        '"postings": [{"account": "wallet:user:981", "amount": "-150000", "currency": "IDR"}, '
+        '{"account": "escrow:project:42", "amount": "150000", "currency": "IDR"}]}'
+    )
+    line = "=" * 78
+    return f"""{line}
+First start: created an admin API key. It is shown only this once (only its hash
+is stored); keep it somewhere safe.
+
+    {token}
+
+Try it:
+
+    export ANCHOR_KEY={token}
+    curl -s -X POST {base_url}/v1/entries \\
+      -H "Authorization: Bearer $ANCHOR_KEY" -H "Content-Type: application/json" \\
+      -d '{entry}'
+    curl -s {base_url}/v1/entries/pay-2026-11-21-000123 -H "Authorization: Bearer $ANCHOR_KEY"
+
+More keys: .venv/bin/anchor-service keys create --role writer|auditor|admin
+{line}"""

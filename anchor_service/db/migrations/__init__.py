@@ -1,0 +1,1 @@
+"""Alembic migrations (a package so ``env.py`` is installed with the wheel)."""

@@ -1,0 +1,214 @@
+"""Entries: idempotent, all-or-nothing appends with dense leaf indices; lookup.
+
+:meth:`EntryRepository.append_group` stores the entries of several independent requests
+in the caller's transaction (one commit for many requests):
+
+1. lock the ``log_state`` counter row (held until the caller commits);
+2. look up every ``external_id`` of the group; holding the lock, nothing can race this;
+3. per request, in order: an entry stored with the same content hash is a replay
+   (returned as stored), one with another content hash makes that request a conflict
+   (none of its entries is stored; the other requests go on); new entries get the next
+   indices;
+4. insert the new rows (PostgreSQL: binary ``COPY``) and advance the counter.
+
+Everything CPU-heavy (validation, canonical encoding, hashing) happens before, outside
+the lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ARRAY, String, Table, any_, bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from anchor_service.db.models import Entry
+from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.errors import EntryConflictError, NotFoundError
+from anchor_service.ledger.canonical import EncodedEntry
+
+__all__ = ["AppendRequest", "EntryRepository", "StoredEntry"]
+
+_entries = cast(Table, Entry.__table__)
+_COLUMNS = (
+    "leaf_index", "external_id", "document", "salt", "leaf_hash", "content_hash", "received_at"
+)
+_COPY_SQL = f"COPY entries ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_COPY_TYPES = ["int8", "varchar", "bytea", "bytea", "bytea", "bytea", "timestamptz"]
+_SQLITE_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as stored; ``created`` is False when the request replayed it."""
+
+    external_id: str
+    leaf_index: int
+    leaf_hash: bytes
+    document: bytes
+    received_at: datetime
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AppendRequest:
+    """The entries of one request (distinct external ids); ``bulk`` puts indices in errors."""
+
+    entries: Sequence[EncodedEntry]
+    bulk: bool = False
+
+
+AppendOutcome = list[StoredEntry] | EntryConflictError
+
+
+class EntryRepository:
+    """Reads and appends entries. Adds and flushes; the caller commits."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, external_id: str) -> Entry:
+        """Return the entry with ``external_id``; raise :class:`NotFoundError`."""
+        entry = self._session.scalars(
+            select(Entry).where(Entry.external_id == external_id)
+        ).one_or_none()
+        if entry is None:
+            raise NotFoundError(f"no entry with external_id {external_id!r}")
+        return entry
+
+    def append(
+        self, encoded: Sequence[EncodedEntry], *, received_at: datetime, bulk: bool = False
+    ) -> list[StoredEntry]:
+        """Store one request's entries, all or none; return every entry in order.
+
+        Raises :class:`EntryConflictError` if an ``external_id`` is stored with a
+        different body.
+        """
+        [outcome] = self.append_group([AppendRequest(encoded, bulk)], received_at=received_at)
+        if isinstance(outcome, EntryConflictError):
+            raise outcome
+        return outcome
+
+    def append_group(
+        self, requests: Sequence[AppendRequest], *, received_at: datetime
+    ) -> list[AppendOutcome]:
+        """Store several independent requests; return one outcome per request, in order.
+
+        A request whose entry conflicts gets an :class:`EntryConflictError` outcome and
+        stores nothing; the others are unaffected.
+        """
+        log = LogStateRepository(self._session)
+        start = log.lock()
+        known = self.find([item.external_id for request in requests for item in request.entries])
+        outcomes: list[AppendOutcome] = []
+        new_rows: list[tuple[Any, ...]] = []
+        for request in requests:
+            outcome = _plan(request, known, start + len(new_rows), received_at)
+            if isinstance(outcome, EntryConflictError):
+                outcomes.append(outcome)
+                continue
+            stored, rows = outcome
+            for item, entry in zip(request.entries, stored, strict=True):
+                if entry.created:  # a later request in the group may replay it
+                    known[item.external_id] = (item.content_hash, entry)
+            new_rows.extend(rows)
+            outcomes.append(stored)
+        if new_rows:
+            self._insert(new_rows)
+            log.advance(start, len(new_rows))
+        return outcomes
+
+    def find(self, external_ids: Sequence[str]) -> dict[str, tuple[bytes, StoredEntry]]:
+        """Stored entries among ``external_ids``: id -> (content hash, entry)."""
+        if not external_ids:
+            return {}
+        columns = (
+            _entries.c.external_id,
+            _entries.c.content_hash,
+            _entries.c.leaf_index,
+            _entries.c.leaf_hash,
+            _entries.c.document,
+            _entries.c.received_at,
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            # One array parameter instead of thousands of bound values.
+            ids = bindparam("ids", type_=ARRAY(String()))
+            statement = select(*columns).where(_entries.c.external_id == any_(ids))
+            rows = list(self._session.execute(statement, {"ids": list(external_ids)}))
+        else:
+            rows = []
+            for begin in range(0, len(external_ids), _SQLITE_LOOKUP_CHUNK):
+                chunk = external_ids[begin : begin + _SQLITE_LOOKUP_CHUNK]
+                statement = select(*columns).where(_entries.c.external_id.in_(chunk))
+                rows.extend(self._session.execute(statement))
+        return {
+            row.external_id: (
+                row.content_hash,
+                StoredEntry(
+                    external_id=row.external_id,
+                    leaf_index=row.leaf_index,
+                    leaf_hash=row.leaf_hash,
+                    document=row.document,
+                    received_at=row.received_at,
+                    created=False,
+                ),
+            )
+            for row in rows
+        }
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            driver_connection = connection.connection.driver_connection
+            assert driver_connection is not None
+            with driver_connection.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+                copy.set_types(_COPY_TYPES)
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            values = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+            self._session.execute(insert(_entries), values)
+
+
+def _plan(
+    request: AppendRequest,
+    known: dict[str, tuple[bytes, StoredEntry]],
+    first_index: int,
+    received_at: datetime,
+) -> tuple[list[StoredEntry], list[tuple[Any, ...]]] | EntryConflictError:
+    stored: list[StoredEntry] = []
+    rows: list[tuple[Any, ...]] = []
+    for position, item in enumerate(request.entries):
+        prior = known.get(item.external_id)
+        if prior is not None:
+            content_hash, entry = prior
+            if content_hash != item.content_hash:
+                return EntryConflictError(
+                    f"external_id {item.external_id!r} is already stored with a different "
+                    "body; an external_id names one entry and cannot be reused",
+                    external_id=item.external_id,
+                    index=position if request.bulk else None,
+                )
+            stored.append(entry if not entry.created else dataclasses.replace(entry, created=False))
+            continue
+        index = first_index + len(rows)
+        rows.append(
+            (index, item.external_id, item.document, item.salt, item.leaf_hash,
+             item.content_hash, received_at)
+        )
+        stored.append(
+            StoredEntry(
+                external_id=item.external_id,
+                leaf_index=index,
+                leaf_hash=item.leaf_hash,
+                document=item.document,
+                received_at=received_at,
+                created=True,
+            )
+        )
+    return stored, rows
+

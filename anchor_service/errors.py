@@ -1,0 +1,83 @@
+"""Errors raised by anchor-service.
+
+Every error the service raises on purpose derives from :class:`AnchorServiceError`;
+third-party exceptions are translated at one boundary with ``raise X(...) from exc``.
+HTTP status codes are chosen only in ``anchor_service.api.errors``.
+
+Exception tree::
+
+    AnchorServiceError
+    ├── NotFoundError              a requested object does not exist
+    ├── EntryConflictError         an external_id is already stored with another body
+    ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
+    ├── AuthenticationError        no API key, or an unknown or revoked one
+    ├── PermissionDeniedError      a valid API key whose role does not allow the action
+    └── DatabaseUnavailableError   the database cannot be reached
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AnchorServiceError",
+    "AuthenticationError",
+    "DatabaseUnavailableError",
+    "EntryConflictError",
+    "InvalidEntryError",
+    "NotFoundError",
+    "PermissionDeniedError",
+]
+
+
+class AnchorServiceError(Exception):
+    """Base class of the service's own errors."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(AnchorServiceError):
+    """A requested object does not exist."""
+
+
+class EntryConflictError(AnchorServiceError):
+    """An ``external_id`` is already stored with a different body (or being stored).
+
+    ``index`` is the position of the conflicting item in a bulk request (else ``None``).
+    """
+
+    def __init__(
+        self, detail: str, *, external_id: str | None = None, index: int | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.external_id = external_id
+        self.index = index
+
+
+class InvalidEntryError(AnchorServiceError):
+    """An entry breaks a validation rule.
+
+    ``field`` is a dotted path inside the entry (``postings.1.amount``) or ``None`` when
+    the entry as a whole is at fault; ``index`` is the item's position in a bulk request.
+    """
+
+    def __init__(self, detail: str, *, field: str | None = None, index: int | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.index = index
+
+    def at_index(self, index: int) -> InvalidEntryError:
+        """Return a copy of this error located at item ``index`` of a bulk request."""
+        return InvalidEntryError(self.detail, field=self.field, index=index)
+
+
+class AuthenticationError(AnchorServiceError):
+    """No API key was given, or it is malformed, unknown or revoked."""
+
+
+class PermissionDeniedError(AnchorServiceError):
+    """The API key is valid but its role does not allow the action."""
+
+
+class DatabaseUnavailableError(AnchorServiceError):
+    """The database cannot be reached (connection refused, lost, or timed out)."""

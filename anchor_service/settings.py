@@ -1,0 +1,131 @@
+"""Service settings: one object, read from ``ANCHOR_*`` environment variables and ``.env``.
+
+Entry points (the CLI, the app factory) build a :class:`Settings`; nothing builds one
+at import time. Tests build their own, usually with ``_env_file=None`` and explicit
+values.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///./.data/anchor.db"
+
+
+class Settings(BaseSettings):
+    """Configuration of every part of the service.
+
+    Each field is read from ``ANCHOR_<FIELD NAME IN UPPER CASE>``; a ``.env`` file in the
+    working directory is read too (the environment wins).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="ANCHOR_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- storage ---------------------------------------------------------------------
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; sqlite:///path or postgresql://user@host/db.",
+    )
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="Directory for embedded state (SQLite file, local chain).",
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL pool size per process.")
+    db_max_overflow: int = Field(default=20, ge=0, description="Extra PostgreSQL connections.")
+    sqlite_busy_timeout_ms: int = Field(
+        default=30_000, ge=0, description="How long a SQLite writer waits for the write lock."
+    )
+
+    # --- HTTP API --------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` binds to.")
+    workers: int = Field(default=1, ge=1, description="Worker processes for `serve`.")
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body (413)."
+    )
+    max_bulk_items: int = Field(
+        default=10_000, ge=1, description="Most entries in one bulk request."
+    )
+    max_metadata_bytes: int = Field(
+        default=4096, ge=2, description="Largest entry metadata, as canonical JSON bytes."
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a worker trusts a verified API key (revocation delay); 0: never.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    # --- chain (used by anchoring) ---------------------------------------------------
+    rpc_url: str = Field(default="http://127.0.0.1:8546", description="EVM JSON-RPC URL.")
+    chain_id: int = Field(default=1337, ge=1, description="Expected EVM chain id.")
+    registry_address: str | None = Field(
+        default=None, description="AnchorRegistry address (0x...); deployed if unset in dev."
+    )
+    signer_key: SecretStr | None = Field(
+        default=None, description="Hex private key of the anchoring account."
+    )
+    keystore_path: Path | None = Field(
+        default=None, description="Encrypted keystore file (alternative to signer_key)."
+    )
+    keystore_password: SecretStr | None = Field(
+        default=None, description="Password of the keystore file."
+    )
+    confirmations: int = Field(
+        default=3, ge=0, description="Blocks on top of an anchor before it is settled."
+    )
+    max_fee_gwei: Decimal = Field(
+        default=Decimal(200),
+        gt=0,
+        description="Cap on the max fee per gas of anchor transactions, in gwei.",
+    )
+    anchor_stuck_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds an anchor transaction may stay unmined before it is replaced "
+        "with higher fees.",
+    )
+    deployment_file: Path | None = Field(
+        default=None,
+        description="Deployment record written by `anchor-service deploy`, read when "
+        "registry_address is unset (default: <data_dir>/deployment.json).",
+    )
+
+    # --- schedule --------------------------------------------------------------------
+    seal_cron: str = Field(default="30 0 * * *", description="Cron expression for sealing.")
+    timezone: str = Field(default="Asia/Jakarta", description="Time zone of seal_cron.")
+    seal_max_batch_entries: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Most entries sealed in one batch; a larger backlog becomes several.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("database_url must not be empty")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_log_level(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _default_deployment_file(self) -> Settings:
+        if self.deployment_file is None:
+            self.deployment_file = self.data_dir / "deployment.json"
+        return self

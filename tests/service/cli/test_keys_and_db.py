@@ -1,0 +1,91 @@
+"""``anchor-service db`` and ``anchor-service keys`` against real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anchor_service.cli import main
+from anchor_service.db import Database, Role, unit_of_work
+from anchor_service.db.repositories import ApiKeyRepository
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("ANCHOR_DATABASE_URL", database_url)
+    return database_url
+
+
+def test_keys_create_prints_the_key_as_the_last_line(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "create", "--role", "writer", "--name", "ci"]) == 0
+    token = capsys.readouterr().out.rstrip("\n").splitlines()[-1]
+    with unit_of_work(database.reader) as session:
+        key = ApiKeyRepository(session).authenticate(token)
+    assert key.role is Role.WRITER and key.name == "ci"
+
+
+def test_keys_list_shows_ids_and_roles_but_no_secrets(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with unit_of_work(database.writer) as session:
+        new = ApiKeyRepository(session).create(Role.AUDITOR, name="audit team")
+    assert main(["keys", "list"]) == 0
+    out = capsys.readouterr().out
+    assert new.key.id in out and "auditor" in out and "audit team" in out and "active" in out
+    assert new.token not in out and new.token[20:] not in out
+
+
+def test_keys_revoke_marks_the_key_revoked(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with unit_of_work(database.writer) as session:
+        new = ApiKeyRepository(session).create(Role.ADMIN)
+    assert main(["keys", "revoke", new.key.id]) == 0
+    assert main(["keys", "list"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["keys", "revoke", "0123456789abcdef"]) == 1
+    assert "no API key with id" in capsys.readouterr().err
+
+
+def test_keys_create_refuses_unknown_roles(cli_env: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["keys", "create", "--role", "root"])
+    assert exited.value.code == 2
+
+
+def test_db_upgrade_on_a_fresh_file_is_idempotent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANCHOR_DATABASE_URL", f"sqlite:///{tmp_path}/sub/anchor.db")
+    assert main(["db", "current"]) == 1
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "current"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_commands_on_an_unmigrated_database_say_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANCHOR_DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    assert main(["keys", "list"]) == 1
+    assert "anchor-service db upgrade" in capsys.readouterr().err
+
+
+def test_installed_console_script_creates_a_key(database_url: str, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("anchor-service")
+    result = subprocess.run(
+        [str(script), "keys", "create", "--role", "auditor"],
+        env={**os.environ, "ANCHOR_DATABASE_URL": database_url},
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert result.stdout.splitlines()[-1].startswith("ak_")
