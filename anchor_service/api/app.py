@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from anchor_service import __version__
 from anchor_service.api.auth import ApiKeyCache, Authenticator
 from anchor_service.api.body_limit import BodyLimitMiddleware
+from anchor_service.api.docs import install_docs
 from anchor_service.api.errors import install_error_handlers
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import install_openapi
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=_DESCRIPTION,
         openapi_tags=_TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])
+    install_docs(app)
     return app
 
 

@@ -1,0 +1,39 @@
+"""Interactive API docs served from the package, with no CDN.
+
+FastAPI's stock ``/docs`` page loads Swagger UI from a CDN, which a machine without
+internet access (an auditor's laptop behind a firewall, this project's CI) cannot
+reach. The Swagger UI files shipped in the ``fastapi-offline`` wheel are served from
+``/docs/static`` instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+__all__ = ["DOCS_STATIC_URL", "install_docs"]
+
+DOCS_STATIC_URL = "/docs/static"
+_STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
+
+
+def install_docs(app: FastAPI, docs_url: str = "/docs") -> None:
+    """Serve Swagger UI at ``docs_url`` from local files. Requires ``docs_url=None`` on the app."""
+    app.mount(DOCS_STATIC_URL, StaticFiles(directory=_STATIC_DIR), name="docs-static")
+
+    @app.get(docs_url, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{root}{DOCS_STATIC_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC_URL}/favicon.png",
+        )
