@@ -1,0 +1,75 @@
+"""Proof bundle verification, small enough for an auditor to read in one sitting.
+
+- :mod:`.bundle`     the format: :func:`parse_bundle`, :class:`ProofBundle`, :func:`dump_bundle`
+- :mod:`.checks`     :func:`verify_bundle` and every check it runs (start reading here)
+- :mod:`.report`     :class:`CheckResult`, :class:`VerificationReport`, outcomes and status
+- :mod:`.chainview`  :class:`ChainView`, the chain reads the checks need (a protocol)
+- :mod:`.onchain`    ``Web3ChainView``, that protocol over a JSON-RPC node (imports web3,
+  so it is not imported here)
+
+Offline (Merkle checks only)::
+
+    report = verify_bundle(parse_bundle(raw), None, min_confirmations=0)
+
+Against a node::
+
+    from anchor_service.verifier.onchain import Web3ChainView
+    report = verify_bundle(bundle, Web3ChainView.connect(rpc_url), min_confirmations=3)
+"""
+
+from anchor_service.verifier.bundle import (
+    BUNDLE_VERSION,
+    AnchorRef,
+    BundleFormatError,
+    ProofBundle,
+    dump_bundle,
+    parse_bundle,
+)
+from anchor_service.verifier.chainview import (
+    AnchorReceipt,
+    ChainReadError,
+    ChainView,
+    HeadAnchoredLog,
+    RegistryAnchor,
+)
+from anchor_service.verifier.checks import (
+    ANCHOR_RECORD,
+    ANCHOR_TRANSACTION,
+    BUNDLE_FORMAT,
+    CHAIN_CHECKS,
+    CHAIN_ID,
+    CONFIRMATIONS,
+    INCLUSION,
+    LEAF_HASH,
+    REGISTRY_ROOT,
+    verify_bundle,
+)
+from anchor_service.verifier.report import CheckResult, Outcome, Status, VerificationReport
+
+__all__ = [
+    "ANCHOR_RECORD",
+    "ANCHOR_TRANSACTION",
+    "BUNDLE_FORMAT",
+    "BUNDLE_VERSION",
+    "CHAIN_CHECKS",
+    "CHAIN_ID",
+    "CONFIRMATIONS",
+    "INCLUSION",
+    "LEAF_HASH",
+    "REGISTRY_ROOT",
+    "AnchorReceipt",
+    "AnchorRef",
+    "BundleFormatError",
+    "ChainReadError",
+    "ChainView",
+    "CheckResult",
+    "HeadAnchoredLog",
+    "Outcome",
+    "ProofBundle",
+    "RegistryAnchor",
+    "Status",
+    "VerificationReport",
+    "dump_bundle",
+    "parse_bundle",
+    "verify_bundle",
+]

@@ -1,0 +1,294 @@
+"""Verifying a proof bundle: every check, in the order it runs. Read this file to know
+what "valid" means.
+
+Without the chain (Merkle checks, pure):
+
+1. ``bundle format``  the bundle was read by :func:`~anchor_service.verifier.bundle.parse_bundle`
+   (a malformed one never gets here: it raises ``BundleFormatError``).
+2. ``leaf hash``      SHA-256(0x00 || JCS(entry)) equals ``leaf.hash``: the document and
+   salt are the ones logged. Skipped for a redacted bundle (leaf hash taken as given).
+3. ``inclusion``      the path leads from ``leaf.hash`` at ``leaf.index`` to
+   ``inclusion.root`` in a tree of ``tree_size`` leaves (RFC 9162 §2.1.3.2).
+
+With the chain (skipped offline):
+
+4. ``chain id``       the node serves the chain the bundle names (if not, 5-8 are skipped).
+5. ``registry holds root at tree_size``  there is a contract at ``anchor.registry`` and
+   its ``rootAt(tree_size)`` is ``inclusion.root``.
+6. ``anchor record``  its ``anchorAt(seq)`` stores the same tree size, root, statement
+   hash and block number.
+7. ``anchor transaction``  ``tx_hash`` is mined and succeeded, was sent to the registry,
+   emitted ``HeadAnchored`` with the same seq, tree size, root and statement hash, in
+   block ``block_number``, and that block is on the current (canonical) chain.
+8. ``confirmations``  blocks from that block to the head, inclusive, are at least
+   ``min_confirmations``.
+
+Every check runs even after another fails, so the report shows everything that is wrong.
+If the node cannot be reached, the check that tried is an ``error`` and the rest are
+skipped: the report is then "unverified", never "valid".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from anchor_service.ledger.jcs import canonical_json
+from anchor_service.merkle import ProofError, RootMismatchError, check_inclusion, leaf_hash
+from anchor_service.verifier.bundle import ProofBundle
+from anchor_service.verifier.chainview import AnchorReceipt, ChainReadError, ChainView
+from anchor_service.verifier.report import CheckResult, Outcome, VerificationReport
+
+__all__ = [
+    "ANCHOR_RECORD",
+    "ANCHOR_TRANSACTION",
+    "BUNDLE_FORMAT",
+    "CHAIN_CHECKS",
+    "CHAIN_ID",
+    "CONFIRMATIONS",
+    "INCLUSION",
+    "LEAF_HASH",
+    "REGISTRY_ROOT",
+    "verify_bundle",
+]
+
+BUNDLE_FORMAT = "bundle format"
+LEAF_HASH = "leaf hash"
+INCLUSION = "inclusion"
+CHAIN_ID = "chain id"
+REGISTRY_ROOT = "registry holds root at tree_size"
+ANCHOR_RECORD = "anchor record"
+ANCHOR_TRANSACTION = "anchor transaction"
+CONFIRMATIONS = "confirmations"
+CHAIN_CHECKS = (CHAIN_ID, REGISTRY_ROOT, ANCHOR_RECORD, ANCHOR_TRANSACTION, CONFIRMATIONS)
+_OFFLINE = [
+    CheckResult(name, Outcome.SKIPPED, "offline: the chain was not read") for name in CHAIN_CHECKS
+]
+
+
+def verify_bundle(
+    bundle: ProofBundle, chain: ChainView | None, *, min_confirmations: int
+) -> VerificationReport:
+    """Run every check on ``bundle``; the chain checks only when ``chain`` is given."""
+    checks = [check_format(bundle), check_leaf_hash(bundle), check_inclusion_path(bundle)]
+    if chain is None:
+        checks += _OFFLINE
+    else:
+        checks += check_on_chain(bundle, chain, min_confirmations)
+    return VerificationReport(
+        tuple(checks), redacted=bundle.redacted, chain_checked=chain is not None
+    )
+
+
+def check_format(bundle: ProofBundle) -> CheckResult:
+    document = "redacted (entry erased)" if bundle.redacted else "entry with salt"
+    return _passed(
+        BUNDLE_FORMAT,
+        f"version {bundle.version}, {document}, leaf {bundle.leaf_index} of tree size "
+        f"{bundle.tree_size}, {len(bundle.path)} path hashes, anchor {bundle.anchor.seq} on "
+        f"chain {bundle.anchor.chain_id}",
+    )
+
+
+def check_leaf_hash(bundle: ProofBundle) -> CheckResult:
+    if bundle.entry is None:
+        return _skipped(LEAF_HASH, "redacted: document erased, leaf hash taken as given")
+    try:
+        leaf = canonical_json(bundle.entry)
+    except (ValueError, TypeError) as exc:  # e.g. a lone surrogate, an integer over 2^53
+        return _failed(LEAF_HASH, f"the entry cannot be serialised with RFC 8785 (JCS): {exc}")
+    calculated = leaf_hash(leaf)
+    if calculated != bundle.leaf_hash:
+        return _failed(
+            LEAF_HASH,
+            f"SHA-256(0x00 || JCS(entry)) is {calculated.hex()}, not leaf.hash "
+            f"{bundle.leaf_hash.hex()}: the document or its salt is not the one logged",
+        )
+    return _passed(LEAF_HASH, f"SHA-256(0x00 || JCS(entry)) over {len(leaf)} bytes = leaf.hash")
+
+
+def check_inclusion_path(bundle: ProofBundle) -> CheckResult:
+    try:
+        check_inclusion(
+            bundle.leaf_index, bundle.tree_size, bundle.leaf_hash, bundle.path, bundle.root
+        )
+    except RootMismatchError as exc:
+        return _failed(
+            INCLUSION,
+            f"root mismatch: the path leads to {exc.calculated.hex()}, not inclusion.root "
+            f"{exc.expected.hex()}",
+        )
+    except ProofError as exc:
+        return _failed(INCLUSION, f"the path does not fit: {exc.reason}")
+    return _passed(
+        INCLUSION,
+        f"{len(bundle.path)} path hashes lead from leaf {bundle.leaf_index} to inclusion.root "
+        f"at tree size {bundle.tree_size}",
+    )
+
+
+def check_on_chain(
+    bundle: ProofBundle, chain: ChainView, min_confirmations: int
+) -> list[CheckResult]:
+    """Checks 4-8. A read that fails ends them: that check says why, the rest are skipped."""
+    results: list[CheckResult] = []
+    try:
+        results.append(check_chain_id(bundle, chain))
+        if not results[-1].ok:
+            return results + [
+                _skipped(name, "not checked: the node serves another chain")
+                for name in CHAIN_CHECKS[1:]
+            ]
+        has_registry = chain.is_contract(bundle.anchor.registry)
+        results.append(check_registry_root(bundle, chain, has_registry))
+        results.append(check_anchor_record(bundle, chain, has_registry))
+        transaction, receipt, canonical = check_anchor_transaction(bundle, chain)
+        results.append(transaction)
+        results.append(check_confirmations(receipt, canonical, chain, min_confirmations))
+    except ChainReadError as exc:
+        done = len(results)
+        failing = CHAIN_CHECKS[done]
+        if exc.unreachable:
+            results.append(CheckResult(failing, Outcome.ERROR, f"chain unreachable: {exc}"))
+        else:
+            results.append(_failed(failing, f"chain read failed: {exc}"))
+        results += [
+            _skipped(name, f"not checked: the chain read for {failing} failed")
+            for name in CHAIN_CHECKS[done + 1 :]
+        ]
+    return results
+
+
+def check_chain_id(bundle: ProofBundle, chain: ChainView) -> CheckResult:
+    actual = chain.chain_id()
+    if actual != bundle.anchor.chain_id:
+        return _failed(
+            CHAIN_ID,
+            f"the bundle names chain {bundle.anchor.chain_id} but the node serves chain {actual}",
+        )
+    return _passed(CHAIN_ID, f"the node serves chain {actual}")
+
+
+def check_registry_root(bundle: ProofBundle, chain: ChainView, has_registry: bool) -> CheckResult:
+    registry, size = bundle.anchor.registry, bundle.tree_size
+    if not has_registry:
+        return _failed(
+            REGISTRY_ROOT, f"no contract at {registry} on chain {bundle.anchor.chain_id}"
+        )
+    stored = chain.root_at(registry, size)
+    if stored is None:
+        return _failed(REGISTRY_ROOT, f"the registry has no head of tree size {size}")
+    if stored != bundle.root:
+        return _failed(
+            REGISTRY_ROOT,
+            f"the registry's root at tree size {size} is {stored.hex()}, not inclusion.root "
+            f"{bundle.root.hex()}",
+        )
+    return _passed(REGISTRY_ROOT, f"rootAt({size}) = inclusion.root")
+
+
+def check_anchor_record(bundle: ProofBundle, chain: ChainView, has_registry: bool) -> CheckResult:
+    seq = bundle.anchor.seq
+    if not has_registry:
+        return _skipped(ANCHOR_RECORD, "not checked: no registry contract at that address")
+    record = chain.anchor_at(bundle.anchor.registry, seq)
+    if record is None:
+        return _failed(ANCHOR_RECORD, f"the registry has no anchor number {seq}")
+    differences = _differences(
+        [
+            ("tree size", record.tree_size, bundle.tree_size),
+            ("root", record.root, bundle.root),
+            ("statement hash", record.statement_hash, bundle.statement_hash),
+            ("block number", record.block_number, bundle.anchor.block_number),
+        ]
+    )
+    if differences:
+        return _failed(ANCHOR_RECORD, f"anchorAt({seq}) differs from the bundle: {differences}")
+    return _passed(
+        ANCHOR_RECORD,
+        f"anchorAt({seq}) stores tree size {record.tree_size}, the root, the statement hash "
+        f"and block {record.block_number}",
+    )
+
+
+def check_anchor_transaction(
+    bundle: ProofBundle, chain: ChainView
+) -> tuple[CheckResult, AnchorReceipt | None, bool]:
+    """The check, the receipt (``None`` if not mined) and whether its block is canonical."""
+    anchor = bundle.anchor
+    tx = "0x" + anchor.tx_hash.hex()
+    receipt = chain.receipt(anchor.tx_hash, anchor.registry)
+    if receipt is None:
+        reason = f"transaction {tx} is not on the chain (never mined, or removed by a reorg)"
+        return _failed(ANCHOR_TRANSACTION, reason), None, False
+    problems: list[str] = []
+    if not receipt.succeeded:
+        problems.append("it reverted")
+    if receipt.to is None or receipt.to.lower() != anchor.registry.lower():
+        problems.append(f"it was sent to {receipt.to or 'no address'}, not the registry")
+    event = receipt.head_anchored
+    if event is None:
+        problems.append("the registry emitted no HeadAnchored event in it")
+    else:
+        differences = _differences(
+            [
+                ("seq", event.seq, anchor.seq),
+                ("tree size", event.tree_size, bundle.tree_size),
+                ("root", event.root, bundle.root),
+                ("statement hash", event.statement_hash, bundle.statement_hash),
+            ]
+        )
+        if differences:
+            problems.append(f"its HeadAnchored event differs from the bundle: {differences}")
+    if receipt.block_number != anchor.block_number:
+        problems.append(
+            f"it was mined in block {receipt.block_number}, the bundle says {anchor.block_number}"
+        )
+    canonical = chain.block_hash_at(receipt.block_number) == receipt.block_hash
+    if not canonical:
+        problems.append(f"block {receipt.block_number} is no longer on the canonical chain")
+    if problems:
+        result = _failed(ANCHOR_TRANSACTION, f"transaction {tx}: " + "; ".join(problems))
+    else:
+        result = _passed(
+            ANCHOR_TRANSACTION,
+            f"{tx} succeeded in canonical block {receipt.block_number} and emitted "
+            f"HeadAnchored(seq {anchor.seq}, tree size {bundle.tree_size}) from the registry",
+        )
+    return result, receipt, canonical
+
+
+def check_confirmations(
+    receipt: AnchorReceipt | None, canonical: bool, chain: ChainView, minimum: int
+) -> CheckResult:
+    if receipt is None:
+        return _skipped(CONFIRMATIONS, "not checked: the anchor transaction is not mined")
+    count = chain.head_block_number() - receipt.block_number + 1 if canonical else 0
+    counted = f"{count} confirmation{'' if count == 1 else 's'}"
+    if count < minimum:
+        return _failed(CONFIRMATIONS, f"{counted}, fewer than the {minimum} required")
+    return _passed(CONFIRMATIONS, f"{counted} (at least {minimum} required)")
+
+
+def _differences(fields: Sequence[tuple[str, int | bytes, int | bytes]]) -> str:
+    """``"root <found> (bundle: <expected>); ..."`` for the fields that differ."""
+    return "; ".join(
+        f"{name} {_show(found)} (bundle: {_show(expected)})"
+        for name, found, expected in fields
+        if found != expected
+    )
+
+
+def _show(value: int | bytes) -> str:
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def _passed(name: str, reason: str) -> CheckResult:
+    return CheckResult(name, Outcome.PASSED, reason)
+
+
+def _failed(name: str, reason: str) -> CheckResult:
+    return CheckResult(name, Outcome.FAILED, reason)
+
+
+def _skipped(name: str, reason: str) -> CheckResult:
+    return CheckResult(name, Outcome.SKIPPED, reason)

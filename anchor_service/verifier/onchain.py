@@ -1,0 +1,113 @@
+"""``Web3ChainView``: the verifier's :class:`ChainView` over ``anchor_service.chain``.
+
+Chain-layer errors become :class:`ChainReadError` here (``unreachable`` when the node
+could not be reached), so the checks never see web3 or its exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from web3 import Web3
+
+from anchor_service.chain import (
+    ChainError,
+    ChainUnavailableError,
+    ContractArtifact,
+    RegistryClient,
+    chain_id_of,
+    connect,
+    load_artifact,
+)
+from anchor_service.chain.events import head_anchored_from_logs
+from anchor_service.chain.transactions import block_hash_at, fetch_receipt, head_block_number
+from anchor_service.verifier.chainview import (
+    AnchorReceipt,
+    ChainReadError,
+    HeadAnchoredLog,
+    RegistryAnchor,
+)
+
+__all__ = ["Web3ChainView"]
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    try:
+        yield
+    except ChainUnavailableError as exc:
+        raise ChainReadError(exc.detail, unreachable=True) from exc
+    except ChainError as exc:
+        raise ChainReadError(exc.detail) from exc
+
+
+class Web3ChainView:
+    """Reads from the node behind ``web3``; one :class:`RegistryClient` per address."""
+
+    def __init__(self, web3: Web3, *, artifact: ContractArtifact | None = None) -> None:
+        self.web3 = web3
+        self._artifact = artifact
+        self._registries: dict[str, RegistryClient] = {}
+
+    @classmethod
+    def connect(cls, rpc_url: str, *, timeout: float = 10.0) -> Web3ChainView:
+        """A view of the node at ``rpc_url`` (no request is made until a check asks)."""
+        return cls(connect(rpc_url, timeout=timeout))
+
+    def _registry(self, address: str) -> RegistryClient:
+        key = address.lower()
+        client = self._registries.get(key)
+        if client is None:
+            with _reading():
+                if self._artifact is None:
+                    self._artifact = load_artifact()
+            client = RegistryClient(self.web3, address, artifact=self._artifact)
+            self._registries[key] = client
+        return client
+
+    def chain_id(self) -> int:
+        with _reading():
+            return chain_id_of(self.web3)
+
+    def is_contract(self, address: str) -> bool:
+        with _reading():
+            return self._registry(address).is_deployed()
+
+    def root_at(self, registry: str, tree_size: int) -> bytes | None:
+        with _reading():
+            return self._registry(registry).root_at(tree_size)
+
+    def anchor_at(self, registry: str, seq: int) -> RegistryAnchor | None:
+        with _reading():
+            record = self._registry(registry).anchor_at(seq)
+        if record is None:
+            return None
+        return RegistryAnchor(
+            record.tree_size, record.root, record.statement_hash, record.block_number
+        )
+
+    def receipt(self, tx_hash: bytes, registry: str) -> AnchorReceipt | None:
+        with _reading():
+            raw = fetch_receipt(self.web3, tx_hash)
+            if raw is None:
+                return None
+            event = head_anchored_from_logs(raw["logs"], registry)
+        to = raw.get("to")
+        return AnchorReceipt(
+            block_number=int(raw["blockNumber"]),
+            block_hash=bytes(raw["blockHash"]),
+            succeeded=int(raw["status"]) == 1,
+            to=str(to) if to else None,
+            head_anchored=None
+            if event is None
+            else HeadAnchoredLog(event.seq, event.tree_size, event.root, event.statement_hash),
+        )
+
+    def head_block_number(self) -> int:
+        with _reading():
+            return head_block_number(self.web3)
+
+    def block_hash_at(self, number: int) -> bytes | None:
+        with _reading():
+            return block_hash_at(self.web3, number)
