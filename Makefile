@@ -15,14 +15,14 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean
+.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean browser-tools
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
 	$(VENV)/bin/anchor-service dev
 
 ## test: set up everything, then run every test (service and contracts)
-test: setup lint test-service test-contracts
+test: setup browser-tools lint test-service test-contracts
 
 setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
@@ -51,6 +51,27 @@ build/.config-stamp: brownie-config.yaml
 	rm -rf build
 	mkdir -p build
 	touch $@
+
+# Chromium and its WebDriver, for the auditor page's browser tests (tests/service/web).
+# Debian packages, installed only when missing (apt-get as root, or through sudo).
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+browser-tools:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then \
+		echo "browser-tools: $(CHROMIUM) and $(CHROMEDRIVER) are installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "browser-tools: $(CHROMIUM) or $(CHROMEDRIVER) is missing and apt-get is not" \
+			"available: install Chromium and its chromedriver by hand (Debian packages" \
+			"chromium, chromium-driver)" >&2; \
+		exit 1; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "browser-tools: installing Chromium with apt-get needs root or sudo" >&2; exit 1; fi; \
+		echo "browser-tools: installing chromium and chromium-driver with apt-get"; \
+		$$sudo apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anchor_service tests benchmarks scripts

@@ -1,0 +1,172 @@
+// The chain reads checks.js needs, made from this browser straight to a JSON-RPC node the
+// auditor chooses (the node must allow cross-origin requests; ganache does by default).
+//
+// Methods: eth_chainId, eth_getCode, eth_call (rootAt, anchorAt), eth_getTransactionReceipt,
+// eth_getBlockByNumber, eth_blockNumber. Numbers come back as BigInt, hashes as lower-case
+// hex without 0x. Every method throws ChainReadError (unreachable: the node did not answer).
+//
+// The selectors are the first 4 bytes of keccak256 of the signatures; a test recomputes
+// them from the contract's ABI (anchor_service/chain/artifacts/AnchorRegistry.json).
+
+import { ChainReadError } from "./checks.js";
+
+export const SELECTORS = {
+  "rootAt(uint64)": "eaa38b41",
+  "anchorAt(uint256)": "16994960",
+};
+export const ERROR_SELECTORS = {
+  "AnchorRegistryUnknownTreeSize(uint64)": "bacd4a68",
+  "AnchorRegistryUnknownAnchor(uint256,uint256)": "15ba966b",
+};
+/** topic0 of HeadAnchored(uint256 indexed seq, uint64 treeSize, bytes32 root, bytes32 statementHash). */
+export const HEAD_ANCHORED_TOPIC =
+  "06533c4c3ef1a24009c7585759849dce6de8f2f800ffc35b57968921f0ff9f46";
+
+const TIMEOUT_MS = 15000;
+
+function word(value) {
+  return value.toString(16).padStart(64, "0");
+}
+
+function words(hex) {
+  const digits = hex.startsWith("0x") ? hex.slice(2) : hex;
+  const out = [];
+  for (let i = 0; i + 64 <= digits.length; i += 64) out.push(digits.slice(i, i + 64).toLowerCase());
+  return out;
+}
+
+function revertData(error) {
+  const data = error?.data;
+  if (typeof data === "string") return data;
+  if (data && typeof data === "object") {
+    for (const key of ["data", "result"]) if (typeof data[key] === "string") return data[key];
+  }
+  return "";
+}
+
+export class RpcChainView {
+  constructor(url) {
+    this.url = url;
+    this.source = "RPC node";
+    this.nextId = 1;
+  }
+
+  async request(method, params) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch(this.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params }),
+        signal: controller.signal,
+        credentials: "omit",
+      });
+    } catch (error) {
+      const why = error.name === "AbortError" ? `no answer within ${TIMEOUT_MS / 1000} s` : error.message;
+      throw new ChainReadError(
+        `cannot reach ${this.url} (${why}); the node must be reachable from this browser ` +
+          "and allow cross-origin requests (CORS)",
+        { unreachable: true },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    let body;
+    try {
+      body = await response.json();
+    } catch {
+      throw new ChainReadError(`${method}: the node answered HTTP ${response.status} without JSON`, {
+        unreachable: !response.ok,
+      });
+    }
+    if (body?.error) {
+      const error = new ChainReadError(`${method}: ${body.error.message ?? JSON.stringify(body.error)}`);
+      error.revertData = revertData(body.error);
+      throw error;
+    }
+    if (!body || !("result" in body)) throw new ChainReadError(`${method}: no result in the answer`);
+    return body.result;
+  }
+
+  async call(to, data, revertSelector) {
+    try {
+      return await this.request("eth_call", [{ to: to.toLowerCase(), data: `0x${data}` }, "latest"]);
+    } catch (error) {
+      if (error.revertData?.toLowerCase().startsWith(`0x${revertSelector}`)) return null;
+      throw error;
+    }
+  }
+
+  async chainId() {
+    return BigInt(await this.request("eth_chainId", []));
+  }
+
+  async isContract(address) {
+    const code = await this.request("eth_getCode", [address.toLowerCase(), "latest"]);
+    return typeof code === "string" && code.length > 2;
+  }
+
+  async rootAt(registry, treeSize) {
+    const data = SELECTORS["rootAt(uint64)"] + word(treeSize);
+    const answer = await this.call(registry, data, ERROR_SELECTORS["AnchorRegistryUnknownTreeSize(uint64)"]);
+    if (answer === null) return null;
+    const [root] = words(answer);
+    if (root === undefined) throw new ChainReadError(`rootAt(${treeSize}) returned ${answer}`);
+    return root;
+  }
+
+  async anchorAt(registry, seq) {
+    const data = SELECTORS["anchorAt(uint256)"] + word(seq);
+    const answer = await this.call(
+      registry,
+      data,
+      ERROR_SELECTORS["AnchorRegistryUnknownAnchor(uint256,uint256)"],
+    );
+    if (answer === null) return null;
+    const fields = words(answer);
+    if (fields.length < 5) throw new ChainReadError(`anchorAt(${seq}) returned ${answer}`);
+    const [treeSize, root, statementHash, blockNumber] = fields;
+    return {
+      treeSize: BigInt(`0x${treeSize}`),
+      root,
+      statementHash,
+      blockNumber: BigInt(`0x${blockNumber}`),
+    };
+  }
+
+  async receipt(txHash, registry) {
+    const raw = await this.request("eth_getTransactionReceipt", [`0x${txHash}`]);
+    if (raw === null) return null;
+    return {
+      blockNumber: BigInt(raw.blockNumber),
+      blockHash: raw.blockHash.toLowerCase().replace(/^0x/, ""),
+      succeeded: BigInt(raw.status) === 1n,
+      to: raw.to || null,
+      headAnchored: headAnchored(raw.logs ?? [], registry),
+    };
+  }
+
+  async headBlockNumber() {
+    return BigInt(await this.request("eth_blockNumber", []));
+  }
+
+  async blockHashAt(number) {
+    const block = await this.request("eth_getBlockByNumber", [`0x${number.toString(16)}`, false]);
+    return block ? block.hash.toLowerCase().replace(/^0x/, "") : null;
+  }
+}
+
+/** The first HeadAnchored event the registry emitted in `logs`, decoded; or null. */
+export function headAnchored(logs, registry) {
+  for (const log of logs) {
+    const topics = (log.topics ?? []).map((topic) => topic.toLowerCase().replace(/^0x/, ""));
+    if (topics.length !== 2 || topics[0] !== HEAD_ANCHORED_TOPIC) continue;
+    if (String(log.address).toLowerCase() !== registry.toLowerCase()) continue;
+    const [treeSize, root, statementHash] = words(log.data ?? "");
+    if (statementHash === undefined) continue;
+    return { seq: BigInt(`0x${topics[1]}`), treeSize: BigInt(`0x${treeSize}`), root, statementHash };
+  }
+  return null;
+}

@@ -1,0 +1,86 @@
+"""``GET /verify``: the auditor page, and ``GET /verify/assets/{name}``: its files.
+
+Public (no API key): the page is static, and everything it checks it checks in the
+browser or with the key the auditor types into it. Nothing is loaded from another origin;
+the Content-Security-Policy allows scripts, styles and images from this origin only, and
+network requests (``connect-src``) anywhere, because the auditor picks the JSON-RPC node.
+The one value filled in on the server is the default number of confirmations
+(``ANCHOR_CONFIRMATIONS``), the same default the API and the CLI use.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Final
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from anchor_service.errors import NotFoundError
+from anchor_service.settings import Settings
+
+__all__ = ["ASSETS_PATH", "PAGE_PATH", "STATIC_DIR", "router"]
+
+PAGE_PATH: Final = "/verify"
+ASSETS_PATH: Final = "/verify/assets"
+STATIC_DIR: Final = Path(__file__).parent / "static"
+_PAGE_FILE: Final = "verify.html"
+_MEDIA_TYPES: Final = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+_CONTENT_SECURITY_POLICY: Final = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src *",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+_COMMON_HEADERS: Final = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+_PAGE_HEADERS: Final = {
+    **_COMMON_HEADERS,
+    "Content-Security-Policy": _CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+@functools.cache
+def _assets() -> dict[str, Path]:
+    """The files the page may load, by name (``.js`` and ``.css`` in ``static/``)."""
+    return {
+        path.name: path
+        for path in sorted(STATIC_DIR.iterdir())
+        if path.suffix in _MEDIA_TYPES and path.is_file()
+    }
+
+
+@functools.cache
+def _template() -> str:
+    return (STATIC_DIR / _PAGE_FILE).read_text(encoding="utf-8")
+
+
+def _render_page(confirmations: int) -> str:
+    """The page's HTML with ``confirmations`` as the default the auditor can change."""
+    return _template().replace("{{confirmations}}", str(int(confirmations)))
+
+
+@router.get(PAGE_PATH)
+async def verify_page(request: Request) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    return HTMLResponse(_render_page(settings.confirmations), headers=_PAGE_HEADERS)
+
+
+@router.get(ASSETS_PATH + "/{name}")
+async def verify_asset(name: str) -> Response:
+    path = _assets().get(name)
+    if path is None:
+        raise NotFoundError(f"no asset {name!r} for the verify page")
+    return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers=_COMMON_HEADERS)

@@ -1,0 +1,107 @@
+"""``GET /verify`` and its assets over HTTP (no browser): public, self-contained, locked down."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anchor_service.api import create_app
+from anchor_service.settings import Settings
+from anchor_service.web import STATIC_DIR
+
+_LOCAL_IMPORT = re.compile(r'^import\s[^;]*?from\s+"\./([a-z]+\.js)";', re.MULTILINE)
+_URL = re.compile(r"\b(?:https?:)?//[a-z0-9][a-z0-9.-]*\.[a-z]{2,}", re.IGNORECASE)
+_ANY_IMPORT = re.compile(r"^\s*import\b|\bimport\(", re.MULTILINE)
+
+
+@pytest.fixture
+def client(sqlite_url: str) -> Iterator[TestClient]:
+    settings = Settings(_env_file=None, database_url=sqlite_url, confirmations=4)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_page_is_served_without_an_api_key(client: TestClient) -> None:
+    response = client.get("/verify")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Verify a proof bundle</h1>" in response.text
+
+
+def test_page_offers_the_services_confirmations_as_the_default(client: TestClient) -> None:
+    html = client.get("/verify").text
+
+    assert 'id="min-confirmations" min="0" step="1" value="4"' in html
+    assert "{{" not in html
+
+
+def test_page_allows_scripts_and_styles_from_its_own_origin_only(client: TestClient) -> None:
+    response = client.get("/verify")
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["connect-src"] == "*"  # the auditor's JSON-RPC node may be anywhere
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_page_loads_nothing_from_another_origin(client: TestClient) -> None:
+    html = client.get("/verify").text
+    references = re.findall(r'(?:src|href)="([^"]*)"', html)
+
+    assert references, "the page references its assets"
+    for reference in references:
+        assert reference.startswith(("verify/assets/", "data:")), reference
+        if reference.startswith("verify/assets/"):
+            assert client.get(f"/{reference}").status_code == 200, reference
+
+
+def test_every_script_imports_only_sibling_modules_that_exist(client: TestClient) -> None:
+    scripts = sorted(path.name for path in STATIC_DIR.glob("*.js"))
+    assert "verify.js" in scripts
+
+    for name in scripts:
+        source = client.get(f"/verify/assets/{name}").text
+        local = _LOCAL_IMPORT.findall(source)
+        assert len(local) == len(_ANY_IMPORT.findall(source)), f"{name}: a non-local import"
+        assert set(local) <= set(scripts), name
+        assert not _URL.findall(source), name
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [("verify.js", "text/javascript"), ("checks.js", "text/javascript"),
+     ("verify.css", "text/css")],
+)  # fmt: skip
+def test_assets_are_served_with_their_media_type(
+    client: TestClient, name: str, media_type: str
+) -> None:
+    response = client.get(f"/verify/assets/{name}")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+    assert response.content == (STATIC_DIR / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name", ["verify.html", "nope.js", "..%2Fverify_page.py", "%2E%2E%2F__init__.py"]
+)
+def test_only_the_pages_scripts_and_styles_are_served(client: TestClient, name: str) -> None:
+    response = client.get(f"/verify/assets/{name}")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "NotFound"
+
+
+def test_page_is_not_part_of_the_api_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert not [path for path in paths if path.startswith("/verify")]
