@@ -18,6 +18,8 @@ from anchor_service.db.repositories.entries import StoredEntry
 from anchor_service.ledger.rules import format_utc
 
 __all__ = [
+    "AnchorRef",
+    "BatchRef",
     "BulkEntriesOut",
     "BulkItemOut",
     "EntryOut",
@@ -40,9 +42,36 @@ _EXAMPLE_DOCUMENT = {
 
 
 class EntryStatus(enum.StrEnum):
-    """Where an entry is in its life: stored and waiting for the next seal."""
+    """Where an entry is in its life: waiting for the next seal, sealed in a batch, covered
+    by an anchor sent to the chain but not yet confirmed, or anchored and confirmed."""
 
     PENDING = "pending"
+    SEALED = "sealed"
+    ANCHORED = "anchored"
+    SETTLED = "settled"
+
+
+class BatchRef(BaseModel):
+    """The batch that sealed an entry, and the tree head it ends with."""
+
+    seq: int = Field(examples=[3])
+    tree_size: int = Field(description="Size of the log at the batch's head.", examples=[1500])
+    root: str = Field(
+        description="Root of the log at tree_size, lower-case hex.",
+        examples=["5e1d0c9b8a7f6e5d4c3b2a190817263544536271809f8e7d6c5b4a3928170605"],
+    )
+
+
+class AnchorRef(BaseModel):
+    """The on-chain anchor covering an entry's batch (submitted, or confirmed)."""
+
+    id: int = Field(description="The service's anchor id.", examples=[7])
+    status: str = Field(description="submitted or confirmed", examples=["confirmed"])
+    chain_id: int = Field(examples=[1337])
+    registry: str = Field(description="AnchorRegistry address.")
+    seq: int | None = Field(description="Anchor sequence number in the registry, once mined.")
+    tx_hash: str | None = Field(description="0x-prefixed transaction hash, once mined.")
+    block_number: int | None = Field(description="Block of the transaction, once mined.")
 
 
 class EntryOut(BaseModel):
@@ -56,12 +85,20 @@ class EntryOut(BaseModel):
         examples=["9d2c5f0e8b7a6c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"],
     )
     received_at: datetime
-    document: dict[str, Any] = Field(
+    document: dict[str, Any] | None = Field(
         description=(
-            "The stored canonical document (salt included); its RFC 8785 serialisation "
+            "The stored canonical document (salt included; null once the entry was "
+            "redacted); its RFC 8785 serialisation "
             "is the leaf."
         ),
         examples=[_EXAMPLE_DOCUMENT],
+    )
+    batch: BatchRef | None = Field(
+        default=None, description="The batch that sealed the entry; null while pending."
+    )
+    anchor: AnchorRef | None = Field(
+        default=None,
+        description="The anchor covering the batch once it is anchored or settled; else null.",
     )
 
 
@@ -83,7 +120,12 @@ class BulkEntriesOut(BaseModel):
     entries: list[BulkItemOut]
 
 
-def render_entry(stored: StoredEntry, status: EntryStatus) -> bytes:
+def render_entry(
+    stored: StoredEntry,
+    status: EntryStatus,
+    batch: BatchRef | None = None,
+    anchor: AnchorRef | None = None,
+) -> bytes:
     """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes."""
     head = json.dumps(
         {
@@ -92,6 +134,8 @@ def render_entry(stored: StoredEntry, status: EntryStatus) -> bytes:
             "leaf_index": stored.leaf_index,
             "leaf_hash": stored.leaf_hash.hex(),
             "received_at": format_utc(stored.received_at),
+            "batch": batch.model_dump() if batch is not None else None,
+            "anchor": anchor.model_dump() if anchor is not None else None,
         },
         separators=(",", ":"),
     )

@@ -1,10 +1,12 @@
 """``anchor-service dev`` (what ``make run`` calls): everything local, one command.
 
 Steps: make the data directory, apply migrations, create an admin API key on the very
-first start (printed once, with curl examples), then supervise the child processes
-(for now the API on ``settings.host:settings.port``). To add a process (a local chain,
-the scheduler), add a :class:`Child` in :func:`dev_children`; to add a set-up step, add
-it to :func:`prepare`.
+first start (printed once, with curl examples), then supervise the child processes: a
+local ganache (unless ``ANCHOR_RPC_URL`` is another machine; its registry is deployed on
+the first start and reused afterwards, see :mod:`anchor_service.cli.dev_chain`), the API
+on ``settings.host:settings.port``, and the scheduler. To add a process, add a
+:class:`Child` in :func:`dev_children`; to add a set-up step, add it to :func:`prepare`
+(which starts nothing long-lived).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from anchor_service.cli.dev_chain import DevChainSetup
 from anchor_service.cli.supervisor import Child, Supervisor
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
@@ -30,15 +33,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "dev",
         help="set up ./.data, migrate, and run everything locally (what `make run` does)",
         description="Prepare the embedded defaults and run the service until Ctrl-C.",
+        epilog="examples:\n"
+        "  anchor-service dev                                     what `make run` runs\n"
+        "  ANCHOR_RPC_URL=http://127.0.0.1:8547 anchor-service dev   chain on another port",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=run)
 
 
 def run(_args: argparse.Namespace, settings: Settings) -> int:
     prepare(settings)
-    base_url = f"http://{settings.host}:{settings.port}"
-    print(f"API on {base_url} (docs: {base_url}/docs); stop with Ctrl-C", flush=True)
-    return Supervisor(dev_children(settings)).run()
+    chain = DevChainSetup(settings)
+    children = dev_children(settings, chain)
+    if chain.chain is None:
+        chain.describe_remote()
+
+    def started() -> None:
+        print(_running_banner(settings, chain), flush=True)
+
+    return Supervisor(children, on_started=started).run()
 
 
 def prepare(settings: Settings) -> None:
@@ -63,8 +76,11 @@ def prepare(settings: Settings) -> None:
     print(_first_start_banner(new.token, base_url), flush=True)
 
 
-def dev_children(settings: Settings) -> list[Child]:
-    """The processes ``dev`` supervises, in start order."""
+def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list[Child]:
+    """The processes ``dev`` supervises, in start order: the local chain (if any), the
+    API, the scheduler."""
+    chain = chain if chain is not None else DevChainSetup(settings)
+    ganache = chain.child()
     base_url = f"http://{settings.host}:{settings.port}"
     api = Child(
         name="api",
@@ -74,18 +90,62 @@ def dev_children(settings: Settings) -> list[Child]:
         ],
         ready=_http_ok(f"{base_url}/readyz"),
     )
-    return [api]
+    scheduler = Child(
+        name="scheduler",
+        argv=[sys.executable, "-m", "anchor_service.cli", "scheduler"],
+    )
+    return [*([ganache] if ganache is not None else []), api, scheduler]
 
 
 def _http_ok(url: str) -> Callable[[], bool]:
     def probe() -> bool:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (http only)
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310  # nosec B310
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
 
     return probe
+
+
+def _running_banner(settings: Settings, chain: DevChainSetup) -> str:
+    base_url = f"http://{settings.host}:{settings.port}"
+    data_dir = settings.data_dir.resolve()
+    if chain.chain is not None:
+        blocks = (
+            f"a block every {settings.dev_block_seconds:g} s"
+            if settings.dev_block_seconds > 0
+            else "a block per transaction"
+        )
+        chain_line = (
+            f"{chain.rpc_url}  (local ganache, chain id {settings.chain_id}, {blocks}; "
+            f"its data in {chain.chain.db_path.resolve()})"
+        )
+    else:
+        chain_line = f"{chain.rpc_url}  (configured; not started by dev)"
+    registry = chain.registry or "none"
+    trigger = (
+        f"; also when {settings.seal_when_pending} entries are pending"
+        if settings.seal_when_pending
+        else ""
+    )
+    line = "=" * 78
+    rows = [
+        f"API:        {base_url}  (docs: {base_url}/docs)",
+        f"chain RPC:  {chain_line}",
+        f"registry:   {registry}  ({chain.registry_note})",
+    ]
+    if chain.signer_note:
+        rows.append(f"anchoring:  {chain.signer_note}")
+    rows += [
+        f"schedule:   seal + anchor at '{settings.seal_cron}' ({settings.timezone}){trigger};"
+        f" anchors followed every {settings.confirm_interval_seconds:g} s",
+        f"data:       {data_dir}  (database, chain, deployment.json)",
+        "stop:       Ctrl-C (stops the scheduler, the API and the chain)",
+        f"reset:      stop, then delete {data_dir} (database and chain together)",
+    ]
+    body = "\n".join(f"  {row}" for row in rows)
+    return f"{line}\nanchor-service is running\n{body}\n{line}"
 
 
 def _first_start_banner(token: str, base_url: str) -> str:

@@ -1,8 +1,10 @@
 """A small supervisor for ``dev``: start child processes in order, stop them together.
 
 Children start in list order; a child with a readiness probe must pass it before the
-next one starts. When any child exits, or the supervisor gets SIGINT/SIGTERM, every
-other child gets SIGTERM (then SIGKILL after a grace period), newest first.
+next one starts. A child's ``after_ready`` step runs once it is ready (before the next
+one starts) and may return environment variables for the children after it. When any
+child exits, or the supervisor gets SIGINT/SIGTERM, every other child gets SIGTERM
+(then SIGKILL after a grace period), newest first.
 """
 
 from __future__ import annotations
@@ -27,21 +29,35 @@ class ChildFailedError(RuntimeError):
 
 @dataclass(frozen=True)
 class Child:
-    """A process to run: a name for messages, its argv, extra environment, readiness."""
+    """A process to run: a name for messages, its argv, extra environment, readiness.
+
+    ``quiet`` discards its stdout; ``after_ready`` is a set-up step run once it is ready
+    (its exception stops everything) returning extra environment for later children.
+    """
 
     name: str
     argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     ready: Callable[[], bool] | None = None
     ready_timeout: float = 60.0
+    quiet: bool = False
+    after_ready: Callable[[], Mapping[str, str]] | None = None
 
 
 class Supervisor:
     """Runs :class:`Child` processes until one exits or a stop signal arrives."""
 
-    def __init__(self, children: Sequence[Child], *, grace_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        children: Sequence[Child],
+        *,
+        grace_seconds: float = 10.0,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
         self._children = list(children)
         self._grace = grace_seconds
+        self._on_started = on_started
+        self._shared_env: dict[str, str] = {}
         self._running: list[tuple[Child, subprocess.Popen[bytes]]] = []
         self._stop_requested = False
 
@@ -53,6 +69,8 @@ class Supervisor:
         try:
             for child in self._children:
                 self._start(child)
+            if self._on_started is not None:
+                self._on_started()
             return self._wait()
         except ChildFailedError as exc:
             logger.error("%s", exc)
@@ -67,12 +85,23 @@ class Supervisor:
         self._stop_requested = True
 
     def _start(self, child: Child) -> None:
+        if self._stop_requested:
+            raise ChildFailedError(f"stopped before {child.name} started")
         logger.info("starting %s", child.name)
         # argv comes from code (dev_children), never from a shell or user input.
-        process = subprocess.Popen(list(child.argv), env={**os.environ, **child.env})  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            list(child.argv),
+            env={**os.environ, **self._shared_env, **child.env},
+            stdout=subprocess.DEVNULL if child.quiet else None,
+        )
         self._running.append((child, process))
-        if child.ready is None:
-            return
+        if child.ready is not None:
+            self._wait_ready(child, process)
+        if child.after_ready is not None:
+            self._shared_env.update(child.after_ready())
+
+    def _wait_ready(self, child: Child, process: subprocess.Popen[bytes]) -> None:
+        assert child.ready is not None
         deadline = time.monotonic() + child.ready_timeout
         while not child.ready():
             if process.poll() is not None:

@@ -32,7 +32,12 @@ class Role(enum.StrEnum):
 
 
 class Entry(Base):
-    """One stored ledger entry: its exact leaf bytes, salt, hashes and leaf index."""
+    """One stored ledger entry: its exact leaf bytes, salt, hashes and leaf index.
+
+    A redacted entry (``redacted_at`` set; see ``anchor_service.services.redaction``) has
+    lost its document, salt and content hash; its leaf hash stays, so the log's proofs
+    still hold.
+    """
 
     __tablename__ = "entries"
     __table_args__ = (
@@ -40,15 +45,24 @@ class Entry(Base):
         CheckConstraint("length(salt) = 16", name="salt_length"),
         CheckConstraint("length(leaf_hash) = 32", name="leaf_hash_length"),
         CheckConstraint("length(content_hash) = 32", name="content_hash_length"),
+        CheckConstraint(
+            "(redacted_at IS NULL AND document IS NOT NULL AND salt IS NOT NULL"
+            " AND content_hash IS NOT NULL)"
+            " OR (redacted_at IS NOT NULL AND document IS NULL AND salt IS NULL"
+            " AND content_hash IS NULL)",
+            name="redaction_state",
+        ),
     )
 
     leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
-    document: Mapped[bytes] = mapped_column(LargeBinary)
-    salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    content_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    content_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     received_at: Mapped[datetime]
+    redacted_at: Mapped[datetime | None]
+    redaction_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class LogState(Base):

@@ -42,13 +42,18 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class EncodedEntry:
-    """An entry ready to store: its leaf bytes, salt and hashes (all raw bytes)."""
+    """An entry ready to store: its leaf bytes, salt and hashes (all raw bytes).
+
+    ``postings`` repeats the entry's postings as ``(account, currency, amount)``, in the
+    document's order, for the ``entry_postings`` rows that settlement statements sum.
+    """
 
     external_id: str
     document: bytes
     salt: bytes
     leaf_hash: bytes
     content_hash: bytes
+    postings: tuple[tuple[str, str, int], ...]
 
 
 def normalized_document(entry: EntryIn, salt: bytes | None = None) -> dict[str, Any]:
@@ -115,4 +120,5 @@ def encode_entry(
         salt=salt,
         leaf_hash=leaf_hash(document),
         content_hash=hashlib.sha256(content).digest(),
+        postings=tuple((p.account, p.currency, p.amount) for p in entry.postings),
     )

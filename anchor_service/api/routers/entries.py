@@ -5,18 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
 from anchor_service.api.schemas import (
+    AnchorRef,
+    BatchRef,
     BulkEntriesOut,
     EntryOut,
     EntryStatus,
     render_bulk,
     render_entry,
 )
+from anchor_service.db.models_sealing import BatchStatus
+from anchor_service.db.repositories.anchors import AnchorRepository
+from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
 from anchor_service.ledger import BulkEntriesIn, EntryIn
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
@@ -101,7 +107,13 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
     "/{external_id}",
     response_model=EntryOut,
     summary="Read one entry",
-    description="Needs an `auditor` or `admin` key.",
+    description=(
+        "`status` is `pending` until a seal covers the entry, then `sealed`, with the "
+        "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
+        "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
+        "with the `anchor` (id, registry seq, transaction, block). Needs an `auditor` or "
+        "`admin` key."
+    ),
     responses=_READ_ERRORS,
 )
 def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Response:
@@ -110,8 +122,36 @@ def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Res
         external_id=entry.external_id,
         leaf_index=entry.leaf_index,
         leaf_hash=entry.leaf_hash,
-        document=entry.document,
+        document=entry.document if entry.document is not None else b"null",  # redacted
         received_at=entry.received_at,
         created=False,
     )
-    return Response(render_entry(stored, _status(stored)), media_type="application/json")
+    batch = BatchRepository(session).covering(entry.leaf_index)
+    if batch is None:
+        return Response(render_entry(stored, _status(stored)), media_type="application/json")
+    ref = BatchRef(seq=batch.seq, tree_size=batch.tree_size, root=batch.root.hex())
+    anchor = _anchor_ref(session, batch.anchor_id) if batch.status != BatchStatus.SEALED else None
+    entry_status = _BATCH_STATUS[BatchStatus(batch.status)]
+    return Response(render_entry(stored, entry_status, ref, anchor), media_type="application/json")
+
+
+_BATCH_STATUS = {
+    BatchStatus.SEALED: EntryStatus.SEALED,
+    BatchStatus.ANCHORED: EntryStatus.ANCHORED,
+    BatchStatus.SETTLED: EntryStatus.SETTLED,
+}
+
+
+def _anchor_ref(session: Session, anchor_id: int | None) -> AnchorRef | None:
+    if anchor_id is None:
+        return None
+    anchor = AnchorRepository(session).get(anchor_id)
+    return AnchorRef(
+        id=anchor.id,
+        status=anchor.status.value,
+        chain_id=anchor.chain_id,
+        registry=anchor.registry_address,
+        seq=anchor.chain_seq,
+        tx_hash=None if anchor.tx_hash is None else "0x" + anchor.tx_hash.hex(),
+        block_number=anchor.block_number,
+    )

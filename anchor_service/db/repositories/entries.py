@@ -9,7 +9,8 @@ in the caller's transaction (one commit for many requests):
    (returned as stored), one with another content hash makes that request a conflict
    (none of its entries is stored; the other requests go on); new entries get the next
    indices;
-4. insert the new rows (PostgreSQL: binary ``COPY``) and advance the counter.
+4. insert the new rows and their postings (PostgreSQL: binary ``COPY``, one per table)
+   and advance the counter.
 
 Everything CPU-heavy (validation, canonical encoding, hashing) happens before, outside
 the lock.
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from anchor_service.db.models import Entry
 from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.postings import PostingRepository, PostingRow
 from anchor_service.errors import EntryConflictError, NotFoundError
 from anchor_service.ledger.canonical import EncodedEntry
 
@@ -106,6 +108,7 @@ class EntryRepository:
         known = self.find([item.external_id for request in requests for item in request.entries])
         outcomes: list[AppendOutcome] = []
         new_rows: list[tuple[Any, ...]] = []
+        posting_rows: list[PostingRow] = []
         for request in requests:
             outcome = _plan(request, known, start + len(new_rows), received_at)
             if isinstance(outcome, EntryConflictError):
@@ -115,10 +118,16 @@ class EntryRepository:
             for item, entry in zip(request.entries, stored, strict=True):
                 if entry.created:  # a later request in the group may replay it
                     known[item.external_id] = (item.content_hash, entry)
+                    index = entry.leaf_index
+                    posting_rows.extend(
+                        (index, position, account, currency, amount)
+                        for position, (account, currency, amount) in enumerate(item.postings)
+                    )
             new_rows.extend(rows)
             outcomes.append(stored)
         if new_rows:
             self._insert(new_rows)
+            PostingRepository(self._session).insert(posting_rows)
             log.advance(start, len(new_rows))
         return outcomes
 

@@ -22,6 +22,7 @@ def _free_port() -> int:
 def _start(cwd: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
     env.update(ANCHOR_PORT=str(port), ANCHOR_LOG_LEVEL="WARNING")
+    env.update(ANCHOR_RPC_URL="http://chain.invalid:8545")  # not local: dev starts no chain
     return subprocess.Popen(
         [sys.executable, "-m", "anchor_service.cli", "dev"],
         cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
@@ -66,6 +67,7 @@ def test_dev_prints_an_admin_key_once_that_can_write_and_read(tmp_path: Path) ->
     keys = [line.strip() for line in out.splitlines() if line.strip().startswith("ak_")]
     assert len(keys) == 1, out
     assert (tmp_path / ".data" / "anchor.db").is_file()
+    assert not (tmp_path / ".data" / "ganache").exists()
 
     second = _start(tmp_path, port)
     try:

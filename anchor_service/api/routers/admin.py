@@ -1,0 +1,127 @@
+"""``/v1/admin``: operations an admin runs on demand (the scheduler runs them on its own)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from anchor_service.api.anchoring import AnchorerDep, AnchorOutcomeOut
+from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
+from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.chain.errors import ChainUnavailableError
+from anchor_service.services.anchor_views import OutcomeKind
+from anchor_service.services.sealing import SealedBatch, seal_pending
+
+__all__ = ["SealOut", "SealedBatchOut", "router"]
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+_ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: ERROR_RESPONSES[code] for code in (401, 403, 422, 503)
+}
+
+
+class SealedBatchOut(BaseModel):
+    """A batch created by a seal: leaf range, tree head, statement hash, period."""
+
+    seq: int = Field(examples=[3])
+    start_index: int = Field(description="First leaf index sealed.", examples=[1200])
+    end_index: int = Field(description="One past the last leaf index sealed.", examples=[1500])
+    tree_size: int = Field(description="Size of the log at this batch's head.", examples=[1500])
+    entry_count: int = Field(examples=[300])
+    root: str = Field(description="Root of the log at tree_size, lower-case hex.")
+    statement_hash: str = Field(description="SHA-256 of the statement's canonical bytes.")
+    period_start: datetime
+    period_end: datetime
+    sealed_at: datetime
+
+    @classmethod
+    def from_sealed(cls, batch: SealedBatch) -> SealedBatchOut:
+        return cls(
+            seq=batch.seq,
+            start_index=batch.start_index,
+            end_index=batch.end_index,
+            tree_size=batch.tree_size,
+            entry_count=batch.entry_count,
+            root=batch.root.hex(),
+            statement_hash=batch.statement_hash.hex(),
+            period_start=batch.period_start,
+            period_end=batch.period_end,
+            sealed_at=batch.sealed_at,
+        )
+
+
+class SealOut(BaseModel):
+    """What a seal did: the new batches (none when nothing was pending)."""
+
+    message: str = Field(examples=["sealed 300 entries in 1 batch; tree size 1500"])
+    batches: list[SealedBatchOut]
+
+
+@router.post(
+    "/seal",
+    status_code=status.HTTP_201_CREATED,
+    summary="Seal the pending entries now",
+    description=(
+        "Extends the Merkle log over every entry stored so far, in batches of at most "
+        "`max_batch_entries` (default `ANCHOR_SEAL_MAX_BATCH_ENTRIES`), each with its "
+        "settlement statement. **201** with the new batches; **200** with an empty list "
+        "when nothing was pending. Needs an `admin` key."
+    ),
+    responses={200: {"model": SealOut, "description": "Nothing was pending"}, **_ADMIN_ERRORS},
+)
+async def seal(
+    _caller: AdminDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    response: Response,
+    max_batch_entries: Annotated[
+        int | None, Query(ge=1, description="Most entries per batch for this seal.")
+    ] = None,
+) -> SealOut:
+    batches = await run_in_threadpool(
+        seal_pending, database, settings, max_batch_entries=max_batch_entries
+    )
+    if not batches:
+        response.status_code = status.HTTP_200_OK
+        return SealOut(message="nothing to seal: every stored entry is sealed already", batches=[])
+    entries = sum(batch.entry_count for batch in batches)
+    noun = "batch" if len(batches) == 1 else "batches"
+    return SealOut(
+        message=(
+            f"sealed {entries} entries in {len(batches)} {noun}; tree size {batches[-1].tree_size}"
+        ),
+        batches=[SealedBatchOut.from_sealed(batch) for batch in batches],
+    )
+
+
+@router.post(
+    "/anchor",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Anchor the newest sealed tree head now",
+    description=(
+        "Sends the newest sealed tree head to the registry (reading the registry's head "
+        "from the chain first), or follows up the anchor already in flight. **202** when "
+        "a new anchor was submitted; **200** when there was nothing to do, an anchor was "
+        "already in flight, or the anchor failed (`outcome` is `failed` and "
+        "`anchor.error` holds the decoded reason, such as "
+        "`AccessControlUnauthorizedAccount(...)`); **503** when the chain node is "
+        "unreachable. Confirmation and settlement follow in the background (or "
+        "`anchor-service anchor --wait`). Needs an `admin` key."
+    ),
+    responses={
+        200: {"model": AnchorOutcomeOut, "description": "Nothing new submitted"},
+        **_ADMIN_ERRORS,
+    },
+)
+def anchor(_caller: AdminDep, anchorer: AnchorerDep, response: Response) -> AnchorOutcomeOut:
+    outcome = anchorer.anchor_latest()
+    if outcome.kind is OutcomeKind.UNAVAILABLE:
+        raise ChainUnavailableError(outcome.message)
+    if outcome.kind is not OutcomeKind.SUBMITTED:
+        response.status_code = status.HTTP_200_OK
+    return AnchorOutcomeOut.of(outcome)

@@ -1,0 +1,206 @@
+"""The chain side of ``anchor-service dev``: a supervised local ganache and its registry.
+
+Unless ``ANCHOR_RPC_URL`` points somewhere else than this machine, ``dev`` runs ganache
+as a child process with its database in ``<data_dir>/ganache`` (the chain survives
+restarts) on the port of ``ANCHOR_RPC_URL`` (default 8546), mining a block every
+``ANCHOR_DEV_BLOCK_SECONDS``. Once it answers, :meth:`DevChainSetup.prepare_registry`
+makes sure a registry is deployed there:
+
+- the deployment file (``<data_dir>/deployment.json``) names a contract that exists on
+  this chain: reused;
+- no file, or the chain has no code at its address (the ganache directory was wiped):
+  deployed now, signed by the deterministic dev account 0 (a PUBLIC, test-only key; it
+  is admin and anchorer), and recorded in the file.
+
+The API and the scheduler then get ``ANCHOR_RPC_URL``, ``ANCHOR_REGISTRY_ADDRESS`` and
+``ANCHOR_SIGNER_KEY`` in their environment, each only when the user has not configured
+their own. With a non-local ``ANCHOR_RPC_URL`` nothing is started or deployed: the
+children use the configuration as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+
+from anchor_service.chain import (
+    DEV_ACCOUNT_KEYS,
+    DevChain,
+    DevChainError,
+    RegistryClient,
+    Signer,
+    connect,
+)
+from anchor_service.cli.supervisor import Child
+from anchor_service.services.deployment import (
+    DeploymentFileError,
+    deploy_and_record,
+    deployment_path,
+    read_deployment,
+)
+from anchor_service.settings import Settings
+
+__all__ = ["DevChainSetup", "local_devchain"]
+
+logger = logging.getLogger(__name__)
+
+_LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def local_devchain(settings: Settings) -> DevChain | None:
+    """The ganache ``dev`` should run for ``settings``; ``None`` when ``ANCHOR_RPC_URL``
+    is not a plain-HTTP address on this machine (the user runs their own node)."""
+    url = urllib.parse.urlsplit(settings.rpc_url)
+    if url.scheme != "http" or url.hostname not in _LOCAL_HOSTS:
+        return None
+    extra = []
+    if settings.dev_block_seconds > 0:
+        extra = ["--miner.blockTime", f"{settings.dev_block_seconds:g}"]
+    return DevChain(
+        settings.data_dir / "ganache",
+        host="127.0.0.1",
+        port=url.port or 80,
+        chain_id=settings.chain_id,
+        extra_args=extra,
+    )
+
+
+def _answers_chain_id(url: str, chain_id: int) -> Callable[[], bool]:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
+
+    def probe() -> bool:
+        request = urllib.request.Request(  # noqa: S310 - http URL of the local chain
+            url, data=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=1.0) as response:  # noqa: S310  # nosec B310
+                return int(json.loads(response.read())["result"], 16) == chain_id
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return False
+
+    return probe
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+class DevChainSetup:
+    """Plans the chain for ``dev``, then deploys or reuses the registry on it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.chain = local_devchain(settings)
+        self.registry: str | None = None
+        self.registry_note = ""
+        self.signer_note = ""
+
+    @property
+    def rpc_url(self) -> str:
+        return self.chain.rpc_url if self.chain is not None else self.settings.rpc_url
+
+    def _configured(self, name: str) -> bool:
+        return name in self.settings.model_fields_set
+
+    def _uses_dev_key(self) -> bool:
+        return not (self._configured("signer_key") or self._configured("keystore_path"))
+
+    def child(self) -> Child | None:
+        """The ganache child (``None`` on a non-local chain); it is ready when it answers
+        with the chain id, and its after-ready step prepares the registry."""
+        chain = self.chain
+        if chain is None:
+            return None
+        if _port_in_use(chain.host, chain.port):
+            raise DevChainError(
+                f"port {chain.port} is in use: is another `anchor-service dev` running? Stop "
+                "it, or set ANCHOR_RPC_URL=http://127.0.0.1:<free port> for this one"
+            )
+        chain.db_path.mkdir(parents=True, exist_ok=True)
+        return Child(
+            name="ganache",
+            argv=chain.command(),
+            ready=_answers_chain_id(chain.rpc_url, chain.chain_id),
+            quiet=True,  # its banner lists the public dev accounts; nothing else to see
+            after_ready=self.prepare_registry,
+        )
+
+    def prepare_registry(self) -> dict[str, str]:
+        """Reuse or deploy the registry on the local chain; the environment the API and
+        the scheduler need for it."""
+        assert self.chain is not None
+        settings = self.settings
+        web3 = connect(self.chain.rpc_url, expected_chain_id=settings.chain_id)
+        env: dict[str, str] = {}
+        if not self._configured("rpc_url"):
+            env["ANCHOR_RPC_URL"] = self.chain.rpc_url
+        if self._uses_dev_key():
+            env["ANCHOR_SIGNER_KEY"] = DEV_ACCOUNT_KEYS[0]
+            signer = Signer.from_key(DEV_ACCOUNT_KEYS[0])
+            self.signer_note = (
+                f"dev account 0 {signer.address} (a PUBLIC test-only key: never use it "
+                "on a real chain)"
+            )
+        else:
+            signer = Signer.from_settings(settings)
+            self.signer_note = f"{signer.address} (ANCHOR_SIGNER_KEY / keystore)"
+        if self._configured("registry_address") and settings.registry_address:
+            self.registry = settings.registry_address
+            client = RegistryClient(web3, settings.registry_address, chain_id=settings.chain_id)
+            present = client.is_deployed()
+            self.registry_note = "ANCHOR_REGISTRY_ADDRESS" + (
+                "" if present else " - WARNING: the local chain has no contract there"
+            )
+            return env
+        path = deployment_path(settings)
+        record = read_deployment(path)
+        if record is not None and record.chain_id != settings.chain_id:
+            raise DevChainError(
+                f"{path} records a registry on chain {record.chain_id}, not the local chain "
+                f"{settings.chain_id}: move it away or set ANCHOR_DEPLOYMENT_FILE"
+            )
+        if record is not None:
+            client = RegistryClient(web3, record.address, chain_id=settings.chain_id)
+            if client.is_deployed():
+                self.registry = record.address
+                self.registry_note = f"reused, recorded in {path}"
+                print(f"registry: reusing {record.address} (from {path})", flush=True)
+                env["ANCHOR_REGISTRY_ADDRESS"] = record.address
+                return env
+            print(
+                f"registry: the local chain has no contract at {record.address} (was "
+                f"{self.chain.db_path} wiped?); deploying a new one",
+                flush=True,
+            )
+        print(
+            f"registry: deploying AnchorRegistry with {self.signer_note} as admin and anchorer",
+            flush=True,
+        )
+        new, path = deploy_and_record(settings, web3=web3, signer=signer)
+        self.registry = new.address
+        self.registry_note = f"deployed now in block {new.block_number}, recorded in {path}"
+        print(f"registry: deployed at {new.address} (recorded in {path})", flush=True)
+        env["ANCHOR_REGISTRY_ADDRESS"] = new.address
+        return env
+
+    def describe_remote(self) -> None:
+        """Fill in the registry line for a chain ``dev`` does not run."""
+        if self.settings.registry_address:
+            self.registry, self.registry_note = self.settings.registry_address, "configured"
+            return
+        path = deployment_path(self.settings)
+        try:
+            record = read_deployment(path)
+        except DeploymentFileError:
+            record = None
+        if record is not None:
+            self.registry, self.registry_note = record.address, f"from {path}"
+        else:
+            self.registry_note = "not configured: run `anchor-service deploy`"

@@ -1,0 +1,292 @@
+"""The leader lock: only one scheduler acts at a time, however many run.
+
+A scheduler process waits for the lock before it starts its jobs, checks it still holds
+it every few seconds while they run, and stops them as soon as it does not (then waits
+for it again). Two kinds, chosen by :func:`leader_lock_for` from the database URL:
+
+- :class:`PostgresLeaderLock`: a session-level ``pg_advisory_lock`` on a dedicated
+  connection (autocommit, TCP keepalives) held for as long as the process leads. If the
+  connection dies the server ends the session and frees the lock; the leader notices on
+  its next check (the query fails) and stops acting. Advisory locks are per database,
+  so schedulers of other databases on the same server do not interfere.
+- :class:`FileLeaderLock` (SQLite): an exclusive ``flock`` on a file beside the
+  database file (``anchor.db.scheduler-lock``), so two local schedulers do not both act.
+  The kernel frees it when the process dies. Deleting the file counts as losing it.
+
+The lock avoids duplicate work; it is not what keeps the data right. Sealing holds its
+own lock per batch and the database admits one anchor in flight, so a leader that has
+just lost the lock and is finishing a job does no harm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from anchor_service.db.engine import create_database_engine, normalize_database_url, sqlite_path
+from anchor_service.settings import Settings
+
+__all__ = [
+    "LEADER_LOCK_KEY",
+    "FileLeaderLock",
+    "LeaderLock",
+    "PostgresLeaderLock",
+    "leader_lock_for",
+]
+
+logger = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock key of the scheduler leader ("an-sched"); sealing uses another.
+LEADER_LOCK_KEY = int.from_bytes(b"an-sched", "big")
+
+# A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low), objsubid 1.
+_HELD_BY_ME = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND pid = pg_backend_pid()"
+    " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+)
+_HOLDER = (
+    "SELECT a.application_name, a.client_addr FROM pg_locks l"
+    " JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+#: How often a waiting scheduler says it is still waiting.
+WAITING_LOG_SECONDS = 60.0
+
+
+class LeaderLock(Protocol):
+    """What the scheduler needs from a leader lock."""
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; ``True`` when this process holds it now."""
+        ...
+
+    def still_held(self) -> bool:
+        """Whether this process still holds the lock it acquired."""
+        ...
+
+    def holder(self) -> str | None:
+        """Who holds the lock now, for the log (``None`` when unknown)."""
+        ...
+
+    def release(self) -> None:
+        """Give the lock up (safe to call when not held)."""
+        ...
+
+    def close(self) -> None:
+        """Release the lock and free what holds it (connections)."""
+        ...
+
+    def describe(self) -> str:
+        """What is locked, for the log."""
+        ...
+
+
+def _identity() -> str:
+    return f"anchor-service scheduler {socket.gethostname()}:{os.getpid()}"
+
+
+def wait_for_leadership(
+    lock: LeaderLock,
+    stop: threading.Event,
+    *,
+    retry_seconds: float,
+    log_every: float = WAITING_LOG_SECONDS,
+) -> bool:
+    """Try ``lock`` every ``retry_seconds`` until it is ours (``True``) or ``stop`` is set
+    (``False``); says once a minute that it is waiting. Errors reaching the database are
+    logged and retried."""
+    next_log = 0.0
+    while not stop.is_set():
+        try:
+            if lock.try_acquire():
+                logger.info("leader lock acquired (%s); this scheduler acts", lock.describe())
+                return True
+            problem = None
+        except (DBAPIError, OSError) as exc:
+            problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        now = time.monotonic()
+        if now >= next_log:
+            if problem is not None:
+                logger.warning("cannot take the leader lock (%s); retrying", problem)
+            else:
+                holder = _safe_holder(lock)
+                logger.info(
+                    "another scheduler holds the lock%s; waiting (%s)",
+                    f" ({holder})" if holder else "",
+                    lock.describe(),
+                )
+            next_log = now + log_every
+        stop.wait(retry_seconds)
+    return False
+
+
+def _safe_holder(lock: LeaderLock) -> str | None:
+    try:
+        return lock.holder()
+    except (DBAPIError, OSError):
+        return None
+
+
+class PostgresLeaderLock:
+    """``pg_advisory_lock(LEADER_LOCK_KEY)`` held on a dedicated connection."""
+
+    def __init__(self, settings: Settings, *, key: int = LEADER_LOCK_KEY) -> None:
+        self._key = key
+        self._identity = _identity()
+        self._engine: Engine = create_database_engine(
+            settings,
+            poolclass=NullPool,
+            isolation_level="AUTOCOMMIT",
+            connect_args={
+                "application_name": self._identity[:63],
+                "connect_timeout": 10,
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
+                "tcp_user_timeout": 30_000,
+            },
+        )
+        self._connection: Connection | None = None
+
+    def describe(self) -> str:
+        return f"PostgreSQL advisory lock {self._key}"
+
+    def try_acquire(self) -> bool:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        try:
+            acquired = bool(
+                self._connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+                ).scalar_one()
+            )
+        except DBAPIError:
+            self._drop_connection()
+            raise
+        return acquired
+
+    def still_held(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            held = self._connection.execute(
+                text(_HELD_BY_ME), {"high": self._key >> 32, "low": self._key & 0xFFFFFFFF}
+            ).scalar_one()
+        except DBAPIError as exc:
+            logger.error("leader lock connection lost: %s", str(exc).splitlines()[0])
+            self._drop_connection()
+            return False
+        return bool(held)
+
+    def holder(self) -> str | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                text(_HOLDER), {"high": self._key >> 32, "low": self._key & 0xFFFFFFFF}
+            ).first()
+        if row is None:
+            return None
+        name, address = row
+        return f"{name or 'unknown'}" + (f" from {address}" if address else "")
+
+    def release(self) -> None:
+        if self._connection is None:
+            return
+        with contextlib.suppress(DBAPIError):  # else the session is gone, and its lock
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+        self._drop_connection()
+
+    def close(self) -> None:
+        """Release and dispose of the engine."""
+        self.release()
+        self._engine.dispose()
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(DBAPIError):
+                connection.invalidate()
+                connection.close()
+
+
+class FileLeaderLock:
+    """An exclusive ``flock`` on ``path`` (created if missing), held by an open file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def describe(self) -> str:
+        return f"file lock {self.path}"
+
+    def try_acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{_identity()}\n".encode())
+        self._fd = fd
+        return True
+
+    def still_held(self) -> bool:
+        if self._fd is None:
+            return False
+        try:
+            same_file = os.fstat(self._fd).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:
+            same_file = False
+        if not same_file:
+            logger.error("leader lock file %s was removed or replaced", self.path)
+        return same_file
+
+    def holder(self) -> str | None:
+        try:
+            text_ = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return text_ or None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)  # closing the descriptor releases the flock
+
+    def close(self) -> None:
+        self.release()
+
+
+def leader_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
+    """The leader lock for ``settings.database_url``: advisory lock on PostgreSQL, a file
+    lock beside the SQLite file (in ``data_dir`` for an in-memory database)."""
+    url = normalize_database_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        return PostgresLeaderLock(settings)
+    path = sqlite_path(url)
+    if path is None:
+        return FileLeaderLock(settings.data_dir / "scheduler-lock")
+    return FileLeaderLock(path.with_name(path.name + ".scheduler-lock"))

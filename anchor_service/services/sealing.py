@@ -1,0 +1,263 @@
+"""Sealing: extend the Merkle log over the entries stored since the last seal.
+
+One seal *run* (:func:`seal_pending`) notes its cutoff (now) and the log counter
+(``log_state.next_index``: every entry below it is committed, because writers hold the
+counter row lock until they commit), then seals ``[sealed size, counter)`` in batches of
+at most ``max_batch_entries``. Each batch is one transaction:
+
+1. take the log lock: PostgreSQL ``pg_advisory_xact_lock`` on a fixed key (writers never
+   take it, so ingest goes on during a seal); SQLite: the write transaction itself;
+2. read the leaf hashes of the range in index order (one query);
+3. extend the tree from its stored tiles (:func:`anchor_service.merkle.append_to_tiles`:
+   compact range, time proportional to the batch) and store the new tiles;
+4. sum the range's postings into the settlement statement (canonical JSON, SHA-256);
+5. insert the batch row with its tree head.
+
+Any failure rolls the whole batch back. If another run sealed in between two of this
+run's batches, this run stops (the other run goes on sealing).
+
+Every batch of a run shares the run's settlement *period*: from the end of the previous
+run's period (the first entry's ``received_at`` for the very first batch) to the cutoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from anchor_service.db.models_sealing import Batch, BatchStatus
+from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.leaves import LeafRepository
+from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.postings import PostingRepository
+from anchor_service.db.repositories.tiles import TileRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.errors import AnchorServiceError
+from anchor_service.ledger.statement import build_statement
+from anchor_service.merkle import EMPTY_ROOT, append_to_tiles
+from anchor_service.settings import Settings
+
+__all__ = [
+    "SEAL_LOCK_KEY",
+    "Progress",
+    "SealTimings",
+    "SealedBatch",
+    "SealingError",
+    "seal_pending",
+]
+
+logger = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock key held by a sealing transaction ("an-seal").
+SEAL_LOCK_KEY = int.from_bytes(b"an-seal", "big")
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(sealed, total)`` with entry counts, after each batch of a run."""
+
+
+class SealingError(AnchorServiceError):
+    """The stored log is inconsistent (missing entries or postings); nothing was sealed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealTimings:
+    """Seconds spent per step of one batch (the commit is counted in ``store``)."""
+
+    read: float
+    hash: float
+    store: float
+    statement: float
+
+    @property
+    def total(self) -> float:
+        return self.read + self.hash + self.store + self.statement
+
+
+@dataclass(frozen=True, slots=True)
+class SealedBatch:
+    """A batch created by a seal: its range, tree head and statement."""
+
+    seq: int
+    start_index: int
+    end_index: int
+    root: bytes
+    statement: bytes
+    statement_hash: bytes
+    period_start: datetime
+    period_end: datetime
+    sealed_at: datetime
+    timings: SealTimings
+
+    @property
+    def tree_size(self) -> int:
+        return self.end_index
+
+    @property
+    def entry_count(self) -> int:
+        return self.end_index - self.start_index
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What a seal run fixed in its first transaction."""
+
+    target: int
+    period_start: datetime
+    period_end: datetime
+
+
+def seal_pending(
+    database: Database,
+    settings: Settings,
+    *,
+    max_batch_entries: int | None = None,
+    progress: Progress | None = None,
+) -> list[SealedBatch]:
+    """Seal every entry stored before now, in batches; return them ([] when nothing is new).
+
+    ``max_batch_entries`` (default ``settings.seal_max_batch_entries``) caps one batch.
+    Raises :class:`SealingError` (and the database's errors) with the failed batch rolled
+    back; batches sealed before the failure stay sealed.
+    """
+    cap = max_batch_entries if max_batch_entries is not None else settings.seal_max_batch_entries
+    if cap < 1:
+        raise ValueError(f"max_batch_entries must be at least 1, got {cap}")
+    sealed: list[SealedBatch] = []
+    run: _Run | None = None
+    first = 0
+    while True:
+        with unit_of_work(database.writer) as session:
+            _lock_log(session)
+            latest = BatchRepository(session).latest()
+            position = latest.end_index if latest is not None else 0
+            if run is None:
+                run = _start_run(session, latest)
+                first = position
+                if run.target > position:
+                    logger.info("sealing entries [%d, %d)", position, run.target)
+                    if progress is not None:
+                        progress(0, run.target - first)
+            elif position != sealed[-1].end_index:
+                logger.warning(
+                    "another seal moved the log to %d meanwhile; it seals the rest", position
+                )
+                break
+            if position >= run.target:
+                break
+            batch = _seal_batch(session, latest, min(run.target, position + cap), run)
+        sealed.append(batch)
+        _log_batch(batch)
+        if progress is not None:
+            progress(batch.end_index - first, run.target - first)
+    return sealed
+
+
+def _lock_log(session: Session) -> None:
+    """Hold the log lock until the transaction ends (one seal at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK_KEY})
+    # SQLite: writer sessions begin with BEGIN IMMEDIATE, the database's write lock.
+
+
+def _start_run(session: Session, latest: Batch | None) -> _Run:
+    cutoff = datetime.now(UTC)
+    target = LogStateRepository(session).next_index()
+    if latest is not None:
+        start = latest.period_end
+    else:
+        first = LeafRepository(session).received_at(0)
+        start = first if first is not None else cutoff
+    # Clocks of different hosts may disagree: a period never ends before it starts.
+    return _Run(target=target, period_start=start, period_end=max(cutoff, start))
+
+
+def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> SealedBatch:
+    """Seal ``[latest.end_index, end)`` and commit (so the timings include the commit)."""
+    start = latest.end_index if latest is not None else 0
+    seq = latest.seq + 1 if latest is not None else 0
+    began = time.perf_counter()
+    leaf_hashes = LeafRepository(session).hashes(start, end)
+    if len(leaf_hashes) != end - start:
+        raise SealingError(
+            f"entries [{start}, {end}) should all be stored, found {len(leaf_hashes)}"
+        )
+    read_done = time.perf_counter()
+    tiles = TileRepository(session)
+    old_root = latest.root if latest is not None else EMPTY_ROOT
+    update = append_to_tiles(start, leaf_hashes, tiles.read_tiles, old_root)
+    del leaf_hashes
+    hash_done = time.perf_counter()
+    sums = PostingRepository(session).sums(start, end)
+    if sums.entry_count != end - start:
+        raise SealingError(
+            f"{end - start - sums.entry_count} of the entries [{start}, {end}) have no postings"
+        )
+    statement = build_statement(
+        batch_seq=seq,
+        start=start,
+        end=end,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        movements=sums.movements,
+    )
+    statement_done = time.perf_counter()
+    tiles.write(update)
+    batch = BatchRepository(session).add(
+        Batch(
+            seq=seq,
+            start_index=start,
+            end_index=end,
+            root=update.root,
+            statement=statement.canonical,
+            statement_hash=statement.sha256,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            sealed_at=datetime.now(UTC),
+            status=BatchStatus.SEALED,
+            anchor_id=None,
+            settled_at=None,
+        )
+    )
+    session.commit()
+    store_done = time.perf_counter()
+    return SealedBatch(
+        seq=batch.seq,
+        start_index=start,
+        end_index=end,
+        root=update.root,
+        statement=statement.canonical,
+        statement_hash=statement.sha256,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        sealed_at=batch.sealed_at,
+        timings=SealTimings(
+            read=read_done - began,
+            hash=hash_done - read_done,
+            store=store_done - statement_done,
+            statement=statement_done - hash_done,
+        ),
+    )
+
+
+def _log_batch(batch: SealedBatch) -> None:
+    timings = batch.timings
+    logger.info(
+        "sealed batch %d: entries [%d, %d), root %s, statement %s"
+        " (%.2f s: read %.2f, hash %.2f, statement %.2f, store %.2f)",
+        batch.seq,
+        batch.start_index,
+        batch.end_index,
+        batch.root.hex(),
+        batch.statement_hash.hex(),
+        timings.total,
+        timings.read,
+        timings.hash,
+        timings.statement,
+        timings.store,
+    )

@@ -1,0 +1,241 @@
+"""The leader lock: one scheduler acts, the others wait (and say so), then take over."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from anchor_service.db.engine import normalize_database_url
+from anchor_service.db.session import Database
+from anchor_service.jobs.leadership import (
+    FileLeaderLock,
+    PostgresLeaderLock,
+    leader_lock_for,
+    wait_for_leadership,
+)
+from anchor_service.jobs.scheduler import SchedulerProcess
+from anchor_service.jobs.work import SchedulerWork
+from anchor_service.settings import Settings
+
+
+def pg_settings(url: str, **values: object) -> Settings:
+    return Settings(_env_file=None, database_url=url, **values)  # type: ignore[arg-type]
+
+
+def terminate_backends(url: str, application_prefix: str) -> int:
+    """Kill the server sessions of our lock connections (as a lost connection would)."""
+    engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            return len(
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE application_name LIKE :prefix AND pid <> pg_backend_pid()"
+                        " AND datname = current_database()"
+                    ),
+                    {"prefix": application_prefix + "%"},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def locks(postgres_url: str) -> Iterator[list[PostgresLeaderLock]]:
+    made: list[PostgresLeaderLock] = []
+    yield made
+    for lock in made:
+        lock.close()
+
+
+@pytest.mark.postgres
+def test_postgres_lock_is_held_by_one_connection_until_released(
+    postgres_url: str, locks: list[PostgresLeaderLock]
+) -> None:
+    first, second = (
+        PostgresLeaderLock(pg_settings(postgres_url)),
+        PostgresLeaderLock(pg_settings(postgres_url)),
+    )
+    locks += [first, second]
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert first.still_held() and not second.still_held()
+    holder = second.holder()
+    assert holder is not None and f":{os.getpid()}" in holder
+    first.release()
+    assert not first.still_held()
+    assert second.try_acquire() and second.still_held()
+
+
+@pytest.mark.postgres
+def test_a_lost_lock_connection_is_noticed_and_the_other_scheduler_takes_over(
+    postgres_url: str, locks: list[PostgresLeaderLock]
+) -> None:
+    first = PostgresLeaderLock(pg_settings(postgres_url))
+    locks.append(first)
+    assert first.try_acquire()
+    assert terminate_backends(postgres_url, "anchor-service scheduler") >= 1
+    assert not first.still_held()  # the server ended the session, and the lock with it
+    second = PostgresLeaderLock(pg_settings(postgres_url))
+    locks.append(second)
+    assert second.try_acquire()
+    assert not first.try_acquire()  # reconnects, but the lock is taken now
+
+
+@pytest.mark.postgres
+def test_a_waiting_scheduler_says_so_once_a_minute_and_acquires_when_free(
+    postgres_url: str, locks: list[PostgresLeaderLock], caplog: pytest.LogCaptureFixture
+) -> None:
+    holder = PostgresLeaderLock(pg_settings(postgres_url))
+    waiter = PostgresLeaderLock(pg_settings(postgres_url))
+    locks += [holder, waiter]
+    assert holder.try_acquire()
+    stop = threading.Event()
+    result: list[bool] = []
+    caplog.set_level(logging.INFO, logger="anchor_service.jobs.leadership")
+    thread = threading.Thread(
+        target=lambda: result.append(wait_for_leadership(waiter, stop, retry_seconds=0.02))
+    )
+    thread.start()
+    time.sleep(0.5)  # about 25 tries
+    waiting = [r for r in caplog.records if "another scheduler holds the lock" in r.message]
+    assert len(waiting) == 1
+    assert "anchor-service scheduler" in waiting[0].message  # names the holder
+    holder.release()
+    thread.join(timeout=5)
+    assert result == [True] and waiter.still_held()
+
+
+@pytest.mark.postgres
+def test_the_leader_stops_its_jobs_when_the_lock_is_lost_then_leads_again(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = pg_settings(postgres_url, leader_retry_seconds=0.1)
+    database = Database.from_settings(settings)
+    process = SchedulerProcess(
+        settings, SchedulerWork(settings, database), leader_lock_for(settings)
+    )
+    caplog.set_level(logging.INFO)
+    thread = threading.Thread(target=process.run)
+    thread.start()
+    try:
+        wait_until(lambda: process.leading)
+        assert terminate_backends(postgres_url, "anchor-service scheduler") >= 1
+        wait_until(lambda: any("leader lock was lost" in r.message for r in caplog.records))
+        wait_until(lambda: sum("leader lock acquired" in r.message for r in caplog.records) == 2)
+        wait_until(lambda: process.leading)
+    finally:
+        process.stop()
+        thread.join(timeout=10)
+        database.dispose()
+    assert not thread.is_alive()
+
+
+def test_file_lock_admits_one_holder_and_losing_the_file_counts_as_lost(tmp_path: Path) -> None:
+    path = tmp_path / "anchor.db.scheduler-lock"
+    first, second = FileLeaderLock(path), FileLeaderLock(path)
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert second.holder() is not None and f":{os.getpid()}" in (second.holder() or "")
+    first.release()
+    assert second.try_acquire() and second.still_held()
+    path.unlink()
+    assert not second.still_held()
+    second.release()
+
+
+def test_sqlite_schedulers_lock_a_file_beside_the_database(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/x/anchor.db")  # type: ignore[call-arg]
+    lock = leader_lock_for(settings)
+    assert isinstance(lock, FileLeaderLock)
+    assert lock.path == tmp_path / "x" / "anchor.db.scheduler-lock"
+
+
+# --- two real scheduler processes on one PostgreSQL database -------------------------
+
+
+def start_scheduler(postgres_url: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
+    env.update(
+        ANCHOR_DATABASE_URL=postgres_url,
+        ANCHOR_LEADER_RETRY_SECONDS="0.2",
+        ANCHOR_LOG_LEVEL="INFO",
+        ANCHOR_RPC_URL="http://127.0.0.1:9",  # nothing to anchor to; sealing still runs
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "anchor_service.cli", "scheduler"],
+        cwd=cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+
+class LogReader:
+    """Collects a process's stderr lines in a thread."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        assert process.stderr is not None
+        stream = process.stderr
+        self._thread = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")))
+        self._thread.start()
+
+    def has(self, pattern: str) -> bool:
+        return any(re.search(pattern, line) for line in list(self.lines))
+
+    def join(self) -> None:
+        self._thread.join(timeout=10)
+
+
+@pytest.mark.postgres
+def test_two_schedulers_on_one_database_one_acts_the_other_waits_then_takes_over(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    first = start_scheduler(postgres_url, tmp_path)
+    first_log = LogReader(first)
+    try:
+        wait_until(lambda: first_log.has("leader lock acquired"), timeout=30)
+        second = start_scheduler(postgres_url, tmp_path)
+        second_log = LogReader(second)
+        try:
+            wait_until(
+                lambda: second_log.has(
+                    rf"another scheduler holds the lock \(anchor-service scheduler \S+:{first.pid}"
+                ),
+                timeout=30,
+            )
+            time.sleep(1.0)  # five more tries: still waiting, never acting
+            assert not second_log.has("leader lock acquired")
+            assert not second_log.has("job seal_and_anchor")
+
+            first.send_signal(signal.SIGTERM)
+            assert first.wait(timeout=20) == 0
+            wait_until(lambda: second_log.has("leader lock acquired"), timeout=20)
+            wait_until(lambda: second_log.has("job seal_and_anchor"))
+        finally:
+            second.send_signal(signal.SIGINT)
+            assert second.wait(timeout=20) == 0
+            second_log.join()
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait()
+        first_log.join()
+    assert first_log.has("scheduler stopped") and second_log.has("scheduler stopped")

@@ -1,0 +1,98 @@
+"""Migration 0002 creates the sealing tables and fills in the postings of older entries."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+
+from anchor_service.db import migrate
+from anchor_service.db.models import Entry
+from anchor_service.db.models_sealing import EntryPosting
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.ledger import EntryIn, encode_entry
+from anchor_service.services.sealing import seal_pending
+from anchor_service.settings import Settings
+
+from .helpers import entry_payload
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ANCHOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BIG = 10**30
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, not migrated."""
+    if request.param == "sqlite":
+        yield URL.create("sqlite", database=str(tmp_path / "blank.db")).render_as_string()
+        return
+    admin = create_engine(make_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"anchor_test_mig_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_fills_in_postings_of_entries_stored_before(blank_url: str) -> None:
+    settings = Settings(_env_file=None, database_url=blank_url)  # type: ignore[call-arg]
+    migrate.upgrade(settings, "0001")
+    payloads = [
+        entry_payload([("wallet:user:1", -BIG, "IDR"), ("escrow:project:2", BIG, "IDR")]),
+        entry_payload(
+            [("wallet:user:1", -5, "USD"), ("fees:x", 1, "USD"), ("escrow:project:2", 4, "USD")]
+        ),
+    ]
+    database = Database.from_settings(settings)
+    try:
+        with unit_of_work(database.writer) as session:  # as version 0001 stored entries
+            for index, payload in enumerate(payloads):
+                encoded = encode_entry(EntryIn.model_validate(payload), max_metadata_bytes=4096)
+                session.execute(
+                    insert(Entry).values(
+                        leaf_index=index, external_id=encoded.external_id,
+                        document=encoded.document, salt=encoded.salt,
+                        leaf_hash=encoded.leaf_hash, content_hash=encoded.content_hash,
+                        received_at=datetime.now(UTC),
+                    )
+                )
+            session.execute(text("UPDATE log_state SET next_index = 2"))
+
+        migrate.upgrade(settings)
+
+        assert migrate.current_revision(settings) == migrate.head_revision()
+        with unit_of_work(database.reader) as session:
+            rows = session.execute(
+                select(
+                    EntryPosting.leaf_index, EntryPosting.position, EntryPosting.account,
+                    EntryPosting.currency, EntryPosting.amount,
+                ).order_by(EntryPosting.leaf_index, EntryPosting.position)
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (0, 0, "wallet:user:1", "IDR", -BIG),
+            (0, 1, "escrow:project:2", "IDR", BIG),
+            (1, 0, "wallet:user:1", "USD", -5),
+            (1, 1, "fees:x", "USD", 1),
+            (1, 2, "escrow:project:2", "USD", 4),
+        ]
+        [batch] = seal_pending(database, settings, max_batch_entries=10)
+        assert batch.end_index == 2
+    finally:
+        database.dispose()
