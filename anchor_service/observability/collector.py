@@ -1,0 +1,244 @@
+"""Metrics read from the database at scrape time, so every worker process agrees.
+
+:class:`DatabaseCollector` runs a handful of small queries (the log counter row, a
+``GROUP BY`` over batches and over anchors, the newest confirmed and the in-flight
+anchor) at most once per ``cache_seconds``; ages are computed from the cached times at
+each scrape. A table that does not exist yet (database not migrated that far) leaves
+its metrics out; a database that cannot be read gives ``anchor_metrics_database_up 0``
+and no other database figure, never a failed scrape.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from anchor_service.db.models import LOG_STATE_ID, LogState
+from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
+from anchor_service.db.models_sealing import Batch, BatchStatus
+from anchor_service.db.session import Database
+
+__all__ = ["DatabaseCollector", "DatabaseFigures", "read_figures"]
+
+logger = logging.getLogger(__name__)
+
+_FINAL = (AnchorStatus.CONFIRMED.value, AnchorStatus.FAILED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseFigures:
+    """What the database says now; ``None``: the table behind it does not exist."""
+
+    ingested: int
+    sealed_size: int | None = None
+    batches: dict[str, int] | None = None
+    anchors: dict[str, int] | None = None
+    gas_used_total: int = 0
+    fee_wei_total: int = 0
+    last_confirmed_at: datetime | None = None
+    last_gas_used: int | None = None
+    last_fee_wei: int | None = None
+    in_flight_since: datetime | None = None
+
+
+def read_figures(connection: Connection) -> DatabaseFigures:
+    """Read :class:`DatabaseFigures` (a few small queries) on ``connection``."""
+    tables = set(inspect(connection).get_table_names())
+    ingested = connection.execute(
+        select(LogState.next_index).where(LogState.id == LOG_STATE_ID)
+    ).scalar_one_or_none()
+    figures = DatabaseFigures(ingested=int(ingested or 0))
+    if Batch.__tablename__ in tables:
+        figures = _with_batches(connection, figures)
+    if Anchor.__tablename__ in tables:
+        figures = _with_anchors(connection, figures)
+    return figures
+
+
+def _with_batches(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    batches = dict.fromkeys((status.value for status in BatchStatus), 0)
+    sealed_size = 0
+    rows = connection.execute(
+        select(Batch.status, func.count(), func.max(Batch.end_index)).group_by(Batch.status)
+    )
+    for status, count, end in rows:
+        batches[str(status)] = int(count)
+        sealed_size = max(sealed_size, int(end))
+    return replace(figures, batches=batches, sealed_size=sealed_size)
+
+
+def _with_anchors(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    anchors = dict.fromkeys((status.value for status in AnchorStatus), 0)
+    gas_total = fee_total = 0
+    rows = connection.execute(
+        select(
+            Anchor.status, func.count(), func.sum(Anchor.gas_used), func.sum(Anchor.fee_wei)
+        ).group_by(Anchor.status)
+    )
+    for status, count, gas, fee in rows:
+        anchors[str(status)] = int(count)
+        if str(status) in _FINAL:
+            gas_total += int(gas or 0)
+            fee_total += int(fee or 0)
+    figures = replace(figures, anchors=anchors, gas_used_total=gas_total, fee_wei_total=fee_total)
+    newest = connection.execute(
+        select(Anchor.confirmed_at, Anchor.gas_used, Anchor.fee_wei)
+        .where(Anchor.status == AnchorStatus.CONFIRMED)
+        .order_by(Anchor.tree_size.desc())
+        .limit(1)
+    ).first()
+    if newest is not None:
+        figures = replace(
+            figures,
+            last_confirmed_at=newest.confirmed_at,
+            last_gas_used=newest.gas_used,
+            last_fee_wei=newest.fee_wei,
+        )
+    in_flight = connection.execute(
+        select(Anchor.submitted_at, Anchor.created_at).where(Anchor.in_flight == IN_FLIGHT)
+    ).first()
+    if in_flight is not None:
+        figures = replace(figures, in_flight_since=in_flight.submitted_at or in_flight.created_at)
+    return figures
+
+
+class DatabaseCollector(Collector):
+    """A Prometheus collector of :class:`DatabaseFigures`, cached ``cache_seconds``."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        cache_seconds: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._database = database
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._now = now
+        self._lock = threading.Lock()
+        self._cached: tuple[float, DatabaseFigures] | None = None
+
+    def figures(self) -> DatabaseFigures:
+        """The figures, from the cache when younger than ``cache_seconds``."""
+        with self._lock:
+            moment = self._monotonic()
+            if self._cached is not None and moment - self._cached[0] < self._cache_seconds:
+                return self._cached[1]
+            with self._database.engine.connect() as connection:
+                figures = read_figures(connection)
+            self._cached = (moment, figures)
+            return figures
+
+    def describe(self) -> Iterator[Metric]:
+        """The metric names (no samples), so registering does not query the database."""
+        yield from _families(None, self._now())
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            figures = self.figures()
+        except SQLAlchemyError as exc:
+            logger.warning("metrics: cannot read the database (%s)", type(exc).__name__)
+            yield _gauge(_UP, _UP_HELP, 0)
+            return
+        yield from _families(figures, self._now())
+
+
+def _families(figures: DatabaseFigures | None, now: datetime) -> Iterator[Metric]:
+    """The metric families of ``figures``; ``None`` gives them without samples (describe).
+
+    A family whose figure is ``None`` (its table does not exist yet, or no anchor has
+    been confirmed) has no sample.
+    """
+    f = figures
+    yield _gauge(_UP, _UP_HELP, None if f is None else 1)
+    yield _counter(
+        "anchor_entries_ingested",
+        "Entries stored since the log began (the log counter).",
+        None if f is None else f.ingested,
+    )
+    yield _gauge(
+        "anchor_entries_pending",
+        "Entries stored but not sealed yet.",
+        None if f is None else f.ingested - (f.sealed_size or 0),
+    )
+    yield _gauge(
+        "anchor_log_size",
+        "Leaves in the sealed log (its tree size).",
+        None if f is None else f.sealed_size,
+    )
+    yield _counter(
+        "anchor_batches_sealed",
+        "Batches sealed since the log began.",
+        None if f is None or f.batches is None else sum(f.batches.values()),
+    )
+    yield _by_status("anchor_batches", "Batches by status.", None if f is None else f.batches)
+    yield _by_status("anchor_anchors", "Anchors by status.", None if f is None else f.anchors)
+    anchored = f is not None and f.anchors is not None
+    last = f.last_confirmed_at if f is not None else None
+    yield _gauge(
+        "anchor_last_anchor_age_seconds",
+        "Seconds since the newest confirmed anchor was confirmed (absent: none yet).",
+        None if last is None else max(0.0, (now - last).total_seconds()),
+    )
+    yield _gauge(
+        "anchor_last_anchor_gas_used",
+        "Gas used by the newest confirmed anchor's transaction.",
+        f.last_gas_used if f is not None and last is not None else None,
+    )
+    yield _gauge(
+        "anchor_last_anchor_fee_wei",
+        "Fee in wei paid by the newest confirmed anchor's transaction.",
+        f.last_fee_wei if f is not None and last is not None else None,
+    )
+    yield _counter(
+        "anchor_anchor_gas_used",
+        "Gas used by all final anchor transactions (confirmed, or failed once mined).",
+        f.gas_used_total if f is not None and anchored else None,
+    )
+    yield _counter(
+        "anchor_anchor_fees_wei",
+        "Fees in wei paid by all final anchor transactions (confirmed, or failed once mined).",
+        f.fee_wei_total if f is not None and anchored else None,
+    )
+    since = f.in_flight_since if f is not None else None
+    yield _gauge(
+        "anchor_confirmation_lag_seconds",
+        "Seconds since the anchor in flight was first submitted (0: none in flight).",
+        None if not anchored else 0.0 if since is None else max(0.0, (now - since).total_seconds()),
+    )
+
+
+_UP = "anchor_metrics_database_up"
+_UP_HELP = "Whether the database figures could be read at this scrape (1) or not (0)."
+
+
+def _gauge(name: str, documentation: str, value: float | None) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation)
+    if value is not None:
+        family.add_metric([], value)
+    return family
+
+
+def _counter(name: str, documentation: str, value: float | None) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation)
+    if value is not None:
+        family.add_metric([], value)
+    return family
+
+
+def _by_status(name: str, documentation: str, counts: dict[str, int] | None) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation, labels=["status"])
+    for status, count in (counts or {}).items():
+        family.add_metric([status], count)
+    return family
