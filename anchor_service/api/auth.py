@@ -6,6 +6,8 @@ key is remembered by the worker for ``ANCHOR_API_KEY_CACHE_SECONDS`` (default 5 
 disables), so a revoked key stops working within that delay; unknown keys are never
 cached. On a cache miss the key is checked in a short read transaction of its own, so a
 writer's transaction (which holds SQLite's write lock) never waits on authentication.
+Once the key is known, its request is counted against its rate limit
+(``app.state.rate_limiter``, see :mod:`anchor_service.api.rate_limit`), before the role check.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +27,9 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository, hash_token
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import AuthenticationError, PermissionDeniedError
+
+if TYPE_CHECKING:
+    from anchor_service.api.rate_limit import RateLimiter
 
 __all__ = ["ApiKeyAuth", "ApiKeyCache", "Authenticator", "Principal"]
 
@@ -124,4 +130,7 @@ class ApiKeyAuth(SecurityBase):
         principal = authenticator.cached(token)
         if principal is None:
             principal = await run_in_threadpool(authenticator.authenticate, token)
+        limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+        if limiter is not None:
+            limiter.check(principal.key_id)
         return principal.require(self.role)

@@ -23,7 +23,14 @@ from anchor_service.db.models import Role
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
 
+#: Largest values a query or path parameter compared with an INTEGER (batch seq) or a
+#: BIGINT column (tree sizes, registry seq) may hold: larger ones are a 422, not a 500.
+DB_INT_MAX = 2**31 - 1
+DB_BIGINT_MAX = 2**63 - 1
+
 __all__ = [
+    "DB_BIGINT_MAX",
+    "DB_INT_MAX",
     "AdminDep",
     "AuditorDep",
     "DatabaseDep",

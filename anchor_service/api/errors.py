@@ -14,6 +14,8 @@ of a bulk request, when they apply. Status codes:
 404    NotFound             no such entry (or route)
 405    MethodNotAllowed     wrong HTTP method for the route
 409    EntryConflict        external_id already stored with a different body
+409    EntryNotAnchored     no anchored head covers the entry yet (body adds ``status``)
+409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
 413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
 422    InvalidRequest       a query or path parameter breaks a rule
@@ -41,6 +43,8 @@ from anchor_service.errors import (
     AuthenticationError,
     DatabaseUnavailableError,
     EntryConflictError,
+    EntryNotAnchoredError,
+    EntryNotSealedError,
     InvalidEntryError,
     NotFoundError,
     PermissionDeniedError,
@@ -81,6 +85,8 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (PermissionDeniedError, 403, "PermissionDenied"),
     (NotFoundError, 404, "NotFound"),
     (EntryConflictError, 409, "EntryConflict"),
+    (EntryNotAnchoredError, 409, "EntryNotAnchored"),
+    (EntryNotSealedError, 409, "EntryNotSealed"),
     (InvalidEntryError, 422, "InvalidEntry"),
     (DatabaseUnavailableError, 503, "DatabaseUnavailable"),
     (ChainUnavailableError, 503, "ChainUnavailable"),
@@ -104,6 +110,7 @@ _DESCRIPTIONS = {
     409: "external_id already stored with a different body",
     413: "Request body too large",
     422: "Invalid entry or parameter",
+    429: "Over the API key's rate limit (see Retry-After)",
     503: "Database or chain node unreachable, or anchoring misconfigured",
 }
 
@@ -137,10 +144,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     field = getattr(exc, "field", None)
     index = getattr(exc, "index", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        error_body(code, exc.detail, field=field, index=index), status_code=status,
-        headers=headers,
-    )
+    body = error_body(code, exc.detail, field=field, index=index)
+    entry_status = getattr(exc, "entry_status", None)
+    if entry_status is not None:
+        body["status"] = entry_status
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

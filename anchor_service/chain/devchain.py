@@ -254,7 +254,7 @@ def _rpc_chain_id(url: str) -> int | None:
         url, data=body.encode(), headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=1.0) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=1.0) as response:  # noqa: S310  # nosec B310
             result = json.loads(response.read())["result"]
     except (urllib.error.URLError, OSError, ValueError, KeyError):
         return None

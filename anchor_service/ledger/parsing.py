@@ -3,10 +3,18 @@
 Parsing goes straight from JSON bytes to models (pydantic's own JSON parser: integers
 stay exact, a lone surrogate is a syntax error). The first failing rule is reported, with
 a dotted ``field`` path inside the entry and, for bulk requests, the item ``index``.
+
+A JSON object with the same key twice is refused: pydantic's parser keeps the last value,
+so ``{"amount": "1", "amount": "2"}`` would store an amount the sender may not have meant
+(and that another JSON reader, keeping the first, would see differently). Bodies that
+pass validation are read once more with an ``object_pairs_hook`` that rejects repeated
+keys; that second reader never sees deep nesting or huge integers (validation has
+refused them already).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,9 +39,11 @@ _MESSAGES = {
 def parse_entry(raw: bytes | str) -> EntryIn:
     """Parse one entry from a JSON body."""
     try:
-        return EntryIn.model_validate_json(raw)
+        entry = EntryIn.model_validate_json(raw)
     except ValidationError as exc:
         raise _to_invalid_entry(exc, bulk=False) from None
+    _reject_duplicate_keys(raw)
+    return entry
 
 
 def parse_bulk(raw: bytes | str, *, max_items: int) -> list[EntryIn]:
@@ -42,6 +52,7 @@ def parse_bulk(raw: bytes | str, *, max_items: int) -> list[EntryIn]:
         entries = BulkEntriesIn.model_validate_json(raw).entries
     except ValidationError as exc:
         raise _to_invalid_entry(exc, bulk=True) from None
+    _reject_duplicate_keys(raw)
     if len(entries) > max_items:
         raise InvalidEntryError(
             f"entries: at most {max_items} entries per bulk request, got {len(entries)}",
@@ -49,6 +60,34 @@ def parse_bulk(raw: bytes | str, *, max_items: int) -> list[EntryIn]:
         )
     _check_distinct(entries)
     return entries
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return obj
+
+
+def _reject_duplicate_keys(raw: bytes | str) -> None:
+    """Raise InvalidEntryError when any JSON object in ``raw`` repeats a key."""
+    try:
+        json.loads(raw, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise InvalidEntryError(
+            f"request body has the key {exc.key!r} twice in one JSON object; "
+            "every key must appear once"
+        ) from None
 
 
 def _check_distinct(entries: Sequence[EntryIn]) -> None:

@@ -57,9 +57,11 @@ OCCURRED_AT_PATTERN = (
 _EXTERNAL_ID_RE = re.compile(EXTERNAL_ID_PATTERN.strip("^$"))
 _ACCOUNT_RE = re.compile(ACCOUNT_PATTERN.strip("^$"))
 _AMOUNT_RE = re.compile(AMOUNT_PATTERN.strip("^$"))
+# re.ASCII: without it \d also matches other scripts' digits (fullwidth, Arabic-Indic...).
 _OCCURRED_AT_RE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
 )
 
 
