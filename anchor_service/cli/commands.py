@@ -9,11 +9,15 @@ from __future__ import annotations
 
 COMMAND_MODULES: list[str] = [
     "anchor_service.cli.serve",
+    "anchor_service.cli.scheduler",
     "anchor_service.cli.dev",
     "anchor_service.cli.db",
     "anchor_service.cli.keys",
+    "anchor_service.cli.import_entries",
     "anchor_service.cli.seal",
     "anchor_service.cli.anchor",
     "anchor_service.cli.deploy",
     "anchor_service.cli.verify",
+    "anchor_service.cli.audit",
+    "anchor_service.cli.redact",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
@@ -15,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from anchor_service import __version__
 from anchor_service.cli.commands import COMMAND_MODULES
 from anchor_service.errors import AnchorServiceError
+from anchor_service.observability.logging_setup import configure_logging
 from anchor_service.settings import Settings
 
 __all__ = ["Handler", "build_parser", "main"]
@@ -23,12 +23,24 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 _EPILOG = """\
 examples:
-  anchor-service dev                          set up ./.data and run the API locally
+  anchor-service dev                          set up ./.data and run everything locally
   anchor-service db upgrade                   apply database migrations
   anchor-service keys create --role writer    print a new API key (last line)
-  anchor-service keys list
+  anchor-service keys list --json
   anchor-service keys revoke 3f9a1c2b7d4e5f60
   anchor-service serve --host 0.0.0.0 --port 8000 --workers 4
+  anchor-service import payments.jsonl        bulk-load entries (CSV or JSONL; resumable)
+  anchor-service seal                         seal the pending entries now
+  anchor-service deploy                       deploy the registry (address: last line)
+  anchor-service anchor --wait                anchor the newest sealed head, wait until
+                                              it is confirmed
+  anchor-service scheduler --once --json      one seal + anchor round, for cron jobs
+  anchor-service verify tour-1.json           check a proof bundle against the chain
+  anchor-service audit                        look for tampering (exit 1 when found)
+
+`anchor-service COMMAND --help` explains a command, with examples; most commands take
+--json to print their result for scripts. Long work (seal, audit, import) shows its
+progress on stderr.
 
 configuration comes from ANCHOR_* environment variables and ./.env
 (e.g. ANCHOR_DATABASE_URL=postgresql://user@db.example/anchor).
@@ -69,11 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"error: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)
     try:
         return handler(args, settings)
     except AnchorServiceError as exc:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import copy
-from typing import Any
 
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
+from anchor_service.observability.logging_setup import uvicorn_log_config
+from anchor_service.observability.metrics import multiprocess_directory
 from anchor_service.settings import Settings
 
 __all__ = ["register"]
@@ -22,6 +21,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the HTTP API",
         description="Run the HTTP API (uvicorn). Defaults come from ANCHOR_HOST, "
         "ANCHOR_PORT and ANCHOR_WORKERS.",
+        epilog="examples:\n"
+        "  anchor-service serve\n"
+        "  anchor-service serve --host 0.0.0.0 --port 8000 --workers 4 --no-access-log",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", help="address to bind (default: settings.host)")
     parser.add_argument("--port", type=int, help="port to bind (default: settings.port)")
@@ -33,34 +36,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-        log_level=settings.log_level.lower(),
-        log_config=log_config(settings.log_level),
-        access_log=not args.no_access_log,
-        proxy_headers=False,
-    )
+    workers = args.workers or settings.workers
+    with multiprocess_directory(workers):  # request metrics shared by the workers
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            log_config=uvicorn_log_config(settings),
+            access_log=not args.no_access_log,
+            proxy_headers=False,
+        )
     return 0
-
-
-def log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging set-up, plus the service's own loggers (applied in each worker)."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["service"] = {
-        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
-    }
-    config["handlers"]["service"] = {
-        "class": "logging.StreamHandler",
-        "formatter": "service",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["anchor_service"] = {
-        "handlers": ["service"],
-        "level": level,
-        "propagate": False,
-    }
-    return config

@@ -47,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "verify",
         help="verify a proof bundle against the chain (no database needed)",
         description=_DESCRIPTION,
+        epilog="examples:\n"
+        "  anchor-service verify tour-1.json\n"
+        "  anchor-service verify tour-1.json --rpc https://rpc.example --min-confirmations 12\n"
+        "  anchor-service verify tour-1.json --offline\n"
+        '  curl -s $API/v1/entries/tour-1/proof -H "Authorization: Bearer $KEY" |\n'
+        "    anchor-service verify - --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("bundle", metavar="BUNDLE.json", help="the proof bundle; - reads stdin")

@@ -171,7 +171,7 @@ def _make_bundles(
     bundles: dict[str, str] = {}
     for entry in entries:
         external_id = entry["external_id"]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             response = client.get(f"/v1/entries/{external_id}/proof", headers=auditor)
             if response.status_code == 200:
