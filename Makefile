@@ -15,7 +15,7 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean browser-tools
+.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean browser-tools reliability
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
@@ -76,6 +76,7 @@ browser-tools:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anchor_service tests benchmarks scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -r anchor_service -lll
 
 test-service: $(VENV)/.installed
 	$(VENV)/bin/pytest -p no:cacheprovider tests/service
@@ -93,6 +94,10 @@ contract-artifact: $(CONTRACT_TOOLS)
 
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
+
+## reliability: the full load and fault scenarios, the long fuzz run (~20 min), a summary table
+reliability: setup
+	RELIABILITY_SCALE=full $(PY) scripts/reliability.py
 
 clean:
 	rm -rf $(VENV) $(BVENV) node_modules build .solcx

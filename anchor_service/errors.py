@@ -9,6 +9,8 @@ Exception tree::
     AnchorServiceError
     ├── NotFoundError              a requested object does not exist
     ├── EntryConflictError         an external_id is already stored with another body
+    ├── EntryNotAnchoredError      no anchored tree head covers the entry yet (its status)
+    ├── EntryNotSealedError        the entry is still pending: it cannot be redacted yet
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action
@@ -22,6 +24,8 @@ __all__ = [
     "AuthenticationError",
     "DatabaseUnavailableError",
     "EntryConflictError",
+    "EntryNotAnchoredError",
+    "EntryNotSealedError",
     "InvalidEntryError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -52,6 +56,28 @@ class EntryConflictError(AnchorServiceError):
         super().__init__(detail)
         self.external_id = external_id
         self.index = index
+
+
+class EntryNotAnchoredError(AnchorServiceError):
+    """No anchored (mined) tree head covers the entry yet, so there is no proof bundle.
+
+    ``entry_status`` says where the entry is: ``pending``, ``sealed`` or ``anchored``
+    (an anchor covering it is submitted but not mined yet).
+    """
+
+    def __init__(self, detail: str, *, external_id: str, entry_status: str) -> None:
+        super().__init__(detail)
+        self.external_id = external_id
+        self.entry_status = entry_status
+
+
+class EntryNotSealedError(AnchorServiceError):
+    """The entry is still pending (not sealed); it can be redacted once it is sealed."""
+
+    def __init__(self, detail: str, *, external_id: str) -> None:
+        super().__init__(detail)
+        self.external_id = external_id
+        self.entry_status = "pending"
 
 
 class InvalidEntryError(AnchorServiceError):

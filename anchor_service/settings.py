@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,7 +66,27 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a worker trusts a verified API key (revocation delay); 0: never.",
     )
+    rate_limit_per_minute: float = Field(
+        default=120_000,
+        ge=0,
+        description="Requests a minute one API key may make, on average, per worker process "
+        "(429 beyond); 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        default=2_000,
+        ge=1,
+        description="Requests one API key may make at once before the per-minute rate applies.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as plain text, or one JSON object per line."
+    )
+    metrics_enabled: bool = Field(
+        default=True, description="Serve Prometheus metrics at /metrics (unauthenticated)."
+    )
+    metrics_cache_seconds: float = Field(
+        default=5.0, ge=0, description="Seconds a worker reuses the database figures of /metrics."
+    )
 
     # --- chain (used by anchoring) ---------------------------------------------------
     rpc_url: str = Field(default="http://127.0.0.1:8546", description="EVM JSON-RPC URL.")
@@ -109,6 +130,34 @@ class Settings(BaseSettings):
         default=1_000_000,
         ge=1,
         description="Most entries sealed in one batch; a larger backlog becomes several.",
+    )
+    confirm_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the scheduler follows anchors in flight."
+    )
+    seal_when_pending: int = Field(
+        default=0,
+        ge=0,
+        description="Also seal and anchor as soon as this many entries are pending; 0: off.",
+    )
+    seal_check_seconds: float = Field(
+        default=10.0, gt=0, description="How often the scheduler counts pending entries."
+    )
+    audit_cron: str = Field(
+        default="0 2 * * 0",
+        description="Cron expression (in `timezone`) of the tamper audit; default Sundays "
+        "02:00. Empty: no scheduled audit.",
+    )
+    leader_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a waiting scheduler tries the leader lock, and the leader "
+        "checks that it still holds it.",
+    )
+    dev_block_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="`dev` only: seconds between blocks of the local ganache; 0 mines a "
+        "block per transaction only (anchors then wait for other transactions to confirm).",
     )
 
     @field_validator("database_url")

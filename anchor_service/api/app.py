@@ -16,10 +16,12 @@ from anchor_service.api.docs import install_docs
 from anchor_service.api.errors import install_error_handlers
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import install_openapi
+from anchor_service.api.rate_limit import install_rate_limit
 from anchor_service.api.routers import ROUTERS
 from anchor_service.db.session import Database
 from anchor_service.db.writer import EntryWriter
 from anchor_service.ledger import BulkEntriesIn, EntryIn
+from anchor_service.observability import install_observability
 from anchor_service.settings import Settings
 
 __all__ = ["create_app"]
@@ -38,7 +40,10 @@ Errors are JSON: `{"error": "EntryConflict", "detail": "...", "field": null, "in
 
 _TAGS = [
     {"name": "entries", "description": "Write ledger entries and read them back."},
-    {"name": "proofs", "description": "Verify proof bundles, as `anchor-service verify` does."},
+    {"name": "proofs", "description": "Proof bundles of entries, and their verification."},
+    {"name": "log", "description": "Tree heads and consistency proofs between anchored heads."},
+    {"name": "batches", "description": "Sealed batches and their settlement statements."},
+    {"name": "anchors", "description": "Tree heads recorded on chain."},
     {"name": "operations", "description": "Probes for orchestration."},
     {"name": "admin", "description": "Operations run on demand by an admin (seal)."},
 ]
@@ -61,6 +66,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         _tune_garbage_collector()
         yield
         writer.close()
+        proof_reads = getattr(_app.state, "proof_reads", None)  # the proof routes' connections
+        if proof_reads is not None:
+            proof_reads.close()
         if owns_database:
             database.dispose()
 
@@ -84,11 +92,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         database, ApiKeyCache(ttl_seconds=settings.api_key_cache_seconds)
     )
     install_error_handlers(app)
+    install_rate_limit(app, settings)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])
     install_docs(app)
+    install_observability(app, settings, database)  # outermost middleware, /metrics
     return app
 
 

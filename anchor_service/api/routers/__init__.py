@@ -5,7 +5,18 @@ A new resource is a new module here plus one line in :data:`ROUTERS`.
 
 from fastapi import APIRouter
 
-from anchor_service.api.routers import admin, entries, health, proofs
+from anchor_service.api.routers import (
+    admin,
+    admin_audit,
+    anchors,
+    batches,
+    entries,
+    entry_proofs,
+    health,
+    log,
+    proofs,
+)
+from anchor_service.web import verify_page
 
 __all__ = ["ROUTERS"]
 
@@ -14,4 +25,10 @@ ROUTERS: list[APIRouter] = [
     entries.router,
     admin.router,
     proofs.router,
+    entry_proofs.router,
+    log.router,
+    batches.router,
+    anchors.router,
+    admin_audit.router,
+    verify_page.router,
 ]

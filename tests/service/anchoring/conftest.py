@@ -52,7 +52,7 @@ def make_rpc(web3: Web3) -> Rpc:
     return call
 
 
-def fund(web3: Web3, address: str, ether: int = 10) -> None:
+def fund(web3: Web3, address: str, ether: int = 1) -> None:
     funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address  # unlocked in ganache
     tx_hash = web3.eth.send_transaction(
         {"from": funder, "to": address, "value": Wei(ether * 10**18)}

@@ -56,7 +56,7 @@ def funded_key(web3: Web3) -> str:
     key: str = Account.create().key.hex()
     funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address  # unlocked in ganache
     tx_hash = web3.eth.send_transaction(
-        {"from": funder, "to": Signer.from_key(key).address, "value": Wei(10 * 10**18)}
+        {"from": funder, "to": Signer.from_key(key).address, "value": Wei(10**18)}
     )
     web3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
     return key

@@ -37,7 +37,7 @@ def anchorer(web3: Web3, database: Database) -> Anchorer:
     signer = Signer.from_key(Account.create().key.hex())
     funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address  # unlocked in ganache
     tx_hash = web3.eth.send_transaction(
-        {"from": funder, "to": signer.address, "value": Wei(10 * 10**18)}
+        {"from": funder, "to": signer.address, "value": Wei(10**18)}
     )
     web3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
     deployment = deploy_registry(web3, signer, signer.address)

@@ -27,7 +27,7 @@ def signer_key(web3: Web3) -> str:
     account = Account.create()
     funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address  # unlocked in ganache
     tx_hash = web3.eth.send_transaction(
-        {"from": funder, "to": account.address, "value": Wei(10 * 10**18)}
+        {"from": funder, "to": account.address, "value": Wei(10**18)}
     )
     web3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
     digits: str = account.key.hex().removeprefix("0x").lower()

@@ -151,7 +151,7 @@ def _fresh_signer(web3: Web3) -> tuple[Signer, str]:
     signer = Signer.from_key(key)
     funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address
     tx_hash = web3.eth.send_transaction(
-        {"from": funder, "to": signer.address, "value": Wei(10 * 10**18)}
+        {"from": funder, "to": signer.address, "value": Wei(10**18)}
     )
     web3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
     return signer, key
