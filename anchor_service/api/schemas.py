@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from anchor_service.ledger.rules import format_utc
 
 __all__ = [
     "AnchorRef",
+    "BatchHeadOut",
     "BatchRef",
     "BulkEntriesOut",
     "BulkItemOut",
@@ -160,3 +161,59 @@ def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes
         ],
     }
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+class BatchHead(Protocol):
+    """What a sealed batch exposes, as a database row or a fresh seal's result."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def start_index(self) -> int: ...
+    @property
+    def end_index(self) -> int: ...
+    @property
+    def tree_size(self) -> int: ...
+    @property
+    def entry_count(self) -> int: ...
+    @property
+    def root(self) -> bytes: ...
+    @property
+    def statement_hash(self) -> bytes: ...
+    @property
+    def period_start(self) -> datetime: ...
+    @property
+    def period_end(self) -> datetime: ...
+    @property
+    def sealed_at(self) -> datetime: ...
+
+
+class BatchHeadOut(BaseModel):
+    """A sealed batch: leaf range, tree head, statement hash, period."""
+
+    seq: int = Field(examples=[3])
+    start_index: int = Field(description="First leaf index of the batch.", examples=[1200])
+    end_index: int = Field(description="One past its last leaf index.", examples=[1500])
+    tree_size: int = Field(description="Size of the log at the batch's head.", examples=[1500])
+    entry_count: int = Field(examples=[300])
+    root: str = Field(description="Root of the log at tree_size, lower-case hex.")
+    statement_hash: str = Field(description="SHA-256 of the statement bytes, lower-case hex.")
+    period_start: datetime
+    period_end: datetime
+    sealed_at: datetime
+
+    @staticmethod
+    def head_fields(batch: BatchHead) -> dict[str, Any]:
+        """The fields above, read from a batch row or a seal's result."""
+        return {
+            "seq": batch.seq,
+            "start_index": batch.start_index,
+            "end_index": batch.end_index,
+            "tree_size": batch.tree_size,
+            "entry_count": batch.entry_count,
+            "root": batch.root.hex(),
+            "statement_hash": batch.statement_hash.hex(),
+            "period_start": batch.period_start,
+            "period_end": batch.period_end,
+            "sealed_at": batch.sealed_at,
+        }

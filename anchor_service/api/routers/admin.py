@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 from anchor_service.api.anchoring import AnchorerDep, AnchorOutcomeOut
 from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.schemas import BatchHeadOut
 from anchor_service.chain.errors import ChainUnavailableError
 from anchor_service.services.anchor_views import OutcomeKind
 from anchor_service.services.sealing import SealedBatch, seal_pending
@@ -25,34 +25,12 @@ _ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class SealedBatchOut(BaseModel):
+class SealedBatchOut(BatchHeadOut):
     """A batch created by a seal: leaf range, tree head, statement hash, period."""
-
-    seq: int = Field(examples=[3])
-    start_index: int = Field(description="First leaf index sealed.", examples=[1200])
-    end_index: int = Field(description="One past the last leaf index sealed.", examples=[1500])
-    tree_size: int = Field(description="Size of the log at this batch's head.", examples=[1500])
-    entry_count: int = Field(examples=[300])
-    root: str = Field(description="Root of the log at tree_size, lower-case hex.")
-    statement_hash: str = Field(description="SHA-256 of the statement's canonical bytes.")
-    period_start: datetime
-    period_end: datetime
-    sealed_at: datetime
 
     @classmethod
     def from_sealed(cls, batch: SealedBatch) -> SealedBatchOut:
-        return cls(
-            seq=batch.seq,
-            start_index=batch.start_index,
-            end_index=batch.end_index,
-            tree_size=batch.tree_size,
-            entry_count=batch.entry_count,
-            root=batch.root.hex(),
-            statement_hash=batch.statement_hash.hex(),
-            period_start=batch.period_start,
-            period_end=batch.period_end,
-            sealed_at=batch.sealed_at,
-        )
+        return cls(**cls.head_fields(batch))
 
 
 class SealOut(BaseModel):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
 from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.schemas import BatchHeadOut
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
 from anchor_service.errors import NotFoundError
@@ -40,19 +41,9 @@ class BatchAnchorOut(BaseModel):
     status: str = Field(examples=["confirmed"])
 
 
-class BatchOut(BaseModel):
+class BatchOut(BatchHeadOut):
     """A sealed batch: leaf range, tree head, statement hash, period and status."""
 
-    seq: int = Field(examples=[3])
-    start_index: int = Field(description="First leaf index of the batch.", examples=[1200])
-    end_index: int = Field(description="One past its last leaf index.", examples=[1500])
-    tree_size: int = Field(description="Size of the log at the batch's head.", examples=[1500])
-    entry_count: int = Field(examples=[300])
-    root: str = Field(description="Root of the log at tree_size, lower-case hex.")
-    statement_hash: str = Field(description="SHA-256 of the statement bytes, lower-case hex.")
-    period_start: datetime
-    period_end: datetime
-    sealed_at: datetime
     status: str = Field(description="sealed, anchored or settled.", examples=["settled"])
     settled_at: datetime | None
     anchor: BatchAnchorOut | None
@@ -60,16 +51,7 @@ class BatchOut(BaseModel):
     @classmethod
     def of(cls, batch: Batch, anchor: Anchor | None) -> BatchOut:
         return cls(
-            seq=batch.seq,
-            start_index=batch.start_index,
-            end_index=batch.end_index,
-            tree_size=batch.tree_size,
-            entry_count=batch.entry_count,
-            root=batch.root.hex(),
-            statement_hash=batch.statement_hash.hex(),
-            period_start=batch.period_start,
-            period_end=batch.period_end,
-            sealed_at=batch.sealed_at,
+            **cls.head_fields(batch),
             status=str(batch.status),
             settled_at=batch.settled_at,
             anchor=None
