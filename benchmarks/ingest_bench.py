@@ -24,9 +24,7 @@ import json
 import os
 import resource
 import secrets
-import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -35,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from bench_support import api_server, percentile
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -102,36 +101,6 @@ def prepare(url: str) -> str:
             return ApiKeyRepository(session).create(Role.WRITER, name="bench").token
     finally:
         database.dispose()
-
-
-@contextmanager
-def server(url: str, port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    log_level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
-    env = {**os.environ, "ANCHOR_DATABASE_URL": url, "ANCHOR_LOG_LEVEL": log_level}
-    command = [
-        sys.executable, "-m", "anchor_service.cli", "serve", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
-        yield process
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
@@ -318,11 +287,6 @@ async def single_posts_raw(
     return len(latencies) / elapsed, latencies
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bulk-size", type=int, default=5000, help="entries per bulk request")
@@ -357,7 +321,7 @@ def main() -> int:
         token = prepare(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with server(url, port, args.workers) as process:
+        with api_server(url, port, args.workers) as process:
             print(f"server up on {base} with {args.workers} workers; bulk ingest ...", flush=True)
             asyncio.run(bulk_ingest(base, token, bulk_bodies[:2], args.bulk_size, 2))
             began = time.perf_counter()

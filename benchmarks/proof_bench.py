@@ -39,17 +39,15 @@ import asyncio
 import os
 import random
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from bench_support import api_server, generate_entries, percentile, vacuum
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -151,32 +149,6 @@ def database_for(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
         admin.dispose()
 
 
-def generate(url: str, count: int) -> None:
-    engine = create_engine(url)
-    received_at = datetime.now(UTC)
-    try:
-        for begin in range(0, count, CHUNK):
-            end = min(count, begin + CHUNK)
-            with engine.begin() as connection:
-                params = {"start": begin, "stop": end, "received_at": received_at}
-                connection.execute(text(_INSERT_ENTRIES), params)
-                connection.execute(text(_INSERT_POSTINGS), params)
-                connection.execute(text("UPDATE log_state SET next_index = :n"), {"n": end})
-            step(f"  generated entries [{begin:,}, {end:,})")
-    finally:
-        engine.dispose()
-
-
-def maintain(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-            connection.execute(text("CHECKPOINT"))
-    finally:
-        engine.dispose()
-
-
 def anchor_head(database: Database, settings: Settings, chain: DevChain) -> tuple[str, int]:
     """Deploy a registry on ``chain`` and anchor the sealed head for real; (address, size)."""
     web3 = connect(chain.rpc_url, expected_chain_id=1337)
@@ -206,7 +178,8 @@ def build(url: str, count: int, chain: DevChain) -> str:
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     migrate.upgrade(settings)
     began = time.perf_counter()
-    generate(url, count)
+    generate_entries(url, 0, count, entries_sql=_INSERT_ENTRIES, postings_sql=_INSERT_POSTINGS,
+                     chunk=CHUNK, report=step)
     step(f"generated {count:,} entries in {time.perf_counter() - began:.0f} s; sealing ...")
     database = Database.from_settings(settings)
     try:
@@ -216,7 +189,7 @@ def build(url: str, count: int, chain: DevChain) -> str:
         address, _size = anchor_head(database, settings, chain)
     finally:
         database.dispose()
-    maintain(url)
+    vacuum(url)
     step(f"set-up took {time.perf_counter() - began:.0f} s")
     return address
 
@@ -244,31 +217,6 @@ def entry_count(url: str) -> tuple[int, str | None]:
 
 
 # --- the server and the load ------------------------------------------------------------
-@contextmanager
-def server(url: str, port: int, workers: int, env: dict[str, str]) -> Iterator[int]:
-    environment = {**os.environ, **env, "ANCHOR_DATABASE_URL": url, "ANCHOR_LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "anchor_service.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, env=environment, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.3)
-        yield process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 async def load(
@@ -361,11 +309,6 @@ def check_bundles(port: int, token: str, count: int, rpc_url: str | None) -> str
     return "against the chain" if chain else "offline (Merkle checks only)"
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def run_load(url: str, args: argparse.Namespace, registry: str | None, rpc: str | None) -> bool:
     count, stored_registry = entry_count(url)
     token = auditor_key(url)
@@ -373,7 +316,8 @@ def run_load(url: str, args: argparse.Namespace, registry: str | None, rpc: str 
     env = {"ANCHOR_CHAIN_ID": "1337"}
     if registry or stored_registry:
         env["ANCHOR_REGISTRY_ADDRESS"] = registry or stored_registry or ""
-    with server(url, port, args.workers, env) as pid:
+    with api_server(url, port, args.workers, env) as server_process:
+        pid = server_process.pid
         how = check_bundles(port, token, count, rpc)
         step(f"server up with {args.workers} workers; bundles verify {how}; warming up ...")
         asyncio.run(load(port, token, count, args.clients, 3.0))

@@ -32,8 +32,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
+from bench_support import generate_entries, vacuum
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -114,31 +114,11 @@ def fresh_database(keep: bool) -> Iterator[str]:
         admin.dispose()
 
 
-def generate(url: str, start: int, stop: int) -> None:
+def _generate(url: str, start: int, stop: int) -> None:
     """Insert entries [start, stop) and their postings, and move the log counter."""
-    engine = create_engine(url)
-    received_at = datetime.now(UTC)
-    try:
-        for begin in range(start, stop, CHUNK):
-            end = min(stop, begin + CHUNK)
-            with engine.begin() as connection:
-                params = {"start": begin, "stop": end, "received_at": received_at}
-                connection.execute(text(_INSERT_ENTRIES), params)
-                connection.execute(text(_INSERT_POSTINGS), params)
-                connection.execute(text("UPDATE log_state SET next_index = :n"), {"n": end})
-            print(f"  generated entries [{begin:,}, {end:,})", flush=True)
-    finally:
-        engine.dispose()
-
-
-def maintain(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE entries, entry_postings, merkle_tiles"))
-            connection.execute(text("CHECKPOINT"))
-    finally:
-        engine.dispose()
+    generate_entries(url, start, stop, entries_sql=_INSERT_ENTRIES,
+                     postings_sql=_INSERT_POSTINGS, chunk=CHUNK,
+                     report=lambda line: print(line, flush=True))
 
 
 def seal_once(database: Database, settings: Settings, count: int) -> SealedBatch:
@@ -167,12 +147,12 @@ def main() -> int:
         try:
             began = time.perf_counter()
             if existing:
-                generate(url, 0, existing)
-                maintain(url)
+                _generate(url, 0, existing)
+                vacuum(url, "entries, entry_postings, merkle_tiles")
                 setup = seal_once(database, settings, existing)
                 print(f"  sealed the existing log in {setup.timings.total:.1f} s (set-up)")
-            generate(url, existing, existing + new)
-            maintain(url)
+            _generate(url, existing, existing + new)
+            vacuum(url, "entries, entry_postings, merkle_tiles")
             print(f"set-up took {time.perf_counter() - began:.0f} s; sealing {new:,} entries")
 
             started = time.perf_counter()

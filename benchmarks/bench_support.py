@@ -1,0 +1,107 @@
+"""What the benchmark scripts share: the API server they load, synthetic PostgreSQL logs,
+and latency percentiles. Imported by the scripts beside it (run them from the repository
+root: ``.venv/bin/python benchmarks/<name>.py``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import create_engine, text
+
+
+@contextmanager
+def api_server(
+    url: str,
+    port: int,
+    workers: int,
+    env: Mapping[str, str] | None = None,
+    *,
+    ready_timeout: float = 60.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``anchor-service serve`` on 127.0.0.1:``port`` against ``url``, ready when yielded.
+
+    Stopped with SIGTERM to its process group (SIGKILL after 15 s) on the way out.
+    """
+    environment = {
+        **os.environ,
+        **(env or {}),
+        "ANCHOR_DATABASE_URL": url,
+        "ANCHOR_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    }
+    command = [sys.executable, "-m", "anchor_service.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(command, env=environment, start_new_session=True)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def generate_entries(
+    url: str,
+    start: int,
+    stop: int,
+    *,
+    entries_sql: str,
+    postings_sql: str,
+    chunk: int,
+    report: Callable[[str], None],
+) -> None:
+    """Insert synthetic entries ``[start, stop)`` and their postings inside PostgreSQL.
+
+    ``entries_sql`` and ``postings_sql`` take ``:start``, ``:stop`` and ``:received_at``;
+    the log counter moves with every committed chunk.
+    """
+    engine = create_engine(url)
+    received_at = datetime.now(UTC)
+    try:
+        for begin in range(start, stop, chunk):
+            end = min(stop, begin + chunk)
+            with engine.begin() as connection:
+                params = {"start": begin, "stop": end, "received_at": received_at}
+                connection.execute(text(entries_sql), params)
+                connection.execute(text(postings_sql), params)
+                connection.execute(text("UPDATE log_state SET next_index = :n"), {"n": end})
+            report(f"  generated entries [{begin:,}, {end:,})")
+    finally:
+        engine.dispose()
+
+
+def vacuum(url: str, tables: str = "") -> None:
+    """``VACUUM ANALYZE`` (the given tables, or all) and ``CHECKPOINT``, before timing."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"VACUUM ANALYZE {tables}".strip()))
+            connection.execute(text("CHECKPOINT"))
+    finally:
+        engine.dispose()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
