@@ -1,9 +1,12 @@
 """The RFC 9162 golden probes run through the on-chain verifiers (and the Python ones).
 
-Probes: `<repo>/../shared/vectors/rfc9162/` (transparency-dev/merkle testdata).
+Probes (`tests.support.vectors`): the project's own, generated from the naive tree
+(`tests/vectors/rfc9162/`), always; and the public ones, transparency-dev/merkle
+testdata in `<repo>/../shared/vectors/rfc9162/`, when present: without them their
+tests skip, and fail under CI=true.
 Consistency probes go through `AnchorRegistry.verifyConsistency`; inclusion
 probes through `MerkleLog.verifyInclusion`, exposed by the test-only
-MerkleLogHarness. Without the probes the tests skip, and fail under CI=true.
+MerkleLogHarness.
 
 Every probe is checked two ways: the on-chain verdict must equal the probe's
 (`wantErr: false` accepted, `true` rejected), and it must equal the verdict of
@@ -18,41 +21,17 @@ and only the Solidity-against-Python check applies to them.
 from __future__ import annotations
 
 import base64
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
 
 from anchor_service.merkle import verify_consistency, verify_inclusion
-
-VECTORS = REPO_ROOT.parent / "shared" / "vectors" / "rfc9162"
+from tests.support.vectors import Probe, probe_id, probes
 
 
 @pytest.fixture(scope="module", autouse=True)
 def isolation() -> None:
     """Overrides conftest's per-test snapshot: these tests only make calls."""
-
-
-def probes(kind: str) -> list[Path | None]:
-    found = sorted(VECTORS.glob(f"{kind}/**/*.json"))
-    return list(found) if found else [None]
-
-
-def probe_id(path: Path | None) -> str:
-    return "missing" if path is None else str(path.relative_to(VECTORS))
-
-
-def load(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        message = f"golden vectors not found at {VECTORS}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    case: dict[str, Any] = json.loads(path.read_text())
-    return case
 
 
 def raw(value: str | None) -> bytes:
@@ -72,9 +51,9 @@ def hx(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-@pytest.mark.parametrize("path", probes("consistency"), ids=probe_id)
-def test_consistency_probe_gets_its_expected_verdict(registry: Any, path: Path | None) -> None:
-    case = load(path)
+@pytest.mark.parametrize("probe", probes("consistency"), ids=probe_id)
+def test_consistency_probe_gets_its_expected_verdict(registry: Any, probe: Probe) -> None:
+    case = probe.load()
     size1, size2 = case["size1"], case["size2"]
     raw_hashes = [raw(case["root1"]), raw(case["root2"]), *map(raw, case["proof"] or [])]
     root1, root2, *proof = map(bytes32, raw_hashes)
@@ -86,9 +65,9 @@ def test_consistency_probe_gets_its_expected_verdict(registry: Any, path: Path |
         assert on_chain is not case["wantErr"], case["desc"]
 
 
-@pytest.mark.parametrize("path", probes("inclusion"), ids=probe_id)
-def test_inclusion_probe_gets_its_expected_verdict(merkle_log: Any, path: Path | None) -> None:
-    case = load(path)
+@pytest.mark.parametrize("probe", probes("inclusion"), ids=probe_id)
+def test_inclusion_probe_gets_its_expected_verdict(merkle_log: Any, probe: Probe) -> None:
+    case = probe.load()
     index, size = case["leafIdx"], case["treeSize"]
     raw_hashes = [raw(case["leafHash"]), raw(case["root"]), *map(raw, case["proof"] or [])]
     leaf, root, *proof = map(bytes32, raw_hashes)

@@ -1,17 +1,15 @@
-"""The golden RFC 9162 probes from transparency-dev/merkle (``shared/vectors/rfc9162``).
+"""The RFC 9162 golden probes: the project's own (``tests/vectors/rfc9162``, generated from
+the naive tree) and the public ones from transparency-dev/merkle (``shared/vectors/rfc9162``).
 
 ``wantErr: true`` cases must be rejected, the others accepted, by both the
-boolean and the checking verifiers. The folder lives beside the repository
-(CI clones it there); without it these tests fail under ``CI=true`` and skip
-otherwise.
+boolean and the checking verifiers. The public folder lives beside the repository
+(CI clones it there); without it its tests fail under ``CI=true`` and skip
+otherwise (``tests.support.vectors``). The project's own always run.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,23 +21,22 @@ from anchor_service.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.support.vectors import (
+    PUBLIC_VECTORS,
+    REPO_VECTORS,
+    Probe,
+    probe_id,
+    probes,
+    require_public_vectors,
+    vector_files,
+)
 
-VECTORS = Path(__file__).resolve().parents[3] / ".." / "shared" / "vectors" / "rfc9162"
 MIN_FILES = {"inclusion": 90, "consistency": 90}
 
 # Upstream compares equal-size roots byte for byte, whatever their length, and
 # this probe (roots: the 12-byte string "don't care 2") must be accepted; every
 # other place requires 32-byte hashes.
 EQUAL_SIZE_SHORT_ROOTS = "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"
-
-
-def _files(kind: str) -> list[Path]:
-    return sorted((VECTORS / kind).rglob("*.json")) if VECTORS.is_dir() else []
-
-
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
 
 
 def _b64(value: str) -> bytes:
@@ -50,24 +47,22 @@ def _proof(data: dict[str, Any]) -> list[bytes]:
     return [_b64(item) for item in data["proof"] or []]
 
 
-def _case_id(path: Path) -> str:
-    return path.relative_to(VECTORS).as_posix()
+def test_project_vectors_are_present() -> None:
+    for kind, minimum in MIN_FILES.items():
+        assert len(vector_files(REPO_VECTORS, kind)) >= minimum, f"too few {kind} vectors"
+    assert (REPO_VECTORS / EQUAL_SIZE_SHORT_ROOTS).is_file()
 
 
 def test_golden_vectors_are_present() -> None:
-    if not VECTORS.is_dir():
-        message = f"golden vectors not found at {VECTORS.resolve()}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_public_vectors()
     for kind, minimum in MIN_FILES.items():
-        assert len(_files(kind)) >= minimum, f"too few {kind} vectors"
-    assert (VECTORS / EQUAL_SIZE_SHORT_ROOTS).is_file()
+        assert len(vector_files(PUBLIC_VECTORS, kind)) >= minimum, f"too few {kind} vectors"
+    assert (PUBLIC_VECTORS / EQUAL_SIZE_SHORT_ROOTS).is_file()
 
 
-@pytest.mark.parametrize("path", _files("inclusion"), ids=_case_id)
-def test_inclusion_vector(path: Path) -> None:
-    data = _load(path)
+@pytest.mark.parametrize("probe", probes("inclusion"), ids=probe_id)
+def test_inclusion_vector(probe: Probe) -> None:
+    data = probe.load()
     args = (data["leafIdx"], data["treeSize"], _b64(data["leafHash"]), _proof(data))
     root = _b64(data["root"])
     want_valid = not data["wantErr"]
@@ -80,9 +75,9 @@ def test_inclusion_vector(path: Path) -> None:
             check_inclusion(*args, root)
 
 
-@pytest.mark.parametrize("path", _files("consistency"), ids=_case_id)
-def test_consistency_vector(path: Path) -> None:
-    data = _load(path)
+@pytest.mark.parametrize("probe", probes("consistency"), ids=probe_id)
+def test_consistency_vector(probe: Probe) -> None:
+    data = probe.load()
     args = (data["size1"], data["size2"], _proof(data), _b64(data["root1"]), _b64(data["root2"]))
     want_valid = not data["wantErr"]
     assert verify_consistency(*args) is want_valid
