@@ -1,16 +1,16 @@
 """Fixtures for service tests: real databases, the app, API keys, entry payloads.
 
 ``database_url`` runs a test on SQLite (a temporary file) and on PostgreSQL (a fresh
-database ``anchor_test_<random>`` on 127.0.0.1:5432, created for the session and dropped
-after it). When PostgreSQL is unreachable its tests are skipped, unless ``CI=true``: then
-they fail. Both databases are migrated with the package's Alembic migrations, and emptied
-before each test.
+database ``anchor_test_<random>`` on 127.0.0.1:5432, or on the server of
+``ANCHOR_TEST_POSTGRES_URL``, created for the session and dropped after it). When
+PostgreSQL is unreachable its tests are skipped, unless ``CI=true``: then they fail
+(``tests.support.postgres``). Both databases are migrated with the package's Alembic
+migrations, and emptied before each test.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +20,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL
 from web3 import Web3
 from web3.types import RPCEndpoint
 
@@ -34,7 +33,6 @@ from anchor_service.chain import (
     Signer,
     connect,
     deploy_registry,
-    free_port,
     load_artifact,
 )
 from anchor_service.db import migrate
@@ -42,10 +40,8 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ANCHOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from tests.support.ports import free_port
+from tests.support.postgres import admin_engine
 
 MakeSettings = Callable[..., Settings]
 MakeKey = Callable[[Role], str]
@@ -58,28 +54,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _running_in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session (dropped after)."""
-    admin_url = make_url(POSTGRES_ADMIN_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        admin.dispose()
-        reason = f"PostgreSQL unreachable at {admin_url.render_as_string()}: {exc.orig}"
-        if _running_in_ci():
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
-        pytest.skip(reason)
+    admin = admin_engine()
     name = f"anchor_test_{secrets.token_hex(6)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
         migrate.upgrade(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
         yield url

@@ -5,7 +5,6 @@ a 503 are sent again afterwards; nothing acknowledged is lost or stored twice.""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +18,12 @@ from anchor_service.db import Role, migrate
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
+from tests.support.ci import skip_or_fail
+from tests.support.waiting import wait_until
 
 from .conftest import Scale, StackEnv
 from .ledger_checks import assert_acknowledged_stored_once, record
-from .stack import Api, PrivatePostgres, postgres_bin_dir, wait_until
+from .stack import Api, PrivatePostgres, postgres_bin_dir
 from .traffic import LoadPlan, Traffic, entry, run_load
 
 pytestmark = pytest.mark.postgres
@@ -33,9 +34,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         reason = "initdb and pg_ctl (the PostgreSQL server package) are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail(reason, must_run="PostgreSQL tests")
     server = PrivatePostgres(bin_dir)
     try:
         server.start()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import URL
 
 from anchor_service.db import migrate
 from anchor_service.db.models import Entry
@@ -20,12 +18,10 @@ from anchor_service.db.session import Database, unit_of_work
 from anchor_service.ledger import EntryIn, encode_entry
 from anchor_service.services.sealing import seal_pending
 from anchor_service.settings import Settings
+from tests.support.postgres import admin_engine
 
 from .helpers import entry_payload
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ANCHOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 BIG = 10**30
 
 
@@ -35,16 +31,12 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield URL.create("sqlite", database=str(tmp_path / "blank.db")).render_as_string()
         return
-    admin = create_engine(make_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    admin = admin_engine()  # skips, or fails under CI=true, when PostgreSQL is down
     name = f"anchor_test_mig_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL unreachable: {exc.orig}")
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+        yield admin.url.set(database=name).render_as_string(False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
