@@ -5,24 +5,17 @@ from __future__ import annotations
 import pytest
 
 from anchor_service.services.backoff import Backoff
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clocks import ManualClock
 
 
 def test_delays_double_up_to_the_cap() -> None:
-    backoff = Backoff(initial=1.0, factor=2.0, maximum=5.0, clock=FakeClock())
+    backoff = Backoff(initial=1.0, factor=2.0, maximum=5.0, clock=ManualClock(100.0))
     assert [backoff.failure() for _ in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
     assert backoff.failures == 5
 
 
 def test_remaining_counts_down_with_the_clock_and_success_resets() -> None:
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     backoff = Backoff(initial=2.0, clock=clock)
     assert backoff.remaining() == 0.0
     backoff.failure()

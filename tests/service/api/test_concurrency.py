@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,6 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from anchor_service.db import Role
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess, service_command
+from tests.support.servers import wait_for_http
 
 WRITERS = 20
 ENTRIES_PER_WRITER = 500
@@ -24,42 +22,18 @@ SINGLES_PER_WRITER = 100
 BULK_SIZE = 50
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served_api(database_url: str) -> Iterator[str]:
     """``anchor-service serve --workers 2`` on a free loopback port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ANCHOR_DATABASE_URL": database_url, "ANCHOR_LOG_LEVEL": "WARNING"}
-    command = [
-        sys.executable, "-m", "anchor_service.cli", "serve", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "2", "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
+    command = service_command(
+        "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-access-log"
+    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # generous: CI machines can be loaded
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server not ready in 120 s"
-            time.sleep(0.2)
+    with ChildProcess(command, env=env) as server:
+        wait_for_http(f"{base}/readyz", server, timeout=120)  # generous: CI can be loaded
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def test_concurrent_writers_get_exactly_dense_indices(

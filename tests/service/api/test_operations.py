@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,12 +14,7 @@ from anchor_service.api.schemas import BulkEntriesOut, EntryOut
 from anchor_service.db import Role
 from anchor_service.db.repositories.api_keys import hash_token
 from anchor_service.settings import Settings
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
 
 
 def test_healthz_and_readyz_answer(client: TestClient) -> None:
@@ -31,7 +25,7 @@ def test_healthz_and_readyz_answer(client: TestClient) -> None:
 def test_unreachable_database_makes_readyz_and_writes_503(
     make_entry: Callable[..., dict[str, Any]],
 ) -> None:
-    url = f"postgresql://postgres@127.0.0.1:{_closed_port()}/anchor"
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/anchor"
     app = create_app(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
     token = "ak_0123456789abcdef_" + "A" * 43
     # A key verified before the database went away (still cached), so the write is tried.

@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess, service_command, service_env
+from tests.support.servers import wait_for_http
 
 
-def _start(cwd: Path, port: int) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
-    env.update(ANCHOR_PORT=str(port), ANCHOR_LOG_LEVEL="WARNING")
+def _start(cwd: Path, port: int) -> ChildProcess:
+    env = service_env(ANCHOR_PORT=str(port), ANCHOR_LOG_LEVEL="WARNING")
     env.update(ANCHOR_RPC_URL="http://chain.invalid:8545")  # not local: dev starts no chain
-    return subprocess.Popen(
-        [sys.executable, "-m", "anchor_service.cli", "dev"],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
-    )
+    return ChildProcess(service_command("dev"), env=env, cwd=cwd, output="stdout")
 
 
-def _wait_ready(process: subprocess.Popen[str], base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "dev exited early"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("dev not ready in 60 s")
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    os.killpg(process.pid, signal.SIGINT)
-    out, _ = process.communicate(timeout=30)
-    return out
+def _stop(process: ChildProcess) -> str:
+    process.signal_group(signal.SIGINT)
+    process.wait(timeout=30)
+    return process.out
 
 
 def test_dev_prints_an_admin_key_once_that_can_write_and_read(tmp_path: Path) -> None:
@@ -57,11 +33,11 @@ def test_dev_prints_an_admin_key_once_that_can_write_and_read(tmp_path: Path) ->
             {"account": "escrow:project:42", "amount": "150000", "currency": "IDR"},
         ],
     }
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     first = _start(tmp_path, port)
     try:
-        _wait_ready(first, base)
+        wait_for_http(f"{base}/readyz", first, timeout=60)
     finally:
         out = _stop(first)
     keys = [line.strip() for line in out.splitlines() if line.strip().startswith("ak_")]
@@ -71,7 +47,7 @@ def test_dev_prints_an_admin_key_once_that_can_write_and_read(tmp_path: Path) ->
 
     second = _start(tmp_path, port)
     try:
-        _wait_ready(second, base)
+        wait_for_http(f"{base}/readyz", second, timeout=60)
         headers = {"Authorization": f"Bearer {keys[0]}"}
         created = httpx.post(f"{base}/v1/entries", json=entry, headers=headers)
         read = httpx.get(f"{base}/v1/entries/pay-1", headers=headers)

@@ -9,19 +9,16 @@ nothing anchored it; Ctrl-C leaves no process behind.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from anchor_service.chain import free_port
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess, service_command, service_env
+from tests.support.waiting import wait_until
 
 ENTRY = {
     "external_id": "pay-2026-11-21-000123",
@@ -33,63 +30,33 @@ ENTRY = {
 }
 
 
-class Dev:
+class Dev(ChildProcess):
     """One ``anchor-service dev`` process in its own session, its stdout collected."""
 
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "anchor_service.cli", "dev"],
-            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            start_new_session=True,
-        )  # fmt: skip
-        self.lines: list[str] = []
-        stream = self.process.stdout
-        assert stream is not None
-        self._reader = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")))
-        self._reader.start()
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
+        super().__init__(service_command("dev"), env=env, cwd=cwd, output="stdout")
 
     def wait_running(self, timeout: float = 90.0) -> None:
-        wait_until(lambda: "anchor-service is running" in self.out, timeout, self._alive)
+        running = "anchor-service is running"
+        wait_until(lambda: running in self.out, timeout, running, check=self._alive)
 
     def _alive(self) -> None:
-        assert self.process.poll() is None, f"dev exited early:\n{self.out}"
+        assert self.alive(), f"dev exited early:\n{self.out}"
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         """Ctrl-C as a terminal sends it (to the whole process group); nothing may remain."""
-        os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        finally:
-            self._reader.join(timeout=5)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
-                return  # no process of the group is left: ganache, API, scheduler
-            time.sleep(0.1)
-        os.killpg(self.process.pid, signal.SIGKILL)
-        raise AssertionError("a child of dev outlived it")
-
-
-def wait_until(
-    condition: Callable[[], bool], timeout: float, check: Callable[[], None] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if check is not None:
-            check()
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
+        self.signal_group(signal.SIGINT)
+        self.wait(timeout=timeout)
+        try:  # no process of the group may be left: ganache, API, scheduler
+            wait_until(lambda: not self.group_alive(), 10, "dev's children exiting")
+        except AssertionError:
+            self.signal_group(signal.SIGKILL)
+            raise AssertionError("a child of dev outlived it") from None
 
 
 def seal(cwd: Path, env: dict[str, str]) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "anchor_service.cli", "seal"],
+        service_command("seal"),
         cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -105,9 +72,8 @@ def banner_value(out: str, label: str) -> str:
 def test_dev_runs_chain_api_and_scheduler_an_entry_settles_and_a_restart_reuses_the_registry(
     tmp_path: Path,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
     api_port, chain_port = free_port(), free_port()
-    env.update(
+    env = service_env(
         ANCHOR_PORT=str(api_port),
         ANCHOR_RPC_URL=f"http://127.0.0.1:{chain_port}",
         ANCHOR_CONFIRMATIONS="2",

@@ -6,23 +6,20 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from anchor_service.chain import free_port
 from anchor_service.cli import main
 from anchor_service.cli.import_entries import state_path_for
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
+from tests.support.servers import app_in_thread
 
 MakeEntry = Callable[..., dict[str, Any]]
 
@@ -265,19 +262,8 @@ def test_the_installed_command_imports_a_csv_file_and_prints_a_json_summary(
 @pytest.fixture
 def api_url(app: FastAPI) -> Iterator[str]:
     """The app served over real HTTP by uvicorn in a thread, on a free port."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    with app_in_thread(app) as url:
+        yield url
 
 
 def test_with_url_batches_go_to_the_running_api_and_its_conflicts_name_the_line(

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from anchor_service.cli.progress import ProgressLine, format_bytes, format_duration
+from tests.support.clocks import ManualClock
 
 LOGGER = logging.getLogger("tests.progress")
 
@@ -17,16 +18,8 @@ class _Terminal(io.StringIO):
         return True
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_on_a_terminal_the_line_is_redrawn_with_rate_and_time_left_then_ended() -> None:
-    stream, clock = _Terminal(), _Clock()
+    stream, clock = _Terminal(), ManualClock(100.0)
     progress = ProgressLine("audit", logger=LOGGER, stream=stream, clock=clock)
     clock.now += 2
     progress(250, 1000)
@@ -39,7 +32,7 @@ def test_on_a_terminal_the_line_is_redrawn_with_rate_and_time_left_then_ended() 
 
 
 def test_byte_progress_counts_items_for_the_rate() -> None:
-    stream, clock = _Terminal(), _Clock()
+    stream, clock = _Terminal(), ManualClock(100.0)
     progress = ProgressLine(
         "import", logger=LOGGER, unit="bytes", rate_unit="entries", stream=stream, clock=clock
     )
@@ -60,7 +53,7 @@ def test_an_interrupted_line_is_ended_by_close() -> None:
 def test_without_a_terminal_it_logs_at_most_once_per_interval_and_always_the_end(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    stream, clock = io.StringIO(), _Clock()
+    stream, clock = io.StringIO(), ManualClock(100.0)
     progress = ProgressLine(
         "audit", logger=LOGGER, stream=stream, interval=10, show_rate=False, clock=clock
     )

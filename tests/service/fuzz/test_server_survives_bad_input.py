@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from anchor_service.chain import free_port
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess
+from tests.support.servers import uvicorn_command, wait_for_http
 
 from .bodies import DEEP_BODIES, entry_bytes
 
@@ -45,7 +45,7 @@ def admin_token(sqlite_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(sqlite_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def server(sqlite_url: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``uvicorn --factory anchor_service.api.app:create_app`` on a free port."""
     port = free_port()
     env = {
@@ -55,41 +55,20 @@ def server(sqlite_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         "ANCHOR_API_KEY_CACHE_SECONDS": "0",
         "ANCHOR_LOG_LEVEL": "WARNING",
     }
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "anchor_service.api.app:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, f"server exited with {process.returncode}"
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield process, base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with ChildProcess(uvicorn_command(port, "--no-access-log"), env=env) as child:
+        wait_for_http(f"{base_url}/healthz", child, timeout=STARTUP_SECONDS)
+        yield child.process, base_url
 
 
-def _alive(process: subprocess.Popen[bytes], base_url: str) -> None:
+def _alive(process: subprocess.Popen[str], base_url: str) -> None:
     assert process.poll() is None, f"server died (exit code {process.returncode})"
     assert httpx.get(f"{base_url}/healthz", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("with_key", [True, False], ids=["admin key", "no key"])
 def test_the_server_survives_deeply_nested_bodies_on_every_body_route(
-    server: tuple[subprocess.Popen[bytes], str], admin_token: str, with_key: bool
+    server: tuple[subprocess.Popen[str], str], admin_token: str, with_key: bool
 ) -> None:
     process, base_url = server
     headers = {"Content-Type": "application/json"}
@@ -111,7 +90,7 @@ def test_the_server_survives_deeply_nested_bodies_on_every_body_route(
 
 
 def test_the_server_survives_invalid_utf8_and_still_stores_entries(
-    server: tuple[subprocess.Popen[bytes], str], admin_token: str
+    server: tuple[subprocess.Popen[str], str], admin_token: str
 ) -> None:
     process, base_url = server
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {admin_token}"}

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +24,8 @@ from anchor_service.jobs.leadership import (
 from anchor_service.jobs.scheduler import SchedulerProcess
 from anchor_service.jobs.work import SchedulerWork
 from anchor_service.settings import Settings
+from tests.support.processes import ChildProcess, service_command, service_env
+from tests.support.waiting import wait_until
 
 
 def pg_settings(url: str, **values: object) -> Settings:
@@ -50,13 +49,6 @@ def terminate_backends(url: str, application_prefix: str) -> int:
             )
     finally:
         engine.dispose()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -173,35 +165,15 @@ def test_sqlite_schedulers_lock_a_file_beside_the_database(tmp_path: Path) -> No
 # --- two real scheduler processes on one PostgreSQL database -------------------------
 
 
-def start_scheduler(postgres_url: str, cwd: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
-    env.update(
+def start_scheduler(postgres_url: str, cwd: Path) -> ChildProcess:
+    """``anchor-service scheduler`` on ``postgres_url``; its log lines (stderr) collected."""
+    env = service_env(
         ANCHOR_DATABASE_URL=postgres_url,
         ANCHOR_LEADER_RETRY_SECONDS="0.2",
         ANCHOR_LOG_LEVEL="INFO",
         ANCHOR_RPC_URL="http://127.0.0.1:9",  # nothing to anchor to; sealing still runs
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "anchor_service.cli", "scheduler"],
-        cwd=cwd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-
-
-class LogReader:
-    """Collects a process's stderr lines in a thread."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        assert process.stderr is not None
-        stream = process.stderr
-        self._thread = threading.Thread(target=lambda: self.lines.extend(iter(stream.readline, "")))
-        self._thread.start()
-
-    def has(self, pattern: str) -> bool:
-        return any(re.search(pattern, line) for line in list(self.lines))
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
+    return ChildProcess(service_command("scheduler"), env=env, cwd=cwd, output="stderr")
 
 
 @pytest.mark.postgres
@@ -209,33 +181,29 @@ def test_two_schedulers_on_one_database_one_acts_the_other_waits_then_takes_over
     postgres_url: str, tmp_path: Path
 ) -> None:
     first = start_scheduler(postgres_url, tmp_path)
-    first_log = LogReader(first)
     try:
-        wait_until(lambda: first_log.has("leader lock acquired"), timeout=30)
+        wait_until(lambda: first.has("leader lock acquired"), timeout=30)
         second = start_scheduler(postgres_url, tmp_path)
-        second_log = LogReader(second)
         try:
             wait_until(
-                lambda: second_log.has(
+                lambda: second.has(
                     rf"another scheduler holds the lock \(anchor-service scheduler \S+:{first.pid}"
                 ),
                 timeout=30,
             )
             time.sleep(1.0)  # five more tries: still waiting, never acting
-            assert not second_log.has("leader lock acquired")
-            assert not second_log.has("job seal_and_anchor")
+            assert not second.has("leader lock acquired")
+            assert not second.has("job seal_and_anchor")
 
             first.send_signal(signal.SIGTERM)
             assert first.wait(timeout=20) == 0
-            wait_until(lambda: second_log.has("leader lock acquired"), timeout=20)
-            wait_until(lambda: second_log.has("job seal_and_anchor"))
+            wait_until(lambda: second.has("leader lock acquired"), timeout=20)
+            wait_until(lambda: second.has("job seal_and_anchor"))
         finally:
             second.send_signal(signal.SIGINT)
             assert second.wait(timeout=20) == 0
-            second_log.join()
     finally:
-        if first.poll() is None:
+        if first.alive():
             first.kill()
-        first.wait()
-        first_log.join()
-    assert first_log.has("scheduler stopped") and second_log.has("scheduler stopped")
+        first.join_output()
+    assert first.has("scheduler stopped") and second.has("scheduler stopped")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from anchor_service.chain import DevChain, Signer, connect, free_port
+from anchor_service.chain import DevChain, Signer, connect
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.session import Database, unit_of_work
@@ -25,6 +24,8 @@ from anchor_service.services.anchoring import Anchorer
 from anchor_service.services.backoff import Backoff
 from anchor_service.services.chain_context import build_chain_context
 from anchor_service.settings import Settings
+from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 from .conftest import StoreEntries, deploy_for, funded_key
 
@@ -45,13 +46,6 @@ def batches(database: Database) -> list[tuple[int, int, str]]:
 def latest(database: Database) -> Batch | None:
     with unit_of_work(database.reader) as session:
         return BatchRepository(session).latest()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def fast_anchorer(settings: Settings, database: Database) -> Callable[[], Anchorer]:

@@ -14,6 +14,7 @@ from anchor_service.db import migrate
 from anchor_service.db.session import Database
 from anchor_service.observability import DatabaseCollector, MetricsExporter
 from anchor_service.settings import Settings
+from tests.support.clocks import ManualClock
 
 from .conftest import PostEntries
 from .scrape import names, parse, scrape, value
@@ -79,14 +80,14 @@ def test_entry_and_batch_figures_follow_ingest_and_sealing(
 def test_database_figures_are_cached_for_the_configured_seconds(
     database: Database, post_entries: PostEntries
 ) -> None:
-    clock = [100.0]
-    collector = DatabaseCollector(database, cache_seconds=5.0, monotonic=lambda: clock[0])
+    clock = ManualClock(100.0)
+    collector = DatabaseCollector(database, cache_seconds=5.0, monotonic=clock)
     assert collector.figures().ingested == 0
 
     post_entries(2)
-    clock[0] += 4.9
+    clock.now += 4.9
     assert collector.figures().ingested == 0  # still cached
-    clock[0] += 0.2
+    clock.now += 0.2
     assert collector.figures().ingested == 2
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,7 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from anchor_service.chain import free_port
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess, service_command
+from tests.support.waiting import wait_until
 
 from .scrape import parse, value
 
@@ -25,35 +23,20 @@ ROUND = 30  # requests per round, 12 at a time, each on a new connection
 
 
 class JsonLog:
-    """Collects the JSON lines a process writes to stderr, in a thread."""
+    """The lines a process writes to stderr, each a JSON object."""
 
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        assert process.stderr is not None
-        stream = process.stderr
-        self.lines: list[dict[str, Any]] = []
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
+    def __init__(self, process: ChildProcess) -> None:
+        self.process = process
 
-    def _read(self, stream: Any) -> None:
-        for line in iter(stream.readline, ""):
-            self.lines.append(json.loads(line))  # fails the test if a line is not JSON
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in list(self.process.lines)]  # not JSON: fails
 
     def access(self, path: str) -> list[dict[str, Any]]:
-        return [
-            r for r in list(self.lines) if r["logger"] == "uvicorn.access" and r["path"] == path
-        ]
+        return [r for r in self.lines if r["logger"] == "uvicorn.access" and r["path"] == path]
 
     def started_workers(self) -> set[int]:
-        return {
-            r["pid"] for r in list(self.lines) if r["message"] == "Application startup complete."
-        }
-
-
-def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+        return {r["pid"] for r in self.lines if r["message"] == "Application startup complete."}
 
 
 @pytest.fixture
@@ -68,30 +51,11 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, JsonLog]]:
         "ANCHOR_METRICS_CACHE_SECONDS": "0",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "anchor_service.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    log = JsonLog(process)
-    try:
+    command = service_command("serve", "--port", str(port), "--workers", "2")
+    with ChildProcess(command, env=env, cwd=tmp_path, output="stderr") as process:
+        log = JsonLog(process)
         wait_until(lambda: len(log.started_workers()) == 2, 120, "two started workers")
         yield f"http://127.0.0.1:{port}", log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_two_workers_expose_the_sum_of_their_request_latencies_and_log_json(

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, free_port
+from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.services.deployment import deploy_and_record
 from anchor_service.settings import Settings
-
-from .stack import service_env
+from tests.support.ports import free_port
+from tests.support.processes import service_env
 
 SIGNER_KEY = DEV_ACCOUNT_KEYS[0]  # PUBLIC test-only key (ganache's deterministic wallet)
 BLOCK_SECONDS = "0.5"

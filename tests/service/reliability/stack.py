@@ -6,121 +6,40 @@ SIGKILL it with everything it started (uvicorn's master and workers together).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
-from anchor_service.chain import free_port
-
-
-def wait_until(
-    condition: Callable[[], bool],
-    timeout: float,
-    what: str,
-    check: Callable[[], None] | None = None,
-    interval: float = 0.2,
-) -> None:
-    """Poll ``condition`` until it holds; fail saying ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if check is not None:
-            check()
-        assert time.monotonic() < deadline, f"{what}: not within {timeout:g} s"
-        time.sleep(interval)
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess, service_command
+from tests.support.servers import wait_for_http
 
 
-def service_env(**values: str) -> dict[str, str]:
-    """The environment without the caller's ``ANCHOR_*`` variables, plus ``values``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANCHOR_")}
-    env.update(values)
-    return env
-
-
-class ServiceProcess:
-    """``python -m anchor_service.cli <args>`` in its own session, output collected."""
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "anchor_service.cli", *args],
-            env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        )  # fmt: skip
-        self.lines: list[str] = []
-        stream = self.process.stdout
-        assert stream is not None
-        self._reader = threading.Thread(
-            target=lambda: self.lines.extend(iter(stream.readline, "")), daemon=True
-        )
-        self._reader.start()
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def saw(self, text: str, after: int = 0) -> bool:
-        """Whether a line from number ``after`` on contains ``text``."""
-        return any(text in line for line in self.lines[after:])
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group (no clean-up runs)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self._reader.join(timeout=5)
-
-    def stop(self) -> None:
-        """SIGTERM the process group; SIGKILL what is left after 20 s."""
-        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        self.kill()
-
-
-class Api(ServiceProcess):
+class Api(ChildProcess):
     """``anchor-service serve --workers 2`` on a free loopback port, ready on return."""
 
     def __init__(self, env: dict[str, str], cwd: Path, *, workers: int = 2) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         super().__init__(
-            ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--no-access-log"],
-            env, cwd,
+            service_command("serve", "--host", "127.0.0.1", "--port", str(self.port),
+                            "--workers", str(workers), "--no-access-log"),
+            env=env, cwd=cwd,
         )  # fmt: skip
         try:
-            wait_until(self._ready, 60, "API ready", self._check)
+            wait_for_http(f"{self.base}/readyz", self, timeout=60)
         except BaseException:
             self.kill()
             raise
 
-    def _check(self) -> None:
-        assert self.alive(), f"the API exited:\n{self.out}"
 
-    def _ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-
-class Scheduler(ServiceProcess):
+class Scheduler(ChildProcess):
     """``anchor-service scheduler``; its log lines are in :attr:`lines`."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        super().__init__(["scheduler"], env, cwd)
+        super().__init__(service_command("scheduler"), env=env, cwd=cwd)
 
 
 def _as_postgres_user(command: list[str]) -> list[str]:

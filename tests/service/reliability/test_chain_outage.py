@@ -14,6 +14,7 @@ import pytest
 
 from anchor_service.chain import DevChain
 from anchor_service.db import Role
+from tests.support.waiting import wait_until
 
 from .conftest import Scale, StackEnv
 from .ledger_checks import (
@@ -25,7 +26,7 @@ from .ledger_checks import (
     record,
     verify_proofs,
 )
-from .stack import Api, Scheduler, wait_until
+from .stack import Api, Scheduler
 from .traffic import entry
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -13,6 +13,7 @@ import pytest
 
 from anchor_service.chain import DevChain
 from anchor_service.db.session import Database
+from tests.support.waiting import wait_until
 
 from .backlog import store_backlog
 from .conftest import Scale, StackEnv
@@ -24,7 +25,7 @@ from .ledger_checks import (
     read_shape,
     record,
 )
-from .stack import Scheduler, wait_until
+from .stack import Scheduler
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

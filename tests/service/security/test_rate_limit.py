@@ -15,19 +15,10 @@ from anchor_service.api.rate_limit import RateLimitedError, RateLimiter
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
 from anchor_service.settings import Settings
+from tests.support.clocks import ManualClock
 
 MakeSettings = Callable[..., Settings]
 Auth = Callable[[Role], dict[str, str]]
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -77,7 +68,7 @@ def test_forbidden_requests_count_against_the_key(
 
 
 def test_the_bucket_refills_with_time(app: FastAPI, client: TestClient, auth: Auth) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     app.state.rate_limiter = RateLimiter(60, 3, clock=clock)  # as configured, a clock we move
     headers = auth(Role.AUDITOR)
     for _ in range(3):
@@ -124,7 +115,7 @@ def test_zero_per_minute_turns_limiting_off(
 
 
 def test_retry_after_is_whole_seconds_until_the_next_token() -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     limiter = RateLimiter(6, 1, clock=clock)  # a token every 10 s
     limiter.check("k")
     with pytest.raises(RateLimitedError) as refused:

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +30,18 @@ from sqlalchemy.engine import URL
 from web3 import Web3
 from web3.types import Wei
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, Signer, deploy_registry, free_port
+from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, Signer, deploy_registry
 from anchor_service.chain.registry import RegistryClient
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
+from tests.support.ci import skip_or_fail
+from tests.support.ports import free_port
+from tests.support.processes import ChildProcess
+from tests.support.servers import uvicorn_command, wait_for_http
+from tests.support.waiting import wait_until
 
 from .page import VerifyPage
 
@@ -82,18 +84,12 @@ class Served:
         return decoded
 
 
-def _running_in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
     if missing:
         reason = f"{' and '.join(missing)} missing: run `make browser-tools`"
-        if _running_in_ci():
-            pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail(reason, must_run="the browser tests")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
@@ -131,20 +127,6 @@ def _entry(number: int) -> dict[str, Any]:
     }
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the API did not answer at {base_url} within {timeout} s")
-
-
 def _fresh_signer(web3: Web3) -> tuple[Signer, str]:
     """A new account funded by ganache's (unlocked) deterministic account 9, and its key."""
     key: str = Account.create().key.hex()
@@ -171,16 +153,17 @@ def _make_bundles(
     bundles: dict[str, str] = {}
     for entry in entries:
         external_id = entry["external_id"]
-        deadline = time.monotonic() + 90
-        while True:
+
+        def fetched(external_id: str = external_id) -> bool:
             response = client.get(f"/v1/entries/{external_id}/proof", headers=auditor)
             if response.status_code == 200:
                 bundles[external_id] = response.text
-                break
+                return True
             assert response.status_code == 409, response.text  # not anchored yet
-            assert time.monotonic() < deadline, f"{external_id} never got a bundle"
             client.post("/v1/admin/anchor", headers=admin)  # follow up the anchor
-            time.sleep(0.2)
+            return False
+
+        wait_until(fetched, 90, f"a bundle for {external_id}", interval=0.2)
     return bundles
 
 
@@ -218,16 +201,13 @@ def served(
         "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
         "ANCHOR_LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "--factory", "anchor_service.api.app:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-        ],
-        cwd=workdir,  # no .env from the checkout
+    server = ChildProcess(
+        uvicorn_command(port, "--log-level", "warning"),
         env=environment,
-    )  # fmt: skip
-    try:
-        _wait_until_up(base_url, process, timeout=60)
+        cwd=workdir,  # no .env from the checkout
+    )
+    with server:
+        wait_for_http(f"{base_url}/healthz", server, timeout=60)
         with httpx.Client(base_url=base_url, timeout=30) as client:
             bundles = _make_bundles(
                 client,
@@ -242,13 +222,6 @@ def served(
             external_ids=tuple(bundles),
             bundles=bundles,
         )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
