@@ -3,7 +3,9 @@
 Run with `make test-contracts` (Brownie's own environment, `.venv-brownie`).
 The Merkle proofs come from the project's `anchor_service.merkle`, imported
 from the repository itself: it is standard library only, and the Brownie
-environment does not install the service package.
+environment does not install the service package. The same holds for the
+helpers used here from `tests.support` (`ci`, `vectors`): never import its
+modules that need the service's dependencies (`servers`, `postgres`).
 """
 
 from __future__ import annotations
