@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from anchor_service.db.session import Database
-from anchor_service.services.anchor_views import AnchorOutcome, AnchorView
-from anchor_service.services.anchoring import Anchorer
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.views import AnchorOutcome, AnchorView
 from anchor_service.settings import Settings
 
 __all__ = [

@@ -32,10 +32,10 @@ from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchor_views import AnchorChange, AnchorOutcome, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.audit import audit_from_settings
-from anchor_service.services.audit_report import AuditReport
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.views import AnchorChange, AnchorOutcome, OutcomeKind
+from anchor_service.services.audit.report import AuditReport
+from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.settings import Settings
 

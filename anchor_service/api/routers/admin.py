@@ -13,7 +13,7 @@ from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.schemas import BatchHeadOut
 from anchor_service.chain.errors import ChainUnavailableError
-from anchor_service.services.anchor_views import OutcomeKind
+from anchor_service.services.anchoring.views import OutcomeKind
 from anchor_service.services.sealing import SealedBatch, seal_pending
 
 __all__ = ["SealOut", "SealedBatchOut", "router"]

@@ -28,7 +28,7 @@ from anchor_service.chain.transactions import head_block_number
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
-from anchor_service.services.anchor_views import AnchorView
+from anchor_service.services.anchoring.views import AnchorView
 from anchor_service.settings import Settings
 
 __all__ = ["AnchorOnChainOut", "AnchorPageOut", "ChainHeadReader", "router"]

@@ -20,10 +20,10 @@ from fastapi import APIRouter, Query, Request, Response
 from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep
 from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchored_heads import AnchoredHeadIndex
-from anchor_service.services.bundles import BundleService
-from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import (
+from anchor_service.services.proofs.anchored_heads import AnchoredHeadIndex
+from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.node_cache import NodeCache
+from anchor_service.services.proofs.store import (
     ProofStore,
     PsycopgPool,
     SqlProofStore,
@@ -72,7 +72,7 @@ class ProofReads:
     """What the proof routes of one API worker share: the anchored heads and tree nodes
     it remembers, :data:`PROOF_THREADS` threads, and where it reads the rest
     (PostgreSQL: one plain psycopg connection per thread, in autocommit mode, see
-    :mod:`anchor_service.services.proof_store`)."""
+    :mod:`anchor_service.services.proofs.store`)."""
 
     def __init__(self, database: Database, threads: int = PROOF_THREADS) -> None:
         self.heads = AnchoredHeadIndex()

@@ -14,9 +14,9 @@ from anchor_service.api.routers.entry_proofs import proof_reads
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.merkle import EMPTY_ROOT
-from anchor_service.services.anchored_heads import AnchoredHead
-from anchor_service.services.bundles import BundleService
-from anchor_service.services.proof_store import SqlProofStore
+from anchor_service.services.proofs.anchored_heads import AnchoredHead
+from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.store import SqlProofStore
 
 __all__ = ["AnchoredHeadOut", "ConsistencyOut", "LogHeadOut", "router"]
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from anchor_service.chain import RegistryClient, Signer, connect, free_port
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.backoff import Backoff
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.backoff import Backoff
+from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .conftest import MakeAnchorer, SealEntries, revoke_anchorer
 

@@ -21,8 +21,8 @@ from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, FeePolicy, Registry
 from anchor_service.chain import deploy_registry as deploy
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.settings import Settings
 from anchor_service.verifier.onchain import Web3ChainView
 

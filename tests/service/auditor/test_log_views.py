@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from anchor_service import merkle
 from anchor_service.db.models import Role
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .builder import LogBuilder
 

@@ -23,7 +23,7 @@ from anchor_service.chain import ANCHORER_ROLE, DevChain, RegistryClient, Signer
 from anchor_service.chain.txbuilder import transact
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
-from anchor_service.services.deployment import deploy_and_record
+from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.settings import Settings
 
 from .conftest import KeyWatch, json_log_handler

@@ -34,9 +34,9 @@ from anchor_service.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from anchor_service.services.anchored_heads import AnchoredHead, AnchoredHeadIndex
-from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import ProofStore
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, AnchoredHeadIndex
+from anchor_service.services.proofs.node_cache import NodeCache
+from anchor_service.services.proofs.store import ProofStore
 from anchor_service.verifier import ProofBundle
 
 __all__ = ["BundleService", "ConsistencyBetweenHeads", "ProofIntegrityError"]

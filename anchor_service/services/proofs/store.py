@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, text
 
 from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TileId
-from anchor_service.services.anchored_heads import AnchoredHead, head_from_row
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, head_from_row
 
 __all__ = [
     "EntryRow",
