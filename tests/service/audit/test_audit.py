@@ -15,7 +15,7 @@ from anchor_service.services.audit.report import AuditReport, FindingKind
 from anchor_service.services.audit.run import AuditError, audit_from_settings, run_audit
 from anchor_service.settings import Settings
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 
 def audit(log: LogBuilder, **options: object) -> AuditReport:

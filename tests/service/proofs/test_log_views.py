@@ -12,7 +12,7 @@ from anchor_service import merkle
 from anchor_service.db.models import Role
 from anchor_service.services.anchoring.chain_context import ChainContext
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 Headers = Callable[[Role], dict[str, str]]
 

@@ -16,7 +16,7 @@ from anchor_service.jobs.work import SchedulerWork
 from anchor_service.services.audit.report import FindingKind
 from anchor_service.settings import Settings
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 
 def audit_job(settings: Settings) -> CronTrigger | None:

@@ -17,7 +17,7 @@ from anchor_service.services.redaction import redact_entry
 from anchor_service.verifier import Status, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-from .builder import LogBuilder, entry_payload
+from .conftest import LogBuilder, entry_payload
 
 Headers = Callable[[Role], dict[str, str]]
 

@@ -13,7 +13,7 @@ from anchor_service.services.proofs.anchored_heads import AnchoredHead, Anchored
 from anchor_service.services.proofs.node_cache import NodeCache
 from anchor_service.services.proofs.store import SqlProofStore
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 
 class CountingReads:

@@ -1,5 +1,6 @@
-"""Fixtures for the auditor side: a real ganache, a fresh registry per test, a log built
-through the API, sealed and anchored for real.
+"""Fixtures for the tests of proofs, the audit and redaction (imported by their
+``conftest.py``): a real ganache, a fresh registry per test, a log built through the
+API, sealed and anchored for real.
 
 Each test gets a fresh funded account (from ganache's deterministic account 9) that
 deploys its own registry and holds the anchorer role, so tests share neither nonces nor
