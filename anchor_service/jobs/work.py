@@ -3,7 +3,7 @@
 Each public job method of :class:`SchedulerWork` is one run of one job: short,
 idempotent, and it never raises. A failure (chain unreachable, database down, a bug) is
 logged with the exception and the next run starts afresh from the database: the job's
-own interval is the retry, and :class:`~anchor_service.services.anchoring.Anchorer` adds
+own interval is the retry, and :class:`~anchor_service.services.anchoring.anchorer.Anchorer` adds
 its backoff for an unreachable node on top. The methods return a :class:`RunReport` for
 callers that want one (``anchor-service scheduler --once``); the scheduler ignores it.
 The weekly audit is the one long job (about 3 minutes for 10M entries); it reads a

@@ -13,7 +13,7 @@
   flight it follows that one up instead (one in flight at a time, enforced by the
   database).
 - :meth:`Anchorer.confirm` follows the in-flight anchor one round
-  (:class:`~anchor_service.services.confirmations.ConfirmationTracker`).
+  (:class:`~anchor_service.services.anchoring.confirmations.ConfirmationTracker`).
 - :meth:`Anchorer.wait_confirmed` repeats :meth:`confirm` until the anchor is
   confirmed or failed, or time runs out.
 
