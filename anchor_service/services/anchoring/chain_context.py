@@ -27,7 +27,7 @@ from anchor_service.chain import (
     chain_id_of,
     connect,
 )
-from anchor_service.services.deployment import deployment_path, read_deployment
+from anchor_service.services.anchoring.deployment import deployment_path, read_deployment
 from anchor_service.settings import Settings
 
 __all__ = [

@@ -26,10 +26,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from anchor_service.chain import Receipt, TxState
-from anchor_service.services.anchor_records import AnchorRecords
-from anchor_service.services.anchor_sending import TransactionSender
-from anchor_service.services.anchor_views import AnchorChange, AnchorView, AttemptView, ChangeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.records import AnchorRecords
+from anchor_service.services.anchoring.sending import TransactionSender
+from anchor_service.services.anchoring.views import (
+    AnchorChange,
+    AnchorView,
+    AttemptView,
+    ChangeKind,
+)
 
 __all__ = ["ConfirmationTracker"]
 

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from anchor_service.chain import DevChain, free_port
 from anchor_service.cli.main import main
 from anchor_service.db.models import Role
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 Headers = Callable[[Role], dict[str, str]]
 

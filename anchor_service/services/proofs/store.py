@@ -1,6 +1,6 @@
 """The reads proofs are made of, behind one small interface, with a fast path for PostgreSQL.
 
-:class:`ProofStore` is what :class:`~anchor_service.services.bundles.BundleService`
+:class:`ProofStore` is what :class:`~anchor_service.services.proofs.bundles.BundleService`
 reads: an entry with its leaf's level-0 tile (one query), tiles by id, the anchored
 heads, and an entry's status. :class:`SqlProofStore` answers over any SQLAlchemy
 connection (SQLite, PostgreSQL). :class:`PsycopgProofStore` answers the same questions
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, text
 
 from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TileId
-from anchor_service.services.anchored_heads import AnchoredHead, head_from_row
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, head_from_row
 
 __all__ = [
     "EntryRow",

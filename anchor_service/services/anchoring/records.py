@@ -30,7 +30,7 @@ from anchor_service.db.models_anchoring import (
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchor_views import AnchorView, AttemptView
+from anchor_service.services.anchoring.views import AnchorView, AttemptView
 
 __all__ = ["AnchorRecords", "HeadToAnchor"]
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchor_views import AnchorView, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.views import AnchorView, OutcomeKind
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.settings import Settings
 

@@ -39,7 +39,7 @@ from anchor_service.merkle import (
     MerkleError,
     root_from_tiles,
 )
-from anchor_service.services.audit_report import AuditReport, Finding, FindingKind
+from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
 
 __all__ = ["LeafScan"]
 

@@ -8,10 +8,10 @@ number, transaction hash, block number). By default the head is the first anchor
 that includes the entry; any later anchored head can be asked for by its size.
 
 Cost per bundle, made for a busy API: one query that reads the entry together with its
-leaf's level-0 tile (:class:`~anchor_service.services.proof_store.ProofStore`); the
+leaf's level-0 tile (:class:`~anchor_service.services.proofs.store.ProofStore`); the
 anchored heads come from an
-:class:`~anchor_service.services.anchored_heads.AnchoredHeadIndex` and the nodes above
-the leaf's tile from a :class:`~anchor_service.services.node_cache.NodeCache` (both
+:class:`~anchor_service.services.proofs.anchored_heads.AnchoredHeadIndex` and the nodes above
+the leaf's tile from a :class:`~anchor_service.services.proofs.node_cache.NodeCache` (both
 remembered by the API worker), so only a cold cache or the log's right edge needs a
 second query. The path is checked against the anchored root (~log2(n) hashes) before
 it is served.
@@ -34,9 +34,9 @@ from anchor_service.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from anchor_service.services.anchored_heads import AnchoredHead, AnchoredHeadIndex
-from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import ProofStore
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, AnchoredHeadIndex
+from anchor_service.services.proofs.node_cache import NodeCache
+from anchor_service.services.proofs.store import ProofStore
 from anchor_service.verifier import ProofBundle
 
 __all__ = ["BundleService", "ConsistencyBetweenHeads", "ProofIntegrityError"]

@@ -18,7 +18,7 @@
    anchor of the same sequence number and every head in the registry was sent from here.
 
 The registry is read after the snapshot is taken, so an anchor mined meanwhile is not
-mistaken for tampering. Findings: :mod:`anchor_service.services.audit_report`.
+mistaken for tampering. Findings: :mod:`anchor_service.services.audit.report`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from anchor_service.db.models import LogState
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.audit_checks import (
+from anchor_service.services.anchoring.chain_context import ChainConfigError, registry_address_from
+from anchor_service.services.audit.checks import (
     AuditError,
     RegistryReader,
     check_anchor_records,
@@ -49,9 +50,8 @@ from anchor_service.services.audit_checks import (
     check_registry_heads,
     read_registry,
 )
-from anchor_service.services.audit_report import AuditReport
-from anchor_service.services.audit_scan import LeafScan
-from anchor_service.services.chain_context import ChainConfigError, registry_address_from
+from anchor_service.services.audit.report import AuditReport
+from anchor_service.services.audit.scan import LeafScan
 from anchor_service.settings import Settings
 
 __all__ = [

@@ -13,10 +13,10 @@ from anchor_service.chain import free_port
 from anchor_service.db.session import Database
 from anchor_service.jobs.scheduler import ScheduleConfigError, build_scheduler
 from anchor_service.jobs.work import SchedulerWork
-from anchor_service.services.audit_report import FindingKind
+from anchor_service.services.audit.report import FindingKind
 from anchor_service.settings import Settings
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 
 def audit_job(settings: Settings) -> CronTrigger | None:

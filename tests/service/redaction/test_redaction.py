@@ -12,12 +12,12 @@ from anchor_service.db.models import Entry, Role
 from anchor_service.db.models_sealing import EntryPosting
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import EntryNotSealedError, NotFoundError
-from anchor_service.services.audit import audit_from_settings
+from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
 from anchor_service.verifier import Status, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-from .builder import LogBuilder, entry_payload
+from .conftest import LogBuilder, entry_payload
 
 Headers = Callable[[Role], dict[str, str]]
 

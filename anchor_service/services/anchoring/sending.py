@@ -31,9 +31,14 @@ from anchor_service.chain import (
     TransactionRejectedError,
     TxState,
 )
-from anchor_service.services.anchor_records import AnchorRecords
-from anchor_service.services.anchor_views import AnchorChange, AnchorView, AttemptView, ChangeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.records import AnchorRecords
+from anchor_service.services.anchoring.views import (
+    AnchorChange,
+    AnchorView,
+    AttemptView,
+    ChangeKind,
+)
 
 __all__ = ["Checkpoint", "CheckpointHook", "TransactionSender"]
 

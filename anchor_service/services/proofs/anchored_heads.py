@@ -91,7 +91,7 @@ def head_from_row(row: tuple[Any, ...]) -> AnchoredHead:
 
 
 class HeadSource(Protocol):
-    """Where anchored heads are read: a :class:`~anchor_service.services.proof_store.ProofStore`."""
+    """Where anchored heads are read: a :class:`~.store.ProofStore`."""
 
     def anchored_heads(self) -> list[AnchoredHead]:
         """Every anchored head by tree size (a newer anchor of the same size wins)."""

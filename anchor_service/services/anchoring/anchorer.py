@@ -13,7 +13,7 @@
   flight it follows that one up instead (one in flight at a time, enforced by the
   database).
 - :meth:`Anchorer.confirm` follows the in-flight anchor one round
-  (:class:`~anchor_service.services.confirmations.ConfirmationTracker`).
+  (:class:`~anchor_service.services.anchoring.confirmations.ConfirmationTracker`).
 - :meth:`Anchorer.wait_confirmed` repeats :meth:`confirm` until the anchor is
   confirmed or failed, or time runs out.
 
@@ -53,19 +53,19 @@ from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchor_records import AnchorRecords, HeadToAnchor
-from anchor_service.services.anchor_sending import Checkpoint, CheckpointHook, TransactionSender
-from anchor_service.services.anchor_views import (
+from anchor_service.services.anchoring.backoff import Backoff
+from anchor_service.services.anchoring.chain_context import ChainContext, build_chain_context
+from anchor_service.services.anchoring.confirmations import ConfirmationTracker
+from anchor_service.services.anchoring.records import AnchorRecords, HeadToAnchor
+from anchor_service.services.anchoring.sending import Checkpoint, CheckpointHook, TransactionSender
+from anchor_service.services.anchoring.views import (
     AnchorChange,
     AnchorOutcome,
     AnchorView,
     ChangeKind,
     OutcomeKind,
 )
-from anchor_service.services.backoff import Backoff
-from anchor_service.services.chain_context import ChainContext, build_chain_context
-from anchor_service.services.confirmations import ConfirmationTracker
-from anchor_service.services.proofs import ProofService
+from anchor_service.services.proofs.sealed_log import ProofService
 from anchor_service.settings import Settings
 
 __all__ = ["Anchorer"]

@@ -9,11 +9,11 @@ import pytest
 from anchor_service import merkle
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.merkle import MemoryTileStore, TileError, TileId, inclusion_nodes
-from anchor_service.services.anchored_heads import AnchoredHead, AnchoredHeadIndex
-from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import SqlProofStore
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, AnchoredHeadIndex
+from anchor_service.services.proofs.node_cache import NodeCache
+from anchor_service.services.proofs.store import SqlProofStore
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 
 class CountingReads:

@@ -1,5 +1,6 @@
-"""Fixtures for the auditor side: a real ganache, a fresh registry per test, a log built
-through the API, sealed and anchored for real.
+"""Fixtures for the tests of proofs, the audit and redaction (imported by their
+``conftest.py``): a real ganache, a fresh registry per test, a log built through the
+API, sealed and anchored for real.
 
 Each test gets a fresh funded account (from ganache's deterministic account 9) that
 deploys its own registry and holds the anchorer role, so tests share neither nonces nor
@@ -21,8 +22,8 @@ from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, FeePolicy, Registry
 from anchor_service.chain import deploy_registry as deploy
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.settings import Settings
 from anchor_service.verifier.onchain import Web3ChainView
 

@@ -10,7 +10,7 @@ from anchor_service.db.models import Role
 from anchor_service.verifier import Status, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-from .builder import LogBuilder
+from .conftest import LogBuilder
 
 Headers = Callable[[Role], dict[str, str]]
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from anchor_service.chain import AnchorRecord, ChainError
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.models_sealing import Batch
-from anchor_service.services.audit_report import AuditReport, Finding, FindingKind
+from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
 
 __all__ = [
     "AuditError",
