@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query, Request, Response
 
 from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep
-from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
+from anchor_service.api.errors import error_responses
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchored_heads import AnchoredHeadIndex
 from anchor_service.services.bundles import BundleService
@@ -147,8 +147,9 @@ def proof_reads(request: Request) -> ProofReads:
             "description": "The proof bundle (the body `POST /v1/proofs/verify` reads).",
             "content": {"application/json": {"example": _EXAMPLE_BUNDLE}},
         },
-        **{code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)},
-        409: {"model": ErrorBody, "description": "No anchored head includes the entry yet"},
+        **error_responses(
+            401, 403, 404, 422, described={409: "No anchored head includes the entry yet"}
+        ),
     },
 )
 async def get_proof_bundle(
