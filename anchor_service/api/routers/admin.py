@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from anchor_service.api.anchoring import AnchorerDep
-from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
+from anchor_service.api.deps import AdminDep, AnchorerDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.anchors import AnchorOutcomeOut
 from anchor_service.api.schemas.batches import SealedBatchOut, SealOut
 from anchor_service.chain.errors import ChainUnavailableError
-from anchor_service.services.anchor_views import OutcomeKind
+from anchor_service.services.anchoring.views import OutcomeKind
 from anchor_service.services.sealing import seal_pending
 
 __all__ = ["router"]

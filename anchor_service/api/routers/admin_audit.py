@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.audit import AuditOut, RedactIn, RedactionOut
-from anchor_service.services.audit import audit_from_settings
+from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
 
 __all__ = ["router"]

@@ -9,71 +9,33 @@ The list is keyset-paginated on ``seq``: pass ``next`` as ``after``.
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3 import Web3
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep, SettingsDep
+from anchor_service.api.deps import (
+    DB_BIGINT_MAX,
+    AuditorDep,
+    ChainHeadDep,
+    SessionDep,
+    SettingsDep,
+)
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.anchors import AnchorOnChainOut, AnchorPageOut
-from anchor_service.chain import ChainError, connect
-from anchor_service.chain.transactions import head_block_number
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
-from anchor_service.services.anchor_views import AnchorView
-from anchor_service.settings import Settings
+from anchor_service.services.anchoring.views import AnchorView
 
-__all__ = ["ChainHeadReader", "router"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 
 _READ_ERRORS = error_responses(401, 403, 404, 422)
 _ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
-
-
-class ChainHeadReader:
-    """The node's newest block number, remembered for ``ttl`` seconds (``None``: unreachable)."""
-
-    def __init__(self, web3: Web3, *, ttl: float = 2.0) -> None:
-        self._web3 = web3
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._value: tuple[float, int | None] = (float("-inf"), None)
-
-    def head(self) -> int | None:
-        expires, number = self._value
-        if time.monotonic() < expires:
-            return number
-        with self._lock:
-            expires, number = self._value
-            if time.monotonic() < expires:
-                return number
-            try:
-                number = head_block_number(self._web3)
-            except ChainError as exc:
-                logger.warning("cannot read the chain head for confirmations: %s", exc)
-                number = None
-            self._value = (time.monotonic() + self._ttl, number)
-            return number
-
-
-def _chain_head(request: Request, settings: Settings) -> int | None:
-    state = request.app.state
-    reader: ChainHeadReader | None = getattr(state, "chain_head_reader", None)
-    if reader is None:
-        reader = ChainHeadReader(connect(settings.rpc_url, timeout=2.0, retries=1))
-        state.chain_head_reader = reader
-    return reader.head()
 
 
 def _views(session: Session, *, after: int | None, seq: int | None, limit: int) -> list[AnchorView]:
@@ -102,11 +64,11 @@ def list_anchors(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    chain_head: ChainHeadDep,
     page: Annotated[PageQuery, keyset("anchors", maximum=DB_BIGINT_MAX)],
 ) -> AnchorPageOut:
     views = _views(session, after=page.after, seq=None, limit=page.fetch)
-    head = _chain_head(request, settings) if views else None
+    head = chain_head.head() if views else None
     items = [AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views]
     return AnchorPageOut.of(items, page.limit, key=lambda item: _seq(item.seq))
 
@@ -125,12 +87,12 @@ def get_anchor(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    chain_head: ChainHeadDep,
 ) -> AnchorOnChainOut:
     views = _views(session, after=None, seq=seq, limit=1)
     if not views:
         raise NotFoundError(f"no anchor with seq {seq} is recorded on chain")
-    head = _chain_head(request, settings)
+    head = chain_head.head()
     return AnchorOnChainOut.on_chain(views[0], head, settings.confirmations)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep
+from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
 from anchor_service.api.errors import error_responses
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
@@ -34,8 +34,7 @@ _READ_ERRORS = error_responses(401, 403, 404)
 
 def _ingest(request: Request) -> EntryIngest:
     # Not a dependency: the write routes are hot, and each dependency costs CPU.
-    ingest: EntryIngest = request.app.state.ingest
-    return ingest
+    return state_of(request.app).ingest
 
 
 def _status(_stored: StoredEntry) -> EntryStatus:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep
+from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep, SessionDep
 from anchor_service.api.errors import error_responses
-from anchor_service.api.routers.entry_proofs import proof_reads
 from anchor_service.api.schemas.log import (
     AnchoredHeadOut,
     ConsistencyOut,
@@ -17,8 +16,8 @@ from anchor_service.api.schemas.log import (
 )
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
-from anchor_service.services.bundles import BundleService
-from anchor_service.services.proof_store import SqlProofStore
+from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.store import SqlProofStore
 
 __all__ = ["router"]
 
@@ -32,10 +31,10 @@ router = APIRouter(prefix="/v1/log", tags=["log"])
     description="Needs an `auditor` or `admin` key.",
     responses=error_responses(401, 403),
 )
-def log_head(_caller: AuditorDep, session: SessionDep, request: Request) -> LogHeadOut:
+def log_head(_caller: AuditorDep, session: SessionDep, reads: ProofReadsDep) -> LogHeadOut:
     stored = LogStateRepository(session).next_index()
     batch = BatchRepository(session).latest()
-    heads = proof_reads(request).heads.all(SqlProofStore(session.connection()))
+    heads = reads.heads.all(SqlProofStore(session.connection()))
     confirmed = [head for head in heads if head.confirmed]
     sealed_size = batch.end_index if batch is not None else 0
     return LogHeadOut(
@@ -62,7 +61,7 @@ def log_head(_caller: AuditorDep, session: SessionDep, request: Request) -> LogH
 )
 def consistency(
     _caller: AuditorDep,
-    request: Request,
+    reads: ProofReadsDep,
     first: Annotated[
         int, Query(ge=1, le=DB_BIGINT_MAX, description="Size of the older anchored head.")
     ],
@@ -70,7 +69,6 @@ def consistency(
         int, Query(ge=1, le=DB_BIGINT_MAX, description="Size of the newer anchored head.")
     ],
 ) -> ConsistencyOut:
-    reads = proof_reads(request)
     with reads.store() as store:
         proof = BundleService(store, reads.heads, reads.nodes).consistency(first, second)
     return ConsistencyOut.of(proof)

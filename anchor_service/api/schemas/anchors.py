@@ -1,6 +1,6 @@
 """Anchors on the wire: the anchor record, what anchoring did, and on-chain listings.
 
-Built from the services' frozen values (:mod:`anchor_service.services.anchor_views`):
+Built from the services' frozen values (:mod:`anchor_service.services.anchoring.views`):
 ``POST /v1/admin/anchor``, ``GET /v1/anchors``, ``anchor-service anchor --json`` and
 ``anchor-service scheduler --once --json`` all write these models.
 """
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anchor_service.api.schemas.common import tx_hex
 from anchor_service.api.schemas.pages import Page
-from anchor_service.services.anchor_views import (
+from anchor_service.services.anchoring.views import (
     AnchorChange,
     AnchorOutcome,
     AnchorView,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from anchor_service.services.audit_report import AuditReport, Finding
+from anchor_service.services.audit.report import AuditReport, Finding
 from anchor_service.services.redaction import MAX_REASON_LENGTH, Redaction
 
 __all__ = ["AuditOut", "FindingOut", "RedactIn", "RedactionOut"]

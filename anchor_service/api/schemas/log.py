@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 from anchor_service.api.schemas.common import BatchHead
 from anchor_service.merkle import EMPTY_ROOT
-from anchor_service.services.anchored_heads import AnchoredHead
-from anchor_service.services.bundles import ConsistencyBetweenHeads
+from anchor_service.services.proofs.anchored_heads import AnchoredHead
+from anchor_service.services.proofs.bundles import ConsistencyBetweenHeads
 from anchor_service.verifier import BundleAnchorOut
 
 __all__ = ["AnchorRefOut", "AnchoredHeadOut", "ConsistencyOut", "LogHeadOut", "SealedHeadOut"]

@@ -13,7 +13,7 @@ from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody, error_response
 from anchor_service.api.schemas import AnchoredHeadOut, BatchHeadOut, BatchRef, Page
 from anchor_service.api.schemas.batches import BatchAnchorOut
 from anchor_service.ledger.status import EntryStatus
-from anchor_service.services.anchored_heads import AnchoredHead
+from anchor_service.services.proofs.anchored_heads import AnchoredHead
 from anchor_service.services.sealing import SealedBatch, SealTimings
 from anchor_service.verifier import AnchorRef, BundleAnchorOut
 
