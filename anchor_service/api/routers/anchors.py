@@ -9,101 +9,33 @@ The list is keyset-paginated on ``seq``: pass ``next`` as ``after``.
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3 import Web3
 
-from anchor_service.api.anchoring import AnchorOut
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep, SettingsDep
-from anchor_service.api.errors import ERROR_RESPONSES
-from anchor_service.chain import ChainError, connect
-from anchor_service.chain.transactions import head_block_number
+from anchor_service.api.deps import (
+    DB_BIGINT_MAX,
+    AuditorDep,
+    ChainHeadDep,
+    SessionDep,
+    SettingsDep,
+)
+from anchor_service.api.errors import error_responses
+from anchor_service.api.pagination import PageQuery, keyset
+from anchor_service.api.schemas.anchors import AnchorOnChainOut, AnchorPageOut
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
-from anchor_service.services.anchor_views import AnchorView
-from anchor_service.settings import Settings
+from anchor_service.services.anchoring.views import AnchorView
 
-__all__ = ["AnchorOnChainOut", "AnchorPageOut", "ChainHeadReader", "router"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 
-_READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)
-}
+_READ_ERRORS = error_responses(401, 403, 404, 422)
 _ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
-
-
-class ChainHeadReader:
-    """The node's newest block number, remembered for ``ttl`` seconds (``None``: unreachable)."""
-
-    def __init__(self, web3: Web3, *, ttl: float = 2.0) -> None:
-        self._web3 = web3
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._value: tuple[float, int | None] = (float("-inf"), None)
-
-    def head(self) -> int | None:
-        expires, number = self._value
-        if time.monotonic() < expires:
-            return number
-        with self._lock:
-            expires, number = self._value
-            if time.monotonic() < expires:
-                return number
-            try:
-                number = head_block_number(self._web3)
-            except ChainError as exc:
-                logger.warning("cannot read the chain head for confirmations: %s", exc)
-                number = None
-            self._value = (time.monotonic() + self._ttl, number)
-            return number
-
-
-def _chain_head(request: Request, settings: Settings) -> int | None:
-    state = request.app.state
-    reader: ChainHeadReader | None = getattr(state, "chain_head_reader", None)
-    if reader is None:
-        reader = ChainHeadReader(connect(settings.rpc_url, timeout=2.0, retries=1))
-        state.chain_head_reader = reader
-    return reader.head()
-
-
-class AnchorOnChainOut(AnchorOut):
-    """An anchor recorded on chain, with its confirmations now."""
-
-    confirmations: int | None = Field(
-        description="Blocks from the anchor's block to the chain head, inclusive; null "
-        "when the node cannot be reached."
-    )
-    required_confirmations: int = Field(description="Confirmations it needs to be settled.")
-
-    @classmethod
-    def on_chain(cls, view: AnchorView, head: int | None, required: int) -> AnchorOnChainOut:
-        confirmations = None
-        if head is not None and view.block_number is not None:
-            confirmations = max(head - view.block_number + 1, 0)
-        return cls(
-            **AnchorOut.of(view).model_dump(),
-            confirmations=confirmations,
-            required_confirmations=required,
-        )
-
-
-class AnchorPageOut(BaseModel):
-    """One page of on-chain anchors, by registry sequence number."""
-
-    items: list[AnchorOnChainOut]
-    next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
 def _views(session: Session, *, after: int | None, seq: int | None, limit: int) -> list[AnchorView]:
@@ -132,21 +64,13 @@ def list_anchors(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
-    limit: Annotated[int, Query(ge=1, le=500, description="Most items in the page.")] = 50,
-    after: Annotated[
-        int | None,
-        Query(ge=-1, le=DB_BIGINT_MAX, description="Return anchors with seq greater than this."),
-    ] = None,
+    chain_head: ChainHeadDep,
+    page: Annotated[PageQuery, keyset("anchors", maximum=DB_BIGINT_MAX)],
 ) -> AnchorPageOut:
-    views = _views(session, after=after, seq=None, limit=limit + 1)
-    more = len(views) > limit
-    views = views[:limit]
-    head = _chain_head(request, settings) if views else None
-    return AnchorPageOut(
-        items=[AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views],
-        next=str(views[-1].chain_seq) if more else None,
-    )
+    views = _views(session, after=page.after, seq=None, limit=page.fetch)
+    head = chain_head.head() if views else None
+    items = [AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views]
+    return AnchorPageOut.of(items, page.limit, key=lambda item: _seq(item.seq))
 
 
 @router.get(
@@ -163,10 +87,15 @@ def get_anchor(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    chain_head: ChainHeadDep,
 ) -> AnchorOnChainOut:
     views = _views(session, after=None, seq=seq, limit=1)
     if not views:
         raise NotFoundError(f"no anchor with seq {seq} is recorded on chain")
-    head = _chain_head(request, settings)
+    head = chain_head.head()
     return AnchorOnChainOut.on_chain(views[0], head, settings.confirmations)
+
+
+def _seq(seq: int | None) -> int:
+    assert seq is not None  # listed anchors are mined, so they have a registry seq
+    return seq

@@ -1,0 +1,169 @@
+"""Response bodies of the entry routes (hashes as lower-case hex).
+
+The models document the responses in OpenAPI. The write routes render their bodies with
+:func:`render_entry` and :func:`render_bulk` instead (same shape, checked by tests):
+the stored document bytes are already canonical JSON and are embedded as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from anchor_service.api.schemas.common import AnchorRecord, BatchHead, tx_hex
+from anchor_service.db.repositories.entries import StoredEntry
+from anchor_service.ledger.rules import format_utc
+from anchor_service.ledger.status import EntryStatus
+
+__all__ = [
+    "AnchorRef",
+    "BatchRef",
+    "BulkEntriesOut",
+    "BulkItemOut",
+    "EntryOut",
+    "EntryStatus",
+    "render_bulk",
+    "render_entry",
+]
+
+_EXAMPLE_DOCUMENT = {
+    "description": "Contribution to project 42",
+    "external_id": "pay-2026-11-21-000123",
+    "metadata": {"gateway": "midtrans", "gateway_ref": "MT-88123"},
+    "occurred_at": "2026-11-21T01:15:00Z",
+    "postings": [
+        {"account": "wallet:user:981", "amount": "-150000", "currency": "IDR"},
+        {"account": "escrow:project:42", "amount": "150000", "currency": "IDR"},
+    ],
+    "salt": "5f0c2b7e9a1d4c3b8e6f0a2d4c6b8e0f",
+}
+
+
+class BatchRef(BaseModel):
+    """The batch that sealed an entry, and the tree head it ends with."""
+
+    seq: int = Field(examples=[3])
+    tree_size: int = Field(description="Size of the log at the batch's head.", examples=[1500])
+    root: str = Field(
+        description="Root of the log at tree_size, lower-case hex.",
+        examples=["5e1d0c9b8a7f6e5d4c3b2a190817263544536271809f8e7d6c5b4a3928170605"],
+    )
+
+    @classmethod
+    def of(cls, batch: BatchHead) -> BatchRef:
+        return cls(seq=batch.seq, tree_size=batch.tree_size, root=batch.root.hex())
+
+
+class AnchorRef(BaseModel):
+    """The on-chain anchor covering an entry's batch (submitted, or confirmed)."""
+
+    id: int = Field(description="The service's anchor id.", examples=[7])
+    status: str = Field(description="submitted or confirmed", examples=["confirmed"])
+    chain_id: int = Field(examples=[1337])
+    registry: str = Field(description="AnchorRegistry address.")
+    seq: int | None = Field(description="Anchor sequence number in the registry, once mined.")
+    tx_hash: str | None = Field(description="0x-prefixed transaction hash, once mined.")
+    block_number: int | None = Field(description="Block of the transaction, once mined.")
+
+    @classmethod
+    def of(cls, anchor: AnchorRecord) -> AnchorRef:
+        return cls(
+            id=anchor.id,
+            status=anchor.status.value,
+            chain_id=anchor.chain_id,
+            registry=anchor.registry_address,
+            seq=anchor.chain_seq,
+            tx_hash=tx_hex(anchor.tx_hash),
+            block_number=anchor.block_number,
+        )
+
+
+class EntryOut(BaseModel):
+    """A stored entry: its leaf (index, hash, canonical document) and status."""
+
+    external_id: str = Field(examples=["pay-2026-11-21-000123"])
+    status: EntryStatus
+    leaf_index: int = Field(description="Position in the log, dense from 0.", examples=[17])
+    leaf_hash: str = Field(
+        description="SHA-256(0x00 || document bytes), lower-case hex.",
+        examples=["9d2c5f0e8b7a6c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"],
+    )
+    received_at: datetime
+    document: dict[str, Any] | None = Field(
+        description=(
+            "The stored canonical document (salt included; null once the entry was "
+            "redacted); its RFC 8785 serialisation "
+            "is the leaf."
+        ),
+        examples=[_EXAMPLE_DOCUMENT],
+    )
+    batch: BatchRef | None = Field(
+        default=None, description="The batch that sealed the entry; null while pending."
+    )
+    anchor: AnchorRef | None = Field(
+        default=None,
+        description="The anchor covering the batch once it is anchored or settled; else null.",
+    )
+
+
+class BulkItemOut(BaseModel):
+    """One item of a bulk request, in request order."""
+
+    external_id: str
+    status: EntryStatus
+    leaf_index: int
+    leaf_hash: str
+    created: bool = Field(description="False when the entry was already stored (replay).")
+
+
+class BulkEntriesOut(BaseModel):
+    """Outcome of a bulk request: how many entries were new, and every item."""
+
+    created: int = Field(examples=[2])
+    existing: int = Field(examples=[0])
+    entries: list[BulkItemOut]
+
+
+def render_entry(
+    stored: StoredEntry,
+    status: EntryStatus,
+    batch: BatchRef | None = None,
+    anchor: AnchorRef | None = None,
+) -> bytes:
+    """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes."""
+    head = json.dumps(
+        {
+            "external_id": stored.external_id,
+            "status": status.value,
+            "leaf_index": stored.leaf_index,
+            "leaf_hash": stored.leaf_hash.hex(),
+            "received_at": format_utc(stored.received_at),
+            "batch": batch.model_dump() if batch is not None else None,
+            "anchor": anchor.model_dump() if anchor is not None else None,
+        },
+        separators=(",", ":"),
+    )
+    return head[:-1].encode("utf-8") + b',"document":' + stored.document + b"}"
+
+
+def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes:
+    """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order)."""
+    created = sum(1 for item in stored if item.created)
+    body = {
+        "created": created,
+        "existing": len(stored) - created,
+        "entries": [
+            {
+                "external_id": item.external_id,
+                "status": status.value,
+                "leaf_index": item.leaf_index,
+                "leaf_hash": item.leaf_hash.hex(),
+                "created": item.created,
+            }
+            for item, status in zip(stored, statuses, strict=True)
+        ],
+    }
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
