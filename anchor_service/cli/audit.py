@@ -20,6 +20,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from anchor_service.api.schemas.audit import AuditOut
 from anchor_service.cli.progress import ProgressLine
 from anchor_service.db.session import Database
 from anchor_service.errors import AnchorServiceError
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.dispose()
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(AuditOut.of(report).model_dump(mode="json"), indent=2))
     else:
         print(render_report(report))
     return 0 if report.clean else EXIT_TAMPERED

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 
+from anchor_service.api.schemas.audit import RedactionOut
 from anchor_service.db.session import Database
 from anchor_service.services.redaction import MAX_REASON_LENGTH, redact_entry
 from anchor_service.settings import Settings
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.dispose()
     if args.json:
-        print(json.dumps(redaction.to_json(), indent=2))
+        print(json.dumps(RedactionOut.of(redaction).model_dump(mode="json"), indent=2))
     elif redaction.already:
         print(f"entry {external_id!r} (leaf {redaction.leaf_index}) was already redacted")
     else:

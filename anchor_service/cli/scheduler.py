@@ -18,7 +18,10 @@ import signal
 from types import FrameType
 from typing import Any
 
-from anchor_service.cli.seal import batch_json
+from pydantic import BaseModel
+
+from anchor_service.api.schemas.anchors import AnchorChangeOut, AnchorOutcomeCliOut
+from anchor_service.api.schemas.batches import SealedBatchOut
 from anchor_service.db.session import Database
 from anchor_service.jobs.leadership import leader_lock_for
 from anchor_service.jobs.scheduler import SchedulerProcess, seal_trigger
@@ -106,11 +109,21 @@ def _once_json(sealed: RunReport, followed: RunReport, ok: bool) -> dict[str, An
         problems.extend(problem for problem in report.problems if problem not in problems)
     return {
         "ok": ok,
-        "sealed": [batch_json(batch) for batch in sealed.sealed],
-        "anchor": [r.outcome.to_json() for r in (sealed, followed) if r.outcome is not None],
-        "changes": [change.to_json() for r in (sealed, followed) for change in r.changes],
+        "sealed": [_json(SealedBatchOut.of(batch)) for batch in sealed.sealed],
+        "anchor": [
+            _json(AnchorOutcomeCliOut.of_outcome(r.outcome))
+            for r in (sealed, followed)
+            if r.outcome is not None
+        ],
+        "changes": [
+            _json(AnchorChangeOut.of(change)) for r in (sealed, followed) for change in r.changes
+        ],
         "problems": problems,
     }
+
+
+def _json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
 
 
 def _print(sealed: RunReport, followed: RunReport) -> None:

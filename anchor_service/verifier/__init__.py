@@ -2,7 +2,8 @@
 
 - :mod:`.bundle`     the format: :func:`parse_bundle`, :class:`ProofBundle`, :func:`dump_bundle`
 - :mod:`.checks`     :func:`verify_bundle` and every check it runs (start reading here)
-- :mod:`.report`     :class:`CheckResult`, :class:`VerificationReport`, outcomes and status
+- :mod:`.report`     :class:`CheckResult`, :class:`VerificationReport`, outcomes and status,
+  and their JSON form :class:`VerificationOut`
 - :mod:`.chainview`  :class:`ChainView`, the chain reads the checks need (a protocol)
 - :mod:`.onchain`    ``Web3ChainView``, that protocol over a JSON-RPC node (imports web3,
   so it is not imported here)
@@ -20,6 +21,7 @@ Against a node::
 from anchor_service.verifier.bundle import (
     BUNDLE_VERSION,
     AnchorRef,
+    BundleAnchorOut,
     BundleFormatError,
     ProofBundle,
     dump_bundle,
@@ -44,7 +46,14 @@ from anchor_service.verifier.checks import (
     REGISTRY_ROOT,
     verify_bundle,
 )
-from anchor_service.verifier.report import CheckResult, Outcome, Status, VerificationReport
+from anchor_service.verifier.report import (
+    CheckOut,
+    CheckResult,
+    Outcome,
+    Status,
+    VerificationOut,
+    VerificationReport,
+)
 
 __all__ = [
     "ANCHOR_RECORD",
@@ -59,15 +68,18 @@ __all__ = [
     "REGISTRY_ROOT",
     "AnchorReceipt",
     "AnchorRef",
+    "BundleAnchorOut",
     "BundleFormatError",
     "ChainReadError",
     "ChainView",
+    "CheckOut",
     "CheckResult",
     "HeadAnchoredLog",
     "Outcome",
     "ProofBundle",
     "RegistryAnchor",
     "Status",
+    "VerificationOut",
     "VerificationReport",
     "dump_bundle",
     "parse_bundle",
