@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -25,7 +24,6 @@ from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep, Setti
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.chain import ChainError, connect
 from anchor_service.chain.transactions import head_block_number
-from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
 from anchor_service.services.anchor_views import AnchorView
@@ -40,7 +38,6 @@ router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)
 }
-_ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
 
 
 class ChainHeadReader:
@@ -107,13 +104,9 @@ class AnchorPageOut(BaseModel):
 
 
 def _views(session: Session, *, after: int | None, seq: int | None, limit: int) -> list[AnchorView]:
-    statement = select(Anchor).where(Anchor.status.in_(_ON_CHAIN), Anchor.chain_seq.is_not(None))
-    if after is not None:
-        statement = statement.where(Anchor.chain_seq > after)
-    if seq is not None:
-        statement = statement.where(Anchor.chain_seq == seq)
-    rows = list(session.scalars(statement.order_by(Anchor.chain_seq, Anchor.id).limit(limit)))
-    attempts = AnchorRepository(session).transactions_of([row.id for row in rows])
+    anchors = AnchorRepository(session)
+    rows = anchors.on_chain(after=after, seq=seq, limit=limit)
+    attempts = anchors.transactions_of([row.id for row in rows])
     return [AnchorView.of(row, attempts[row.id]) for row in rows]
 
 

@@ -11,15 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.schemas import BatchHeadOut
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
-from anchor_service.errors import NotFoundError
+from anchor_service.db.repositories.batches import BatchRepository
 
 __all__ = ["BatchOut", "BatchPageOut", "router"]
 
@@ -73,19 +71,6 @@ class BatchPageOut(BaseModel):
     next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
-def _with_anchors(
-    session: Session, where: ColumnElement[bool], limit: int
-) -> list[tuple[Batch, Anchor | None]]:
-    statement = (
-        select(Batch, Anchor)
-        .outerjoin(Anchor, Anchor.id == Batch.anchor_id)
-        .where(where)
-        .order_by(Batch.seq)
-        .limit(limit)
-    )
-    return [(batch, anchor) for batch, anchor in session.execute(statement)]
-
-
 @router.get(
     "",
     response_model=BatchPageOut,
@@ -102,7 +87,9 @@ def list_batches(
         Query(ge=-1, le=DB_INT_MAX, description="Return batches with seq greater than this."),
     ] = None,
 ) -> BatchPageOut:
-    rows = _with_anchors(session, Batch.seq > (-1 if after is None else after), limit + 1)
+    rows = BatchRepository(session).with_anchors(
+        after=-1 if after is None else after, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return BatchPageOut(
@@ -121,10 +108,7 @@ def list_batches(
 def get_batch(
     seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
 ) -> BatchOut:
-    rows = _with_anchors(session, Batch.seq == seq, 1)
-    if not rows:
-        raise NotFoundError(f"no batch with seq {seq}")
-    return BatchOut.of(*rows[0])
+    return BatchOut.of(*BatchRepository(session).get_with_anchor(seq))
 
 
 @router.get(
@@ -143,9 +127,7 @@ def get_batch(
 def get_statement(
     seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
 ) -> Response:
-    batch = session.get(Batch, seq)
-    if batch is None:
-        raise NotFoundError(f"no batch with seq {seq}")
+    batch = BatchRepository(session).get(seq)
     return Response(
         batch.statement,
         media_type="application/json",
