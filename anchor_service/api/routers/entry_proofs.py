@@ -19,15 +19,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep
 from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.repositories.proofs import ProofRowSource
+from anchor_service.db.session import Database
 from anchor_service.services.anchored_heads import AnchoredHeadIndex
 from anchor_service.services.bundles import BundleService
 from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import (
-    ProofStore,
-    PsycopgPool,
-    SqlProofStore,
-)
+from anchor_service.services.proof_store import ProofStore
 from anchor_service.verifier import dump_bundle
 
 __all__ = ["PROOF_THREADS", "ProofReads", "proof_reads", "router"]
@@ -71,18 +68,13 @@ T = TypeVar("T")
 class ProofReads:
     """What the proof routes of one API worker share: the anchored heads and tree nodes
     it remembers, :data:`PROOF_THREADS` threads, and where it reads the rest
-    (PostgreSQL: one plain psycopg connection per thread, in autocommit mode, see
-    :mod:`anchor_service.services.proof_store`)."""
+    (PostgreSQL: one pooled psycopg connection per thread, in autocommit mode, see
+    :mod:`anchor_service.db.repositories.proofs`)."""
 
     def __init__(self, database: Database, threads: int = PROOF_THREADS) -> None:
         self.heads = AnchoredHeadIndex()
         self.nodes = NodeCache()
-        self._database = database
-        self._pool = (
-            PsycopgPool(database.engine, threads)
-            if database.engine.dialect.name == "postgresql"
-            else None
-        )
+        self._rows = ProofRowSource(database, threads)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="proofs")
 
     async def run(self, work: Callable[[ProofStore], T]) -> T:
@@ -100,17 +92,12 @@ class ProofReads:
     @contextmanager
     def store(self) -> Iterator[ProofStore]:
         """A store for one request; an unreachable database is ``DatabaseUnavailableError``."""
-        if self._pool is not None:
-            with self._pool.store() as fast:
-                yield fast
-            return
-        with unit_of_work(self._database.reader) as session:
-            yield SqlProofStore(session.connection())
+        with self._rows.rows() as rows:
+            yield ProofStore(rows)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False)
-        if self._pool is not None:
-            self._pool.close()
+        self._rows.close()
 
 
 def proof_reads(request: Request) -> ProofReads:

@@ -13,10 +13,11 @@ from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.routers.entry_proofs import proof_reads
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.proofs import SqlProofRows
 from anchor_service.merkle import EMPTY_ROOT
 from anchor_service.services.anchored_heads import AnchoredHead
 from anchor_service.services.bundles import BundleService
-from anchor_service.services.proof_store import SqlProofStore
+from anchor_service.services.proof_store import ProofStore
 
 __all__ = ["AnchoredHeadOut", "ConsistencyOut", "LogHeadOut", "router"]
 
@@ -94,7 +95,7 @@ class ConsistencyOut(BaseModel):
 def log_head(_caller: AuditorDep, session: SessionDep, request: Request) -> LogHeadOut:
     stored = LogStateRepository(session).next_index()
     batch = BatchRepository(session).latest()
-    heads = proof_reads(request).heads.all(SqlProofStore(session.connection()))
+    heads = proof_reads(request).heads.all(ProofStore(SqlProofRows(session.connection())))
     confirmed = [head for head in heads if head.confirmed]
     sealed_size = batch.end_index if batch is not None else 0
     return LogHeadOut(
