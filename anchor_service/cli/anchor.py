@@ -20,8 +20,8 @@ from typing import Any
 
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.session import Database
-from anchor_service.services.anchor_views import AnchorChange, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.views import AnchorChange, OutcomeKind
 from anchor_service.settings import Settings
 
 __all__ = ["EXIT_NOT_CONFIRMED", "register"]

@@ -15,7 +15,7 @@ import json
 
 from eth_utils.address import is_address
 
-from anchor_service.services.deployment import deploy_and_record
+from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.settings import Settings
 
 __all__ = ["register"]

@@ -37,7 +37,7 @@ from anchor_service.chain import (
     connect,
 )
 from anchor_service.cli.supervisor import Child
-from anchor_service.services.deployment import (
+from anchor_service.services.anchoring.deployment import (
     DeploymentFileError,
     deploy_and_record,
     deployment_path,

@@ -1,0 +1,46 @@
+"""The reads proofs are made of, as :class:`~anchor_service.services.proofs.bundles.BundleService`
+needs them.
+
+:class:`ProofStore` answers over the rows of
+:mod:`anchor_service.db.repositories.proofs` (where the SQL and the PostgreSQL fast path
+are): an entry with its leaf's level-0 tile, tiles by id, the entry's status, and the
+anchored heads by tree size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from anchor_service.db.repositories.proofs import EntryRow, ProofRows
+from anchor_service.merkle import TileId
+from anchor_service.services.proofs.anchored_heads import AnchoredHead, head_from_row
+
+__all__ = ["EntryRow", "ProofStore"]
+
+
+class ProofStore:
+    """The reads behind proofs, over ``rows``."""
+
+    def __init__(self, rows: ProofRows) -> None:
+        self._rows = rows
+
+    def entry(self, external_id: str) -> EntryRow | None:
+        """The entry with ``external_id`` and its leaf's level-0 tile, if it exists."""
+        return self._rows.entry(external_id)
+
+    def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
+        """The stored tiles among ``ids``."""
+        return self._rows.tiles(ids)
+
+    def anchored_heads(self) -> list[AnchoredHead]:
+        """Every anchored head by tree size (a newer anchor of the same size wins)."""
+        by_size = {}
+        for row in self._rows.mined_anchors():
+            head = head_from_row(tuple(row))
+            by_size[head.tree_size] = head  # ordered by id: a newer anchor of a size wins
+        return [by_size[size] for size in sorted(by_size)]
+
+    def entry_status(self, leaf_index: int) -> str:
+        """The status of the batch holding leaf ``leaf_index`` (``pending`` without one)."""
+        return self._rows.entry_status(leaf_index)
+
