@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from anchor_service.db.locks import hold_until_commit
 from anchor_service.db.models_sealing import Batch, BatchStatus
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.leaves import LeafRepository
@@ -160,9 +160,7 @@ def seal_pending(
 
 def _lock_log(session: Session) -> None:
     """Hold the log lock until the transaction ends (one seal at a time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK_KEY})
-    # SQLite: writer sessions begin with BEGIN IMMEDIATE, the database's write lock.
+    hold_until_commit(session, SEAL_LOCK_KEY)
 
 
 def _start_run(session: Session, latest: Batch | None) -> _Run:
