@@ -13,7 +13,6 @@ Exception tree::
         ├── ChainMismatchError              node's chain id differs from the configured one
         ├── ArtifactError                   contract artifact missing or malformed
         ├── SignerError                     signing key or keystore missing or invalid
-        ├── DevChainError                   local ganache cannot be started
         ├── FeeCapExceededError             needed fee per gas is above the configured cap
         ├── TransactionRevertedError        the EVM reverted (estimate, call or mined tx)
         ├── TransactionTimeoutError         no receipt within the wait limit
@@ -35,7 +34,6 @@ __all__ = [
     "ChainMismatchError",
     "ChainRequestError",
     "ChainUnavailableError",
-    "DevChainError",
     "FeeCapExceededError",
     "InsufficientFundsError",
     "NonceTooLowError",
@@ -84,10 +82,6 @@ class SignerError(ChainError):
 
     The message never contains key material.
     """
-
-
-class DevChainError(ChainError):
-    """The local development chain (ganache) cannot be started or did not answer."""
 
 
 class FeeCapExceededError(ChainError):

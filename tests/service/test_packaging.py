@@ -140,7 +140,7 @@ def test_compose_environment_names_real_settings() -> None:
 
 
 def test_compose_signer_key_is_ganaches_public_test_key_and_says_so() -> None:
-    from anchor_service.chain import DEV_ACCOUNT_KEYS
+    from anchor_service.dev import DEV_ACCOUNT_KEYS
 
     text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     environment = _compose()["services"]["scheduler"]["environment"]

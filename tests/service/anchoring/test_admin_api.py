@@ -8,9 +8,10 @@ from eth_account import Account
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from anchor_service.chain import RegistryClient, Signer, connect, free_port
+from anchor_service.chain import RegistryClient, Signer, connect
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import free_port
 from anchor_service.services.anchoring import Anchorer
 from anchor_service.services.backoff import Backoff
 from anchor_service.services.chain_context import ChainContext

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from anchor_service.cli import main
-from anchor_service.cli.commands import COMMAND_MODULES
+from anchor_service.cli.commands import COMMANDS
 from anchor_service.cli.main import build_parser
 
 
@@ -23,8 +21,8 @@ def test_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) ->
 
 def test_every_command_module_registers_a_handler() -> None:
     parser = build_parser()
-    for name in COMMAND_MODULES:
-        assert callable(importlib.import_module(name).register)
+    for module in COMMANDS:
+        assert callable(module.register)
     for argv in (["serve"], ["dev"], ["db", "upgrade"], ["keys", "list"]):
         assert callable(parser.parse_args(argv).handler)
 
