@@ -57,9 +57,9 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
-from anchor_service.services.anchor_views import OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.views import OutcomeKind
 from anchor_service.services.sealing import seal_pending
 from anchor_service.settings import Settings
 from anchor_service.verifier import Status, parse_bundle, verify_bundle

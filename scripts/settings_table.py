@@ -1,13 +1,13 @@
-"""Print the README's configuration table, generated from ``Settings``.
+"""Print the configuration table of ``docs/configuration.md``, generated from ``Settings``.
 
 Every field of :class:`anchor_service.settings.Settings` becomes one row: its
-environment variable (``ANCHOR_<FIELD>``), its default and its description. The README
-holds the table between ``<!-- settings-table:start -->`` and ``<!-- settings-table:end
--->``; ``tests/service/test_readme.py`` fails when the two differ. From the repository
-root::
+environment variable (``ANCHOR_<FIELD>``), its default and its description.
+``docs/configuration.md`` holds the table between ``<!-- settings-table:start -->`` and
+``<!-- settings-table:end -->``; ``tests/service/test_readme.py`` fails when the two
+differ, so the documented settings are always the code's. From the repository root::
 
     .venv/bin/python scripts/settings_table.py            # print the table
-    .venv/bin/python scripts/settings_table.py --write    # replace it in README.md
+    .venv/bin/python scripts/settings_table.py --write    # replace it in docs/configuration.md
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from anchor_service.settings import Settings
 
 START_MARKER = "<!-- settings-table:start -->"
 END_MARKER = "<!-- settings-table:end -->"
-README = Path(__file__).resolve().parents[1] / "README.md"
+CONFIGURATION_DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 
-def _default(field: FieldInfo) -> str:
+def default_cell(field: FieldInfo) -> str:
+    """The table's default column for ``field``; the docs' other settings tables (the
+    scheduler's) are checked against it too."""
     value: object = field.default
     if value is PydanticUndefined or value is None:
         return "—"
@@ -72,11 +74,11 @@ def render_table() -> str:
         meaning = _env_names(field.description or "", prefix)
         if _is_secret(field):
             meaning += " Secret: masked in logs."
-        lines.append(f"| {env} | {_default(field)} | {_cell(meaning)} |")
+        lines.append(f"| {env} | {default_cell(field)} | {_cell(meaning)} |")
     return "\n".join(lines) + "\n"
 
 
-def readme_table(text: str) -> str:
+def document_table(text: str) -> str:
     """The text between the table markers of ``text`` (without the marker lines)."""
     start = text.index(START_MARKER) + len(START_MARKER)
     end = text.index(END_MARKER, start)
@@ -92,15 +94,18 @@ def replace_table(text: str, table: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", action="store_true", help="replace the table in README.md")
+    parser.add_argument(
+        "--write", action="store_true", help="replace the table in docs/configuration.md"
+    )
     args = parser.parse_args(argv)
     table = render_table()
     if not args.write:
         sys.stdout.write(table)
         return 0
-    text = README.read_text(encoding="utf-8")
-    README.write_text(replace_table(text, table), encoding="utf-8")
-    print(f"wrote the configuration table ({table.count(chr(10)) - 2} settings) to {README}")
+    text = CONFIGURATION_DOC.read_text(encoding="utf-8")
+    CONFIGURATION_DOC.write_text(replace_table(text, table), encoding="utf-8")
+    rows = table.count("\n") - 2
+    print(f"wrote the configuration table ({rows} settings) to {CONFIGURATION_DOC}")
     return 0
 
 

@@ -10,18 +10,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from anchor_service import __version__
-from anchor_service.api.auth import ApiKeyCache, Authenticator
 from anchor_service.api.body_limit import BodyLimitMiddleware
 from anchor_service.api.docs import install_docs
 from anchor_service.api.errors import install_error_handlers
-from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import install_openapi
 from anchor_service.api.rate_limit import install_rate_limit
 from anchor_service.api.routers import ROUTERS
+from anchor_service.api.state import AppState
 from anchor_service.db.session import Database
-from anchor_service.db.writer import EntryWriter
 from anchor_service.ledger import BulkEntriesIn, EntryIn
 from anchor_service.observability.install import install_observability
+from anchor_service.observability.metrics import MetricsExporter
 from anchor_service.settings import Settings
 
 __all__ = ["create_app"]
@@ -53,22 +52,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the API. Reads :class:`Settings` from the environment when none is given.
 
     The database engine is created here (connections open lazily) and disposed when the
-    app shuts down, unless the caller passed its own ``database``. Entry writes go
-    through one :class:`EntryWriter` per app (group commit), closed at shutdown.
+    app shuts down, unless the caller passed its own ``database``. The app's
+    :class:`AppState` (the entry writer, the proof threads, ...) is built when the app
+    starts and closed when it stops (its lifespan); routes reach it through
+    :mod:`anchor_service.api.deps`.
     """
     settings = settings if settings is not None else Settings()
     owns_database = database is None
     database = database if database is not None else Database.from_settings(settings)
-    writer = EntryWriter(database, max_group_entries=settings.max_bulk_items)
+    metrics: MetricsExporter | None = None  # set below, before the app can start
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _tune_garbage_collector()
+        state = AppState.build(settings, database, metrics=metrics)
+        app.state.app_state = state  # the one place it is stored; deps.state_of reads it
         yield
-        writer.close()
-        proof_reads = getattr(_app.state, "proof_reads", None)  # the proof routes' connections
-        if proof_reads is not None:
-            proof_reads.close()
+        state.close()
         if owns_database:
             database.dispose()
 
@@ -81,24 +81,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.ingest = EntryIngest(
-        writer,
-        max_bulk_items=settings.max_bulk_items,
-        max_metadata_bytes=settings.max_metadata_bytes,
-    )
-    app.state.authenticator = Authenticator(
-        database, ApiKeyCache(ttl_seconds=settings.api_key_cache_seconds)
-    )
     install_error_handlers(app)
-    install_rate_limit(app, settings)
+    install_rate_limit(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])
     install_docs(app)
-    install_observability(app, settings, database)  # outermost middleware, /metrics
+    metrics = install_observability(app, settings, database)  # outermost middleware, /metrics
     return app
 
 

@@ -1,13 +1,14 @@
 """API-key authentication and role checks for routes.
 
-Callers send ``Authorization: Bearer <key>``. :class:`ApiKeyAuth` is one dependency
-that both documents the scheme in OpenAPI and checks the key and its role. A verified
-key is remembered by the worker for ``ANCHOR_API_KEY_CACHE_SECONDS`` (default 5 s; 0
-disables), so a revoked key stops working within that delay; unknown keys are never
-cached. On a cache miss the key is checked in a short read transaction of its own, so a
+Callers send ``Authorization: Bearer <key>``. The route dependency
+(:class:`anchor_service.api.deps.ApiKeyAuth`) documents the scheme in OpenAPI and asks
+the app's :class:`Authenticator` for the key's :class:`Principal`, then checks its role.
+A verified key is remembered by the worker for ``ANCHOR_API_KEY_CACHE_SECONDS`` (default
+5 s; 0 disables), so a revoked key stops working within that delay; unknown keys are
+never cached. On a cache miss the key is checked in a short read transaction of its own, so a
 writer's transaction (which holds SQLite's write lock) never waits on authentication.
-Once the key is known, its request is counted against its rate limit
-(``app.state.rate_limiter``, see :mod:`anchor_service.api.rate_limit`), before the role check.
+Once the key is known, its request is counted against its rate limit (the app's
+:class:`~anchor_service.api.rate_limit.RateLimiter`), before the role check.
 """
 
 from __future__ import annotations
@@ -16,22 +17,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
-from fastapi.security.base import SecurityBase
 
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository, hash_token
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.errors import AuthenticationError, PermissionDeniedError
+from anchor_service.errors import PermissionDeniedError
 
-if TYPE_CHECKING:
-    from anchor_service.api.rate_limit import RateLimiter
-
-__all__ = ["ApiKeyAuth", "ApiKeyCache", "Authenticator", "Principal"]
+__all__ = ["ApiKeyCache", "Authenticator", "Principal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,36 +93,3 @@ class Authenticator:
             principal = Principal(key_id=key.id, role=key.role)
         self._cache.put(hash_token(token), principal)
         return principal
-
-
-class ApiKeyAuth(SecurityBase):
-    """Route dependency: the caller's :class:`Principal`, if its key allows ``role``.
-
-    Raises :class:`AuthenticationError` (no, malformed, unknown or revoked key) or
-    :class:`PermissionDeniedError` (valid key, role not allowed). Needs
-    ``app.state.authenticator``.
-    """
-
-    def __init__(self, role: Role) -> None:
-        self.model = HTTPBearerModel(
-            bearerFormat="API key",
-            description="API key from `anchor-service keys create --role ROLE`.",
-        )
-        self.scheme_name = "ApiKey"
-        self.role = role
-
-    async def __call__(self, request: Request) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise AuthenticationError(
-                "missing API key: send the header 'Authorization: Bearer <key>'"
-            )
-        authenticator: Authenticator = request.app.state.authenticator
-        principal = authenticator.cached(token)
-        if principal is None:
-            principal = await run_in_threadpool(authenticator.authenticate, token)
-        limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-        if limiter is not None:
-            limiter.check(principal.key_id)
-        return principal.require(self.role)

@@ -1,4 +1,10 @@
-"""Typed dependencies for routes: settings, the request's session, the caller's role.
+"""Typed dependencies for routes: the app's state and its parts, the request's session,
+the caller's role.
+
+The app's :class:`~anchor_service.api.state.AppState` is built by its lifespan and read
+here only: routes take one of the ``...Dep`` aliases for the part they need
+(``SettingsDep``, ``ProofReadsDep``, ...). Hot paths that should not pay for one more
+dependency (entry writes) call :func:`state_of` with the request's app instead.
 
 Dependencies without I/O are ``async def`` so FastAPI does not send them to the thread
 pool. ``SessionDep`` is one unit of work per request: it commits after the route
@@ -6,7 +12,7 @@ returns and before the response is sent (scope ``function``), or rolls back if t
 route raises.
 Requests with unsafe methods (POST, ...) get a writer session (on SQLite it begins with
 the write lock), safe ones a reader session. Entry writes do not use it: they go
-through ``app.state.ingest``, which commits many requests at once
+through the state's ``ingest``, which commits many requests at once
 (see ``anchor_service.db.writer``).
 """
 
@@ -16,11 +22,20 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
 
-from anchor_service.api.auth import ApiKeyAuth, Principal
+from anchor_service.api.auth import Principal
+from anchor_service.api.state import AppState
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.errors import AuthenticationError
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.chain_head import ChainHeadReader
+from anchor_service.services.proofs.reads import ProofReads
 from anchor_service.settings import Settings
 
 #: Largest values a query or path parameter compared with an INTEGER (batch seq) or a
@@ -32,29 +47,58 @@ __all__ = [
     "DB_BIGINT_MAX",
     "DB_INT_MAX",
     "AdminDep",
+    "AnchorerDep",
+    "ApiKeyAuth",
     "AuditorDep",
+    "ChainHeadDep",
     "DatabaseDep",
+    "ProofReadsDep",
     "SessionDep",
     "SettingsDep",
     "WriterDep",
     "require_role",
+    "state_of",
 ]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def state_of(app: Starlette) -> AppState:
+    """The state of ``app`` (``request.app`` in a route), built by its lifespan."""
+    try:
+        state: AppState = app.state.app_state
+    except AttributeError:
+        raise RuntimeError("the app's state is built by its lifespan, which has not run") from None
+    return state
+
+
+# Each reads the state straight from the request's app: one dependency each, not two.
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return state_of(request.app).settings
 
 
 async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+    return state_of(request.app).database
+
+
+async def get_proof_reads(request: Request) -> ProofReads:
+    return state_of(request.app).proof_reads
+
+
+async def get_chain_head(request: Request) -> ChainHeadReader:
+    return state_of(request.app).chain_head
+
+
+def get_anchorer(request: Request) -> Anchorer:
+    """Not ``async``: building the anchorer on first use reads files and waits on a lock."""
+    return state_of(request.app).get_anchorer()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ProofReadsDep = Annotated[ProofReads, Depends(get_proof_reads)]
+ChainHeadDep = Annotated[ChainHeadReader, Depends(get_chain_head)]
+AnchorerDep = Annotated[Anchorer, Depends(get_anchorer)]
 
 
 def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
@@ -66,6 +110,40 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+class ApiKeyAuth(SecurityBase):
+    """Route dependency: the caller's :class:`Principal`, if its key allows ``role``.
+
+    Raises :class:`AuthenticationError` (no, malformed, unknown or revoked key) or
+    :class:`PermissionDeniedError` (valid key, role not allowed); before the role check
+    the key's request is counted against its rate limit (``RateLimitedError``).
+    """
+
+    def __init__(self, role: Role) -> None:
+        self.model = HTTPBearerModel(
+            bearerFormat="API key",
+            description="API key from `anchor-service keys create --role ROLE`.",
+        )
+        self.scheme_name = "ApiKey"
+        self.role = role
+
+    async def __call__(self, request: Request) -> Principal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError(
+                "missing API key: send the header 'Authorization: Bearer <key>'"
+            )
+        state = state_of(request.app)
+        authenticator = state.authenticator
+        principal = authenticator.cached(token)
+        if principal is None:
+            principal = await run_in_threadpool(authenticator.authenticate, token)
+        limiter = state.rate_limiter
+        if limiter is not None:
+            limiter.check(principal.key_id)
+        return principal.require(self.role)
+
+
 def require_role(role: Role) -> ApiKeyAuth:
     """A dependency returning the caller if their key's role allows ``role`` (admin: all)."""
     return ApiKeyAuth(role)
@@ -74,4 +152,3 @@ def require_role(role: Role) -> ApiKeyAuth:
 WriterDep = Annotated[Principal, Depends(require_role(Role.WRITER))]
 AuditorDep = Annotated[Principal, Depends(require_role(Role.AUDITOR))]
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
-

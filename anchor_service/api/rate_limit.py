@@ -26,7 +26,7 @@ from anchor_service.api.errors import error_body
 from anchor_service.errors import RateLimitedError
 from anchor_service.settings import Settings
 
-__all__ = ["RateLimitedError", "RateLimiter", "install_rate_limit"]
+__all__ = ["RateLimitedError", "RateLimiter", "install_rate_limit", "rate_limiter_from"]
 
 
 @dataclass(slots=True)
@@ -92,12 +92,14 @@ async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_rate_limit(app: FastAPI, settings: Settings) -> None:
-    """Put a :class:`RateLimiter` at ``app.state.rate_limiter`` (``None`` when disabled)
-    and answer :class:`RateLimitedError` with ``429``; the API-key dependency checks it."""
-    app.state.rate_limiter = (
-        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-        if settings.rate_limit_per_minute > 0
-        else None
-    )
+def rate_limiter_from(settings: Settings) -> RateLimiter | None:
+    """The app's :class:`RateLimiter` as configured (``None`` when disabled); the API-key
+    dependency checks it (it is kept in the app's state)."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+
+
+def install_rate_limit(app: FastAPI) -> None:
+    """Answer :class:`RateLimitedError` with ``429`` and ``Retry-After``."""
     app.add_exception_handler(RateLimitedError, _rate_limited)

@@ -22,8 +22,8 @@ from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
-    from anchor_service.services.anchor_views import AnchorChange
-    from anchor_service.services.anchoring import Anchorer
+    from anchor_service.services.anchoring.anchorer import Anchorer
+    from anchor_service.services.anchoring.views import AnchorChange
 
 __all__ = ["EXIT_NOT_CONFIRMED", "register"]
 
@@ -65,7 +65,7 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from anchor_service.db.session import Database
-    from anchor_service.services.anchoring import Anchorer
+    from anchor_service.services.anchoring.anchorer import Anchorer
 
     database = Database.from_settings(settings)
     try:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _anchor(anchorer: Anchorer, args: argparse.Namespace) -> int:
     from anchor_service.db.models_anchoring import AnchorStatus
-    from anchor_service.services.anchor_views import OutcomeKind
+    from anchor_service.services.anchoring.views import OutcomeKind
 
     deadline = time.monotonic() + args.timeout
     outcome = anchorer.anchor_latest()

@@ -3,7 +3,7 @@
 Recomputes every leaf hash from the stored documents and the root of every sealed and
 anchored head from the stored entries, and compares them with the batches, the proof
 storage and the registry on chain; reports each altered, deleted or inserted entry by
-index and external id (see :mod:`anchor_service.services.audit`). Progress goes to
+index and external id (see :mod:`anchor_service.services.audit.run`). Progress goes to
 stderr (redrawn in place on a terminal).
 
 Exit status: 0 clean, 1 tampering found, 2 the audit could not run (database or chain
@@ -24,8 +24,8 @@ from anchor_service.errors import AnchorServiceError
 from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
-    from anchor_service.services.audit import Progress
-    from anchor_service.services.audit_report import AuditReport
+    from anchor_service.services.audit.report import AuditReport
+    from anchor_service.services.audit.run import Progress
 
 __all__ = ["EXIT_CANNOT_RUN", "EXIT_TAMPERED", "register", "render_report"]
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from anchor_service.db.session import Database
-    from anchor_service.services.audit import audit_from_settings
+    from anchor_service.services.audit.run import audit_from_settings
 
     database = Database.from_settings(settings)
     try:

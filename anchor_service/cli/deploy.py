@@ -57,7 +57,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from anchor_service.services.deployment import deploy_and_record
+    from anchor_service.services.anchoring.deployment import deploy_and_record
 
     record, path = deploy_and_record(settings, admin=args.admin)
     if args.json:

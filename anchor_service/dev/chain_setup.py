@@ -33,7 +33,7 @@ from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS
 from anchor_service.dev.chain import DevChain
 from anchor_service.dev.errors import DevChainError
 from anchor_service.dev.supervisor import Child
-from anchor_service.services.deployment import (
+from anchor_service.services.anchoring.deployment import (
     DeploymentFileError,
     deploy_and_record,
     deployment_path,

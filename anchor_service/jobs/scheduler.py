@@ -11,7 +11,7 @@ Jobs (:func:`job_specs`), all ``coalesce=True`` and ``max_instances=1``:
 - ``seal_if_backlog``: every ``settings.seal_check_seconds``, only when
   ``settings.seal_when_pending`` is set: seal and anchor once that many entries wait.
 - ``audit``: cron ``settings.audit_cron`` (default Sundays 02:00; empty: off): the tamper
-  audit against the registry (:mod:`anchor_service.services.audit`); findings are
+  audit against the registry (:mod:`anchor_service.services.audit.run`); findings are
   logged as errors.
 
 :class:`SchedulerProcess` runs them only while it holds the leader lock

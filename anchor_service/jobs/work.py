@@ -3,7 +3,7 @@
 Each public job method of :class:`SchedulerWork` is one run of one job: short,
 idempotent, and it never raises. A failure (chain unreachable, database down, a bug) is
 logged with the exception and the next run starts afresh from the database: the job's
-own interval is the retry, and :class:`~anchor_service.services.anchoring.Anchorer` adds
+own interval is the retry, and :class:`~anchor_service.services.anchoring.anchorer.Anchorer` adds
 its backoff for an unreachable node on top. The methods return a :class:`RunReport` for
 callers that want one (``anchor-service scheduler --once``); the scheduler ignores it.
 The weekly audit is the one long job (about 3 minutes for 10M entries); it reads a
@@ -32,10 +32,10 @@ from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchor_views import AnchorChange, AnchorOutcome, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.audit import audit_from_settings
-from anchor_service.services.audit_report import AuditReport
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.views import AnchorChange, AnchorOutcome, OutcomeKind
+from anchor_service.services.audit.report import AuditReport
+from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.settings import Settings
 

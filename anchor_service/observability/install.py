@@ -22,16 +22,21 @@ __all__ = ["METRICS_PATH", "install_observability"]
 METRICS_PATH = "/metrics"
 
 
-def install_observability(app: FastAPI, settings: Settings, database: Database) -> None:
-    """Add the request-context middleware and, unless disabled, ``GET /metrics``."""
+def install_observability(
+    app: FastAPI, settings: Settings, database: Database
+) -> MetricsExporter | None:
+    """Add the request-context middleware and, unless disabled, ``GET /metrics``.
+
+    Returns the exporter behind ``/metrics`` (``None`` when disabled) for the app's state.
+    """
     if not settings.metrics_enabled:
         app.add_middleware(RequestContextMiddleware, metrics=None)
-        return
+        return None
     collector = DatabaseCollector(database, cache_seconds=settings.metrics_cache_seconds)
     exporter = MetricsExporter([collector])
-    app.state.metrics = exporter
     app.add_middleware(RequestContextMiddleware, metrics=exporter.requests)
     app.include_router(_router(exporter))
+    return exporter
 
 
 def _router(exporter: MetricsExporter) -> APIRouter:

@@ -1,13 +1,16 @@
-"""Services: units of work over the repositories (and the chain client).
+"""Services: units of work over the repositories (and the chain client), by feature.
 
 Each module does one job; import from the module itself, for example
 ``from anchor_service.services.sealing import seal_pending``:
 
-- :mod:`.sealing`  seal pending entries into batches (tree, tiles, statement, batch row)
-- :mod:`.proofs`   tree heads, inclusion and consistency proofs from the stored tiles
-- :mod:`.anchoring`  ``Anchorer``: anchor the newest sealed head, confirm, settle
-  (with :mod:`.confirmations`, :mod:`.anchor_sending`, :mod:`.anchor_records`,
-  :mod:`.anchor_views`, :mod:`.backoff`)
-- :mod:`.chain_context`  node, signer and registry client built from settings
-- :mod:`.deployment`  deploy the registry; the deployment file
+- :mod:`.sealing`    seal pending entries into batches (tree, tiles, statement, batch row)
+- :mod:`.anchoring`  send the newest sealed head to the registry and follow it to settled
+  (``Anchorer``, its records, transactions, confirmations; the chain context and the
+  deployment file)
+- :mod:`.proofs`     tree heads, inclusion and consistency proofs, proof bundles, and
+  what an API worker keeps for them (caches, threads, connections)
+- :mod:`.audit`      the tamper audit: recompute the log and compare it with the chain
+- :mod:`.redaction`  erase an entry's personal data without breaking any proof
+
+Each subpackage's docstring lists its modules and where to start reading.
 """

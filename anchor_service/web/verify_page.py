@@ -14,11 +14,11 @@ import functools
 from pathlib import Path
 from typing import Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from anchor_service.api.deps import SettingsDep
 from anchor_service.errors import NotFoundError
-from anchor_service.settings import Settings
 
 __all__ = ["ASSETS_PATH", "PAGE_PATH", "STATIC_DIR", "router"]
 
@@ -73,8 +73,7 @@ def _render_page(confirmations: int) -> str:
 
 
 @router.get(PAGE_PATH)
-async def verify_page(request: Request) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
+async def verify_page(settings: SettingsDep) -> HTMLResponse:
     return HTMLResponse(_render_page(settings.confirmations), headers=_PAGE_HEADERS)
 
 

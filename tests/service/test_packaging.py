@@ -2,7 +2,7 @@
 the package: every `anchor-service` command they run parses with the real CLI, the
 stack has its services wired in order, and the image holds what the package needs.
 
-The verifier-only install (``pip install .``, the command the README gives auditors)
+The verifier-only install (``pip install .``, the command docs/auditing.md gives auditors)
 is made for real in a fresh venv: it has none of the server's dependencies, and its
 ``anchor-service verify`` checks a real bundle, offline and against the test chain."""
 
@@ -177,17 +177,19 @@ def test_compose_one_shot_services_do_not_restart_or_health_check() -> None:
 
 # --- the verifier-only install, in a fresh venv -------------------------------------
 
-#: The install command the README documents for auditors, run in a checkout.
+#: The install command docs/auditing.md gives auditors, run in a checkout.
 VERIFIER_INSTALL = ["pip", "install", "."]
 #: What only the full service (the ``server`` extra) installs.
 SERVER_MODULES = ("fastapi", "sqlalchemy", "psycopg", "apscheduler", "alembic", "uvicorn")
 LIGHT_INSTALL_TIMEOUT = 1200  # seconds; web3 and its compiled dependencies, pip's cache on
 
 
-def test_readme_documents_the_verifier_install_and_the_server_extra() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"venv/bin/{shlex.join(VERIFIER_INSTALL)}`" in readme
-    assert "pip install '.[server]'" in readme
+def test_docs_give_the_verifier_install_and_the_server_extra() -> None:
+    auditing = (ROOT / "docs" / "auditing.md").read_text(encoding="utf-8")
+    assert f"venv/bin/{shlex.join(VERIFIER_INSTALL)}`" in auditing
+    installs = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert f"`{shlex.join(VERIFIER_INSTALL)}`" in installs
+    assert "`pip install '.[server]'`" in installs
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "-e '.[server,dev]'" in makefile
     assert "[server]" in DOCKERFILE

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from anchor_service.api.anchoring import AnchorerDep, AnchorOutcomeOut
-from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
+from anchor_service.api.anchoring import AnchorOutcomeOut
+from anchor_service.api.deps import AdminDep, AnchorerDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.schemas import BatchHeadOut
 from anchor_service.chain.errors import ChainUnavailableError
-from anchor_service.services.anchor_views import OutcomeKind
+from anchor_service.services.anchoring.views import OutcomeKind
 from anchor_service.services.sealing import SealedBatch, seal_pending
 
 __all__ = ["SealOut", "SealedBatchOut", "router"]

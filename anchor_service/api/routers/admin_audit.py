@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
-from anchor_service.services.audit import audit_from_settings
+from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import MAX_REASON_LENGTH, redact_entry
 
 __all__ = ["AuditOut", "RedactIn", "RedactionOut", "router"]

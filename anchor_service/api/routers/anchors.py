@@ -9,31 +9,28 @@ The list is keyset-paginated on ``seq``: pass ``next`` as ``after``.
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3 import Web3
 
 from anchor_service.api.anchoring import AnchorOut
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep, SettingsDep
+from anchor_service.api.deps import (
+    DB_BIGINT_MAX,
+    AuditorDep,
+    ChainHeadDep,
+    SessionDep,
+    SettingsDep,
+)
 from anchor_service.api.errors import ERROR_RESPONSES
-from anchor_service.chain import ChainError, connect
-from anchor_service.chain.transactions import head_block_number
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
-from anchor_service.services.anchor_views import AnchorView
-from anchor_service.settings import Settings
+from anchor_service.services.anchoring.views import AnchorView
 
-__all__ = ["AnchorOnChainOut", "AnchorPageOut", "ChainHeadReader", "router"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["AnchorOnChainOut", "AnchorPageOut", "router"]
 
 router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 
@@ -41,41 +38,6 @@ _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)
 }
 _ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
-
-
-class ChainHeadReader:
-    """The node's newest block number, remembered for ``ttl`` seconds (``None``: unreachable)."""
-
-    def __init__(self, web3: Web3, *, ttl: float = 2.0) -> None:
-        self._web3 = web3
-        self._ttl = ttl
-        self._lock = threading.Lock()
-        self._value: tuple[float, int | None] = (float("-inf"), None)
-
-    def head(self) -> int | None:
-        expires, number = self._value
-        if time.monotonic() < expires:
-            return number
-        with self._lock:
-            expires, number = self._value
-            if time.monotonic() < expires:
-                return number
-            try:
-                number = head_block_number(self._web3)
-            except ChainError as exc:
-                logger.warning("cannot read the chain head for confirmations: %s", exc)
-                number = None
-            self._value = (time.monotonic() + self._ttl, number)
-            return number
-
-
-def _chain_head(request: Request, settings: Settings) -> int | None:
-    state = request.app.state
-    reader: ChainHeadReader | None = getattr(state, "chain_head_reader", None)
-    if reader is None:
-        reader = ChainHeadReader(connect(settings.rpc_url, timeout=2.0, retries=1))
-        state.chain_head_reader = reader
-    return reader.head()
 
 
 class AnchorOnChainOut(AnchorOut):
@@ -132,7 +94,7 @@ def list_anchors(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    chain_head: ChainHeadDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Most items in the page.")] = 50,
     after: Annotated[
         int | None,
@@ -142,7 +104,7 @@ def list_anchors(
     views = _views(session, after=after, seq=None, limit=limit + 1)
     more = len(views) > limit
     views = views[:limit]
-    head = _chain_head(request, settings) if views else None
+    head = chain_head.head() if views else None
     return AnchorPageOut(
         items=[AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views],
         next=str(views[-1].chain_seq) if more else None,
@@ -163,10 +125,10 @@ def get_anchor(
     _caller: AuditorDep,
     session: SessionDep,
     settings: SettingsDep,
-    request: Request,
+    chain_head: ChainHeadDep,
 ) -> AnchorOnChainOut:
     views = _views(session, after=None, seq=seq, limit=1)
     if not views:
         raise NotFoundError(f"no anchor with seq {seq} is recorded on chain")
-    head = _chain_head(request, settings)
+    head = chain_head.head()
     return AnchorOnChainOut.on_chain(views[0], head, settings.confirmations)

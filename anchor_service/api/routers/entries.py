@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
 
-from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep
+from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
 from anchor_service.api.errors import ERROR_RESPONSES
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
@@ -38,8 +38,7 @@ _READ_ERRORS: _Responses = {code: ERROR_RESPONSES[code] for code in (401, 403, 4
 
 def _ingest(request: Request) -> EntryIngest:
     # Not a dependency: the write routes are hot, and each dependency costs CPU.
-    ingest: EntryIngest = request.app.state.ingest
-    return ingest
+    return state_of(request.app).ingest
 
 
 def _status(_stored: StoredEntry) -> EntryStatus:

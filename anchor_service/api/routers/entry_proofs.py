@@ -6,34 +6,19 @@ written by the verifier's own serialiser, so the format is defined once.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep
+from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep
 from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
-from anchor_service.db.session import Database, unit_of_work
-from anchor_service.services.anchored_heads import AnchoredHeadIndex
-from anchor_service.services.bundles import BundleService
-from anchor_service.services.node_cache import NodeCache
-from anchor_service.services.proof_store import (
-    ProofStore,
-    PsycopgPool,
-    SqlProofStore,
-)
+from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.store import ProofStore
 from anchor_service.verifier import dump_bundle
 
-__all__ = ["PROOF_THREADS", "ProofReads", "proof_reads", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/entries", tags=["proofs"])
-_build_lock = threading.Lock()
 
 _EXAMPLE_BUNDLE: dict[str, Any] = {
     "version": 1,
@@ -57,73 +42,6 @@ _EXAMPLE_BUNDLE: dict[str, Any] = {
         "block_number": 12,
     },
 }
-
-
-#: Threads per API worker that build bundles. Few on purpose: a bundle is mostly CPU work
-#: under the GIL, and many runnable threads pass the GIL around more than they work
-#: (measured here: 4 threads serve ~30 % more bundles per CPU second than Starlette's
-#: 40-thread pool).
-PROOF_THREADS = 4
-
-T = TypeVar("T")
-
-
-class ProofReads:
-    """What the proof routes of one API worker share: the anchored heads and tree nodes
-    it remembers, :data:`PROOF_THREADS` threads, and where it reads the rest
-    (PostgreSQL: one plain psycopg connection per thread, in autocommit mode, see
-    :mod:`anchor_service.services.proof_store`)."""
-
-    def __init__(self, database: Database, threads: int = PROOF_THREADS) -> None:
-        self.heads = AnchoredHeadIndex()
-        self.nodes = NodeCache()
-        self._database = database
-        self._pool = (
-            PsycopgPool(database.engine, threads)
-            if database.engine.dialect.name == "postgresql"
-            else None
-        )
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="proofs")
-
-    async def run(self, work: Callable[[ProofStore], T]) -> T:
-        """``work(store)`` on one of the proof threads (with the request's context)."""
-        context = contextvars.copy_context()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, functools.partial(context.run, self._with_store, work)
-        )
-
-    def _with_store(self, work: Callable[[ProofStore], T]) -> T:
-        with self.store() as store:
-            return work(store)
-
-    @contextmanager
-    def store(self) -> Iterator[ProofStore]:
-        """A store for one request; an unreachable database is ``DatabaseUnavailableError``."""
-        if self._pool is not None:
-            with self._pool.store() as fast:
-                yield fast
-            return
-        with unit_of_work(self._database.reader) as session:
-            yield SqlProofStore(session.connection())
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False)
-        if self._pool is not None:
-            self._pool.close()
-
-
-def proof_reads(request: Request) -> ProofReads:
-    """The app's :class:`ProofReads`, built on first use."""
-    state = request.app.state
-    reads: ProofReads | None = getattr(state, "proof_reads", None)
-    if reads is None:
-        with _build_lock:
-            reads = getattr(state, "proof_reads", None)
-            if reads is None:
-                reads = ProofReads(state.database)
-                state.proof_reads = reads
-    return reads
 
 
 @router.get(
@@ -154,7 +72,7 @@ def proof_reads(request: Request) -> ProofReads:
 async def get_proof_bundle(
     external_id: str,
     _caller: AuditorDep,
-    request: Request,
+    reads: ProofReadsDep,
     tree_size: Annotated[
         int | None,
         Query(
@@ -162,8 +80,6 @@ async def get_proof_bundle(
         ),
     ] = None,
 ) -> Response:
-    reads = proof_reads(request)
-
     def build(store: ProofStore) -> bytes:
         bundle = BundleService(store, reads.heads, reads.nodes).bundle(external_id, tree_size)
         return dump_bundle(bundle, indent=None)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, SessionDep
+from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep, SessionDep
 from anchor_service.api.errors import ERROR_RESPONSES
-from anchor_service.api.routers.entry_proofs import proof_reads
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.merkle import EMPTY_ROOT
-from anchor_service.services.anchored_heads import AnchoredHead
-from anchor_service.services.bundles import BundleService
-from anchor_service.services.proof_store import SqlProofStore
+from anchor_service.services.proofs.anchored_heads import AnchoredHead
+from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.store import SqlProofStore
 
 __all__ = ["AnchoredHeadOut", "ConsistencyOut", "LogHeadOut", "router"]
 
@@ -91,10 +90,10 @@ class ConsistencyOut(BaseModel):
     description="Needs an `auditor` or `admin` key.",
     responses={code: ERROR_RESPONSES[code] for code in (401, 403)},
 )
-def log_head(_caller: AuditorDep, session: SessionDep, request: Request) -> LogHeadOut:
+def log_head(_caller: AuditorDep, session: SessionDep, reads: ProofReadsDep) -> LogHeadOut:
     stored = LogStateRepository(session).next_index()
     batch = BatchRepository(session).latest()
-    heads = proof_reads(request).heads.all(SqlProofStore(session.connection()))
+    heads = reads.heads.all(SqlProofStore(session.connection()))
     confirmed = [head for head in heads if head.confirmed]
     sealed_size = batch.end_index if batch is not None else 0
     return LogHeadOut(
@@ -126,7 +125,7 @@ def log_head(_caller: AuditorDep, session: SessionDep, request: Request) -> LogH
 )
 def consistency(
     _caller: AuditorDep,
-    request: Request,
+    reads: ProofReadsDep,
     first: Annotated[
         int, Query(ge=1, le=DB_BIGINT_MAX, description="Size of the older anchored head.")
     ],
@@ -134,7 +133,6 @@ def consistency(
         int, Query(ge=1, le=DB_BIGINT_MAX, description="Size of the newer anchored head.")
     ],
 ) -> ConsistencyOut:
-    reads = proof_reads(request)
     with reads.store() as store:
         proof = BundleService(store, reads.heads, reads.nodes).consistency(first, second)
     return ConsistencyOut.model_validate(proof.to_json())

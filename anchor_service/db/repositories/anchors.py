@@ -1,7 +1,7 @@
 """Anchors and their signed transactions. Adds and flushes; the caller commits.
 
 Rows change state only through the anchoring services
-(:mod:`anchor_service.services.anchor_records`); this repository reads, inserts, and
+(:mod:`anchor_service.services.anchoring.records`); this repository reads, inserts, and
 locks.
 """
 

@@ -8,13 +8,14 @@ from eth_account import Account
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from anchor_service.api.deps import state_of
 from anchor_service.chain import RegistryClient, Signer, connect
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
 from anchor_service.dev import free_port
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.backoff import Backoff
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.backoff import Backoff
+from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .conftest import MakeAnchorer, SealEntries, revoke_anchorer
 
@@ -29,7 +30,7 @@ def test_anchor_on_demand_submits_then_reports_the_anchor_in_flight(
     seal_entries: SealEntries,
     chain: ChainContext,
 ) -> None:
-    app.state.anchorer = make_anchorer(confirmations=3)
+    state_of(app).anchorer = make_anchorer(confirmations=3)
     headers = auth(Role.ADMIN)
     nothing = client.post("/v1/admin/anchor", headers=headers)
     assert nothing.status_code == 200
@@ -63,7 +64,7 @@ def test_failed_anchor_is_reported_with_its_decoded_reason_and_the_api_stays_up(
     seal_entries: SealEntries,
     chain: ChainContext,
 ) -> None:
-    app.state.anchorer = make_anchorer()
+    state_of(app).anchorer = make_anchorer()
     seal_entries(2)
     revoke_anchorer(chain)
     response = client.post("/v1/admin/anchor", headers=auth(Role.ADMIN))
@@ -83,7 +84,7 @@ def test_unreachable_chain_answers_503(
     registry = RegistryClient(web3, "0x5FbDB2315678afecb367f032d93F642f64180aa3", chain_id=1337)
     signer = Signer.from_key(Account.create().key.hex())
     context = ChainContext(web3=web3, signer=signer, registry=registry, chain_id=1337)
-    app.state.anchorer = Anchorer(database, context, backoff=Backoff(initial=5.0))
+    state_of(app).anchorer = Anchorer(database, context, backoff=Backoff(initial=5.0))
     seal_entries(1)
     response = client.post("/v1/admin/anchor", headers=auth(Role.ADMIN))
     assert response.status_code == 503

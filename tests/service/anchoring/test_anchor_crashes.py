@@ -7,9 +7,9 @@ import pytest
 
 from anchor_service.chain import TxState
 from anchor_service.db.models_anchoring import AnchorStatus
-from anchor_service.services.anchor_sending import Checkpoint, CheckpointHook
-from anchor_service.services.anchor_views import AnchorView, ChangeKind, OutcomeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.sending import Checkpoint, CheckpointHook
+from anchor_service.services.anchoring.views import AnchorView, ChangeKind, OutcomeKind
 
 from .conftest import MakeAnchorer, Rpc, SealEntries, finish
 

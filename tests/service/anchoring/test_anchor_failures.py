@@ -18,9 +18,9 @@ from anchor_service.chain.fees import latest_base_fee
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.models_sealing import BatchStatus
 from anchor_service.db.session import Database
-from anchor_service.services.anchor_sending import Checkpoint
-from anchor_service.services.anchor_views import AnchorView, ChangeKind, OutcomeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.sending import Checkpoint
+from anchor_service.services.anchoring.views import AnchorView, ChangeKind, OutcomeKind
 
 from .conftest import (
     MakeAnchorer,

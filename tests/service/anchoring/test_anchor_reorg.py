@@ -11,8 +11,8 @@ import pytest
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.models_sealing import BatchStatus
 from anchor_service.db.session import Database
-from anchor_service.services.anchor_views import ChangeKind, OutcomeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.views import ChangeKind, OutcomeKind
 
 from .conftest import MakeAnchorer, Rpc, SealEntries
 from .test_anchor_lifecycle import batch_statuses

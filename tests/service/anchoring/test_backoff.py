@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anchor_service.services.backoff import Backoff
+from anchor_service.services.anchoring.backoff import Backoff
 
 
 class FakeClock:

@@ -12,13 +12,13 @@ from eth_account import Account
 
 from anchor_service.chain import GWEI, ChainMismatchError, SignerError
 from anchor_service.dev import DevChain
-from anchor_service.services.chain_context import (
+from anchor_service.services.anchoring.chain_context import (
     ChainConfigError,
     ChainContext,
     build_chain_context,
     registry_address_from,
 )
-from anchor_service.services.deployment import DeploymentRecord, write_deployment
+from anchor_service.services.anchoring.deployment import DeploymentRecord, write_deployment
 from anchor_service.settings import Settings
 
 ADDRESS = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

@@ -18,11 +18,11 @@ from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain, free_port
-from anchor_service.services.anchor_sending import Checkpoint
-from anchor_service.services.anchor_views import AnchorView, ChangeKind, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.backoff import Backoff
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.backoff import Backoff
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.sending import Checkpoint
+from anchor_service.services.anchoring.views import AnchorView, ChangeKind, OutcomeKind
 
 from .conftest import SealEntries, deploy_for, fund
 

@@ -16,7 +16,7 @@ from anchor_service.chain import ANCHORER_ROLE, DEFAULT_ADMIN_ROLE, PAUSER_ROLE,
 from anchor_service.cli.anchor import EXIT_NOT_CONFIRMED
 from anchor_service.cli.main import main
 from anchor_service.dev import DevChain
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .conftest import Rpc, SealEntries, make_rpc
 

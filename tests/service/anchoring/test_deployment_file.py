@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.services.deployment import (
+from anchor_service.services.anchoring.deployment import (
     DeploymentFileError,
     DeploymentRecord,
     read_deployment,

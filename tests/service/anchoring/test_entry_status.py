@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
-from anchor_service.services.anchor_views import OutcomeKind
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.views import OutcomeKind
 
 from .conftest import MakeAnchorer, Rpc, SealEntries
 

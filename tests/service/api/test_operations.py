@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
 from anchor_service.api.auth import ApiKeyCache, Authenticator, Principal
+from anchor_service.api.deps import state_of
 from anchor_service.api.schemas import BulkEntriesOut, EntryOut
 from anchor_service.db import Role
 from anchor_service.db.repositories.api_keys import hash_token
@@ -37,8 +38,9 @@ def test_unreachable_database_makes_readyz_and_writes_503(
     # A key verified before the database went away (still cached), so the write is tried.
     cache = ApiKeyCache(60)
     cache.put(hash_token(token), Principal("0123456789abcdef", Role.WRITER))
-    app.state.authenticator = Authenticator(app.state.database, cache)
     with TestClient(app) as client:
+        state = state_of(app)
+        state.authenticator = Authenticator(state.database, cache)
         ready = client.get("/readyz")
         write = client.post(
             "/v1/entries", json=make_entry(), headers={"Authorization": f"Bearer {token}"}

@@ -21,10 +21,10 @@ from anchor_service.dev import DevChain, free_port
 from anchor_service.jobs.leadership import FileLeaderLock
 from anchor_service.jobs.scheduler import SchedulerProcess
 from anchor_service.jobs.work import SchedulerWork
-from anchor_service.services.anchor_views import OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.backoff import Backoff
-from anchor_service.services.chain_context import build_chain_context
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.backoff import Backoff
+from anchor_service.services.anchoring.chain_context import build_chain_context
+from anchor_service.services.anchoring.views import OutcomeKind
 from anchor_service.settings import Settings
 
 from .conftest import StoreEntries, deploy_for, funded_key

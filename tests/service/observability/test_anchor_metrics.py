@@ -16,9 +16,9 @@ from anchor_service.chain import FeePolicy, RegistryClient, Signer, deploy_regis
 from anchor_service.db.session import Database
 from anchor_service.dev import DEV_ACCOUNT_KEYS
 from anchor_service.observability.collector import DatabaseCollector
-from anchor_service.services.anchor_views import AnchorView, OutcomeKind
-from anchor_service.services.anchoring import Anchorer
-from anchor_service.services.chain_context import ChainContext
+from anchor_service.services.anchoring.anchorer import Anchorer
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.anchoring.views import AnchorView, OutcomeKind
 
 from .conftest import PostEntries
 from .scrape import names, scrape, value

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
 from anchor_service.api import create_app
+from anchor_service.api.deps import state_of
 from anchor_service.db import migrate
 from anchor_service.db.session import Database
 from anchor_service.dev import free_port
@@ -99,7 +100,7 @@ def test_metrics_route_is_absent_when_disabled_but_request_ids_stay(
         response = client.get("/metrics", headers={"X-Request-ID": "no-metrics-1"})
     assert response.status_code == 404
     assert response.headers["X-Request-ID"] == "no-metrics-1"
-    assert not hasattr(app.state, "metrics")
+    assert state_of(app).metrics is None
 
 
 def test_unreachable_database_gives_database_up_zero_and_the_scrape_still_succeeds() -> None:

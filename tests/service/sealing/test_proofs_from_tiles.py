@@ -16,7 +16,7 @@ from anchor_service.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from anchor_service.services.proofs import ProofService
+from anchor_service.services.proofs.sealed_log import ProofService
 
 from .conftest import Seal
 from .helpers import LogWriter, entry_payload

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
+from anchor_service.api.deps import state_of
 from anchor_service.api.rate_limit import RateLimitedError, RateLimiter
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
@@ -78,7 +79,7 @@ def test_forbidden_requests_count_against_the_key(
 
 def test_the_bucket_refills_with_time(app: FastAPI, client: TestClient, auth: Auth) -> None:
     clock = FakeClock()
-    app.state.rate_limiter = RateLimiter(60, 3, clock=clock)  # as configured, a clock we move
+    state_of(app).rate_limiter = RateLimiter(60, 3, clock=clock)  # as configured, a clock we move
     headers = auth(Role.AUDITOR)
     for _ in range(3):
         assert client.get("/v1/log/head", headers=headers).status_code == 200
@@ -116,9 +117,9 @@ def test_zero_per_minute_turns_limiting_off(
     app = create_app(
         make_settings(rate_limit_per_minute=0, rate_limit_burst=1, data_dir=tmp_path), database
     )
-    assert app.state.rate_limiter is None
     headers = auth(Role.AUDITOR)
     with TestClient(app) as client:
+        assert state_of(app).rate_limiter is None
         statuses = {client.get("/v1/log/head", headers=headers).status_code for _ in range(20)}
     assert statuses == {200}
 

@@ -19,12 +19,13 @@ from web3 import Web3
 from web3.types import RPCEndpoint
 
 from anchor_service.api import create_app
+from anchor_service.api.deps import state_of
 from anchor_service.chain import ANCHORER_ROLE, RegistryClient, Signer
 from anchor_service.chain.txbuilder import transact
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
 from anchor_service.dev import DevChain, free_port
-from anchor_service.services.deployment import deploy_and_record
+from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.settings import Settings
 
 from .conftest import KeyWatch, json_log_handler
@@ -118,7 +119,7 @@ def test_anchoring_flow_and_its_errors_never_show_the_signer_key(
         reverted = call("POST", "/v1/admin/anchor", headers=admin)
         assert reverted.json()["outcome"] == "failed", reverted.text
         assert reverted.json()["anchor"]["error_name"] == "AccessControlUnauthorizedAccount"
-        watch.add("repr of the anchorer", repr(app.state.anchorer))
+        watch.add("repr of the anchorer", repr(state_of(app).anchorer))
 
     _chain_down(settings, database, watch, admin)
     _malformed_keys(settings, database, watch, admin, signer_key)

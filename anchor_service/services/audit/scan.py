@@ -1,0 +1,303 @@
+"""The audit's pass over the leaves: entry by entry, then root by root.
+
+:class:`LeafScan` reads the entries in chunks of leaf indices, with the level-0 tiles
+(the leaf hashes as they were sealed) of the same range, and classifies every index:
+
+- an entry whose document, stored leaf hash and sealed leaf hash do not all agree (or
+  whose external id is not the one in its document) is ``altered``;
+- an index without an entry, below the end of the log, is ``deleted``; its sealed leaf
+  hash stands in for it so that the roots after it can still be checked;
+- an entry at or beyond the end of the log is ``inserted``.
+
+The leaf hashes the entries give (recomputed from the documents; the stored one for a
+redacted entry) are appended to a :class:`~anchor_service.merkle.CompactRange`; at every
+checkpoint size the root is compared with what the batch, the anchor records, the
+stored tiles and the registry say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anchor_service.chain import AnchorRecord
+from anchor_service.db.models import Entry
+from anchor_service.db.models_anchoring import Anchor
+from anchor_service.db.models_sealing import Batch, MerkleTile
+from anchor_service.db.repositories.tiles import TileRepository
+from anchor_service.ledger.jcs import json_string
+from anchor_service.merkle import (
+    HASH_SIZE,
+    TILE_HEIGHT,
+    CompactRange,
+    MerkleError,
+    root_from_tiles,
+)
+from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
+
+__all__ = ["LeafScan"]
+
+_MASK = (1 << TILE_HEIGHT) - 1
+_NO_LEVELS: tuple[int, ...] = ()
+
+
+class LeafScan:
+    """One pass over leaves ``[0, end)`` of the snapshot read by ``session``.
+
+    ``end`` is the largest of the log counter and every checkpoint size, so leaves the
+    chain or a batch knows of are looked for even if the counter was moved back.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        report: AuditReport,
+        next_index: int,
+        batches: Sequence[Batch],
+        anchors: Sequence[Anchor],
+        chain: Sequence[AnchorRecord],
+    ) -> None:
+        self._session = session
+        self._report = report
+        self._tiles = TileRepository(session)
+        self._sealed = batches[-1].end_index if batches else 0
+        self._batches = {batch.end_index: batch for batch in batches}
+        self._anchors: dict[int, list[Anchor]] = defaultdict(list)
+        for anchor in anchors:
+            self._anchors[anchor.tree_size].append(anchor)
+        self._chain: dict[int, list[AnchorRecord]] = defaultdict(list)
+        for record in chain:
+            self._chain[record.tree_size].append(record)
+        self._checkpoints = sorted({*self._batches, *self._anchors, *self._chain})
+        self._next_checkpoint = 0
+        self.end = max([next_index, *self._checkpoints])
+        self._compact = CompactRange()
+        self._unknown_leaf: int | None = None
+        self._missing_tiles: set[int] = set()
+        report.log_size = next_index
+        report.sealed_size = self._sealed
+        if next_index < self._sealed:
+            report.add(
+                Finding(
+                    FindingKind.LOG_COUNTER,
+                    f"the log counter says {next_index} entries, but {self._sealed} are sealed",
+                    tree_size=self._sealed,
+                )
+            )
+
+    def run(self, chunk_entries: int, progress: Callable[[int, int], None] | None = None) -> None:
+        """Scan everything; ``progress(done, total)`` after each chunk, if given."""
+        for start in range(0, self.end, chunk_entries):
+            stop = min(start + chunk_entries, self.end)
+            leaves = self._read_chunk(start, stop)
+            self._extend(start, leaves)
+            if progress is not None:
+                progress(stop, self.end)
+        self._find_inserted()
+
+    # --- entries ------------------------------------------------------------------------
+    def _read_chunk(self, start: int, stop: int) -> list[bytes | None]:
+        rows = self._session.execute(
+            select(
+                Entry.leaf_index,
+                Entry.external_id,
+                Entry.document,
+                Entry.leaf_hash,
+                Entry.redacted_at,
+            )
+            .where(Entry.leaf_index >= start, Entry.leaf_index < stop)
+            .order_by(Entry.leaf_index)
+        ).all()
+        tiles = self._leaf_tiles(start, min(stop, self._sealed))
+        leaves: list[bytes | None] = []
+        expected = start
+        for index, external_id, document, stored, redacted_at in rows:
+            while expected < index:
+                leaves.append(self._deleted(expected, tiles))
+                expected += 1
+            leaves.append(self._entry(index, external_id, document, stored, redacted_at, tiles))
+            expected = index + 1
+        while expected < stop:
+            leaves.append(self._deleted(expected, tiles))
+            expected += 1
+        self._report.entries_checked += len(rows)
+        return leaves
+
+    def _entry(
+        self,
+        index: int,
+        external_id: str,
+        document: bytes | None,
+        stored: bytes,
+        redacted_at: datetime | None,
+        tiles: dict[int, bytes],
+    ) -> bytes:
+        """Check one entry; return the leaf hash it gives."""
+        problems: list[str] = []
+        hashes: list[tuple[str, bytes]] = []
+        derived = stored
+        if redacted_at is not None:
+            self._report.redacted += 1
+            if document is not None:
+                problems.append("it is marked redacted but still holds a document")
+        elif document is None:
+            problems.append("its document is missing but it is not marked redacted")
+        else:
+            derived = hashlib.sha256(b"\x00" + document).digest()
+            hashes.append(("its document hashes to", derived))
+            marker = b'"external_id":' + json_string(external_id).encode("utf-8")
+            if marker not in document:
+                problems.append(f"its document does not name external_id {external_id!r}")
+        hashes.append(("its stored leaf hash is", stored))
+        sealed = self._sealed_leaf(index, tiles)
+        if sealed is not None:
+            hashes.append(("the sealed leaf hash is", sealed))
+        if len({value for _, value in hashes}) > 1:
+            problems.insert(0, "; ".join(f"{name} {value.hex()}" for name, value in hashes))
+        if problems:
+            self._report.add(
+                Finding(
+                    FindingKind.ALTERED,
+                    "; ".join(problems),
+                    index=index,
+                    external_id=external_id,
+                )
+            )
+        return derived
+
+    def _deleted(self, index: int, tiles: dict[int, bytes]) -> bytes | None:
+        """Report the missing entry at ``index``; return its sealed leaf hash, if stored."""
+        sealed = self._sealed_leaf(index, tiles)
+        known = f"; its sealed leaf hash is {sealed.hex()}" if sealed is not None else ""
+        self._report.add(
+            Finding(
+                FindingKind.DELETED,
+                f"no entry is stored at leaf index {index}, below the end of the log "
+                f"({self.end}){known}",
+                index=index,
+            )
+        )
+        return sealed
+
+    def _find_inserted(self) -> None:
+        statement = (
+            select(Entry.leaf_index, Entry.external_id)
+            .where(Entry.leaf_index >= self.end)
+            .order_by(Entry.leaf_index)
+            .execution_options(yield_per=10_000)
+        )
+        for index, external_id in self._session.execute(statement):
+            self._report.add(
+                Finding(
+                    FindingKind.INSERTED,
+                    f"an entry is stored at leaf index {index}, beyond the end of the log "
+                    f"({self.end} leaves: counter, batches and anchors)",
+                    index=index,
+                    external_id=external_id,
+                )
+            )
+
+    # --- sealed leaf hashes (level-0 tiles) ---------------------------------------------
+    def _leaf_tiles(self, start: int, stop: int) -> dict[int, bytes]:
+        if stop <= start:
+            return {}
+        rows = self._session.execute(
+            select(MerkleTile.tile_index, MerkleTile.hashes).where(
+                MerkleTile.tile_level == 0,
+                MerkleTile.tile_index >= start >> TILE_HEIGHT,
+                MerkleTile.tile_index <= (stop - 1) >> TILE_HEIGHT,
+            )
+        )
+        return {int(tile_index): bytes(hashes) for tile_index, hashes in rows}
+
+    def _sealed_leaf(self, index: int, tiles: dict[int, bytes]) -> bytes | None:
+        if index >= self._sealed:
+            return None
+        tile = index >> TILE_HEIGHT
+        offset = (index & _MASK) * HASH_SIZE
+        blob = tiles.get(tile)
+        if blob is not None and len(blob) >= offset + HASH_SIZE:
+            return blob[offset : offset + HASH_SIZE]
+        if tile not in self._missing_tiles:
+            self._missing_tiles.add(tile)
+            held = "is missing" if blob is None else f"holds {len(blob) // HASH_SIZE} hashes"
+            self._report.add(
+                Finding(
+                    FindingKind.PROOF_STORAGE,
+                    f"the leaf tile {tile} (leaves from {tile << TILE_HEIGHT}) {held}; the "
+                    f"sealed log of {self._sealed} leaves needs leaf {index} from it",
+                    index=index,
+                )
+            )
+        return None
+
+    # --- roots ------------------------------------------------------------------------
+    def _extend(self, start: int, leaves: list[bytes | None]) -> None:
+        position = start
+        stop = start + len(leaves)
+        checkpoints = self._checkpoints
+        while (
+            self._next_checkpoint < len(checkpoints) and checkpoints[self._next_checkpoint] <= stop
+        ):
+            size = checkpoints[self._next_checkpoint]
+            self._append(position, leaves[position - start : size - start])
+            position = size
+            self._check_root(size)
+            self._next_checkpoint += 1
+        self._append(position, leaves[position - start :])
+
+    def _append(self, first_index: int, leaves: list[bytes | None]) -> None:
+        if self._unknown_leaf is not None or not leaves:
+            return
+        if None in leaves:
+            gap = leaves.index(None)
+            self._compact.extend(cast(list[bytes], leaves[:gap]), _NO_LEVELS)
+            self._unknown_leaf = first_index + gap
+            return
+        self._compact.extend(cast(list[bytes], leaves), _NO_LEVELS)
+
+    def _check_root(self, size: int) -> None:
+        self._report.heads_checked.append(size)
+        if self._unknown_leaf is not None:
+            self._report.add(
+                Finding(
+                    FindingKind.ROOT_MISMATCH,
+                    f"the root at tree size {size} cannot be recomputed: leaf "
+                    f"{self._unknown_leaf} is neither stored nor sealed",
+                    tree_size=size,
+                )
+            )
+            return
+        root = self._compact.root()
+        claims: list[str] = []
+        batch = self._batches.get(size)
+        if batch is not None and batch.root != root:
+            claims.append(f"batch {batch.seq} records {batch.root.hex()}")
+        for anchor in self._anchors.get(size, ()):
+            if anchor.root != root:
+                claims.append(f"anchor record {anchor.id} holds {anchor.root.hex()}")
+        for record in self._chain.get(size, ()):
+            if record.root != root:
+                claims.append(f"the registry (anchor {record.seq}) holds {record.root.hex()}")
+        if size <= self._sealed:
+            try:
+                stored = root_from_tiles(size, self._tiles.read_tiles)
+            except MerkleError as exc:
+                claims.append(f"the stored tiles cannot give a root ({exc})")
+            else:
+                if stored != root:
+                    claims.append(f"the stored tiles give {stored.hex()}")
+        if claims:
+            self._report.add(
+                Finding(
+                    FindingKind.ROOT_MISMATCH,
+                    f"the stored entries give root {root.hex()}; " + "; ".join(claims),
+                    tree_size=size,
+                )
+            )

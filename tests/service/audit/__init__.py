@@ -1,0 +1,1 @@
+"""The tamper audit (services/audit/), as the service, the CLI, the admin API and the job run it."""

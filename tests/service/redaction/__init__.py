@@ -1,0 +1,1 @@
+"""Redaction (services/redaction.py): personal data erased, every proof still valid."""
