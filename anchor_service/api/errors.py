@@ -1,6 +1,8 @@
 """The one place that turns errors into HTTP responses.
 
-Every error body has the same shape (:class:`ErrorBody`)::
+Domain errors map to statuses in one table here (routes only raise), and routes document
+their errors with :func:`error_responses`. Every error body has the same shape
+(:class:`ErrorBody`)::
 
     {"error": "EntryConflict", "detail": "...", "field": null, "index": null}
 
@@ -18,7 +20,7 @@ of a bulk request, when they apply. Status codes:
 409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
 413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES (``PayloadTooLargeError``)
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
-422    InvalidRequest       a query or path parameter breaks a rule
+422    InvalidRequest       a query or path parameter, or a proof bundle, breaks a rule
 429    RateLimited          the API key is over its rate limit (adds ``Retry-After``;
                            answered by ``anchor_service.api.rate_limit``)
 500    InternalError        a bug; logged with its traceback
@@ -31,6 +33,7 @@ of a bulk request, when they apply. Status codes:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,12 +54,14 @@ from anchor_service.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from anchor_service.verifier import BundleFormatError
 
 __all__ = [
     "ERROR_RESPONSES",
     "ErrorBody",
     "PayloadTooLargeError",
     "error_body",
+    "error_responses",
     "install_error_handlers",
 ]
 
@@ -90,6 +95,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (EntryNotAnchoredError, 409, "EntryNotAnchored"),
     (EntryNotSealedError, 409, "EntryNotSealed"),
     (InvalidEntryError, 422, "InvalidEntry"),
+    (BundleFormatError, 422, "InvalidRequest"),  # a proof bundle in a request body
     (DatabaseUnavailableError, 503, "DatabaseUnavailable"),
     (ChainUnavailableError, 503, "ChainUnavailable"),
     (ChainError, 503, "ChainError"),
@@ -121,6 +127,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in _DESCRIPTIONS.items()
 }
+
+
+def error_responses(
+    *statuses: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route that can answer ``statuses`` (and the statuses of
+    ``described``, whose descriptions say what they mean for this route)."""
+    responses: dict[int | str, dict[str, Any]] = {s: ERROR_RESPONSES[s] for s in statuses}
+    for status, description in (described or {}).items():
+        responses[status] = {"model": ErrorBody, "description": description}
+    return responses
 
 
 def error_body(

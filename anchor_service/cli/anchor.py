@@ -16,12 +16,13 @@ import argparse
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
+    from anchor_service.api.schemas.anchors import AnchorOutcomeCliOut
     from anchor_service.services.anchoring.anchorer import Anchorer
     from anchor_service.services.anchoring.views import AnchorChange
 
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _anchor(anchorer: Anchorer, args: argparse.Namespace) -> int:
+    from anchor_service.api.schemas.anchors import AnchorOut, AnchorOutcomeCliOut
     from anchor_service.db.models_anchoring import AnchorStatus
     from anchor_service.services.anchoring.views import OutcomeKind
 
@@ -87,13 +89,14 @@ def _anchor(anchorer: Anchorer, args: argparse.Namespace) -> int:
         outcome = anchorer.anchor_latest()
     if not args.json:
         print(outcome.message, flush=True)
+    result = AnchorOutcomeCliOut.of_outcome(outcome)
     if outcome.kind is OutcomeKind.FAILED:
-        return _finish(args, outcome.to_json(), 1)
+        return _finish(args, result, 1)
     if outcome.kind is OutcomeKind.UNAVAILABLE:
-        return _finish(args, outcome.to_json(), EXIT_NOT_CONFIRMED)
+        return _finish(args, result, EXIT_NOT_CONFIRMED)
     anchor = outcome.anchor
     if not args.wait or anchor is None or not anchor.status.in_flight:
-        return _finish(args, outcome.to_json(), 0)
+        return _finish(args, result, 0)
 
     required = anchorer.required_confirmations
     _say(args, f"waiting for {required} confirmation(s) of anchor #{anchor.id}")
@@ -103,17 +106,17 @@ def _anchor(anchorer: Anchorer, args: argparse.Namespace) -> int:
         poll_interval=args.poll,
         progress=lambda change: _progress(args, change),
     )
-    result = {**outcome.to_json(), "anchor": view.to_json()}
+    result.anchor = AnchorOut.of(view)
     if view.status is AnchorStatus.CONFIRMED:
-        result["outcome"] = "confirmed"
+        result.outcome = "confirmed"
         _say(args, f"anchor #{view.id} confirmed: tree size {view.tree_size}, registry seq "
                    f"{view.chain_seq}, block {view.block_number}")  # fmt: skip
         return _finish(args, result, 0)
     if view.status is AnchorStatus.FAILED:
-        result["outcome"] = "failed"
+        result.outcome = "failed"
         _say(args, f"anchor #{view.id} failed: {view.error}", error=True)
         return _finish(args, result, 1)
-    result["outcome"] = "not_confirmed"
+    result.outcome = "not_confirmed"
     _say(
         args,
         f"anchor #{view.id} is still {view.status} after {args.timeout:g} s; "
@@ -133,7 +136,7 @@ def _say(args: argparse.Namespace, message: str, *, error: bool = False) -> None
     print(message, file=stream, flush=True)
 
 
-def _finish(args: argparse.Namespace, result: dict[str, Any], code: int) -> int:
+def _finish(args: argparse.Namespace, result: AnchorOutcomeCliOut, code: int) -> int:
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result.model_dump(mode="json"), indent=2))
     return code

@@ -64,6 +64,7 @@ def register(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from anchor_service.api.schemas.audit import AuditOut
     from anchor_service.db.session import Database
     from anchor_service.services.audit.run import audit_from_settings
 
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.dispose()
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(AuditOut.of(report).model_dump(mode="json"), indent=2))
     else:
         print(render_report(report))
     return 0 if report.clean else EXIT_TAMPERED

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if not args.yes and not _confirmed(external_id):
         return 2
+    from anchor_service.api.schemas.audit import RedactionOut
     from anchor_service.db.session import Database
     from anchor_service.services.redaction import redact_entry
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.dispose()
     if args.json:
-        print(json.dumps(redaction.to_json(), indent=2))
+        print(json.dumps(RedactionOut.of(redaction).model_dump(mode="json"), indent=2))
     elif redaction.already:
         print(f"entry {external_id!r} (leaf {redaction.leaf_index}) was already redacted")
     else:

@@ -18,8 +18,9 @@ import signal
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
-from anchor_service.cli.seal import batch_json
 from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
@@ -105,16 +106,29 @@ def _once(work: SchedulerWork, *, as_json: bool = False) -> int:
 
 
 def _once_json(sealed: RunReport, followed: RunReport, ok: bool) -> dict[str, Any]:
+    from anchor_service.api.schemas.anchors import AnchorChangeOut, AnchorOutcomeCliOut
+    from anchor_service.api.schemas.batches import SealedBatchOut
+
     problems: list[str] = []
     for report in (sealed, followed):
         problems.extend(problem for problem in report.problems if problem not in problems)
     return {
         "ok": ok,
-        "sealed": [batch_json(batch) for batch in sealed.sealed],
-        "anchor": [r.outcome.to_json() for r in (sealed, followed) if r.outcome is not None],
-        "changes": [change.to_json() for r in (sealed, followed) for change in r.changes],
+        "sealed": [_json(SealedBatchOut.of(batch)) for batch in sealed.sealed],
+        "anchor": [
+            _json(AnchorOutcomeCliOut.of_outcome(r.outcome))
+            for r in (sealed, followed)
+            if r.outcome is not None
+        ],
+        "changes": [
+            _json(AnchorChangeOut.of(change)) for r in (sealed, followed) for change in r.changes
+        ],
         "problems": problems,
     }
+
+
+def _json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
 
 
 def _print(sealed: RunReport, followed: RunReport) -> None:

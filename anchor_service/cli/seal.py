@@ -6,17 +6,16 @@ import argparse
 import json
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, positive_int
 from anchor_service.cli.progress import ProgressLine
-from anchor_service.ledger.rules import format_utc
 from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
-    from anchor_service.services.sealing import Progress, SealedBatch
+    from anchor_service.services.sealing import Progress
 
-__all__ = ["batch_json", "register"]
+__all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.api.schemas.batches import SealedBatchOut
     from anchor_service.db.session import Database
     from anchor_service.services import sealing
     from anchor_service.services.sealing import seal_pending
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         service_logger.setLevel(level)
         database.dispose()
     if args.json:
-        print(json.dumps([batch_json(batch) for batch in batches], indent=2))
+        dumped = [SealedBatchOut.of(batch).model_dump(mode="json") for batch in batches]
+        print(json.dumps(dumped, indent=2))
     elif not batches:
         print("nothing to seal: every stored entry is sealed already")
     else:
@@ -80,22 +81,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"statement sha256 {batch.statement_hash.hex()}"
             )
     return 0
-
-
-def batch_json(batch: SealedBatch) -> dict[str, Any]:
-    """A sealed batch as JSON (hashes in lower-case hex, times UTC RFC 3339)."""
-    return {
-        "seq": batch.seq,
-        "start_index": batch.start_index,
-        "end_index": batch.end_index,
-        "tree_size": batch.tree_size,
-        "entry_count": batch.entry_count,
-        "root": batch.root.hex(),
-        "statement_hash": batch.statement_hash.hex(),
-        "period_start": format_utc(batch.period_start),
-        "period_end": format_utc(batch.period_end),
-        "sealed_at": format_utc(batch.sealed_at),
-    }
 
 
 def _progress(stream: TextIO) -> Progress:

@@ -19,6 +19,7 @@ from anchor_service.verifier import (
     BundleFormatError,
     Outcome,
     ProofBundle,
+    VerificationOut,
     VerificationReport,
     parse_bundle,
     verify_bundle,
@@ -91,7 +92,8 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         chain = Web3ChainView.connect(args.rpc or settings.rpc_url)
         report = verify_bundle(bundle, chain, min_confirmations=minimum)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        dumped = VerificationOut.of(report).model_dump(mode="json")
+        print(json.dumps(dumped, indent=2, ensure_ascii=False))
     else:
         print(render_report(report, bundle, ascii_only=not _can_print("✔✘", sys.stdout)))
     return 0 if report.valid else 1

@@ -28,7 +28,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
@@ -55,16 +54,6 @@ class Redaction:
     redacted_at: datetime
     reason: str | None
     already: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "external_id": self.external_id,
-            "leaf_index": self.leaf_index,
-            "leaf_hash": self.leaf_hash.hex(),
-            "redacted_at": self.redacted_at.isoformat().replace("+00:00", "Z"),
-            "reason": self.reason,
-            "already_redacted": self.already,
-        }
 
 
 def redact_entry(

@@ -2,7 +2,8 @@
 
 - :mod:`.bundle`     the format: :func:`parse_bundle`, :class:`ProofBundle`, :func:`dump_bundle`
 - :mod:`.checks`     :func:`verify_bundle` and every check it runs (start reading here)
-- :mod:`.report`     :class:`CheckResult`, :class:`VerificationReport`, outcomes and status
+- :mod:`.report`     :class:`CheckResult`, :class:`VerificationReport`, outcomes and status,
+  and their JSON form :class:`VerificationOut`
 - :mod:`.chainview`  :class:`ChainView`, the chain reads the checks need (a protocol)
 - :mod:`.onchain`    ``Web3ChainView``, that protocol over a JSON-RPC node (imports web3,
   so it is not imported here)
@@ -24,6 +25,7 @@ Against a node::
 from anchor_service.verifier.bundle import (
     BUNDLE_VERSION,
     AnchorRef,
+    BundleAnchorOut,
     ProofBundle,
     dump_bundle,
     parse_bundle,
@@ -47,7 +49,14 @@ from anchor_service.verifier.checks import (
     verify_bundle,
 )
 from anchor_service.verifier.errors import BundleFormatError, ChainReadError
-from anchor_service.verifier.report import CheckResult, Outcome, Status, VerificationReport
+from anchor_service.verifier.report import (
+    CheckOut,
+    CheckResult,
+    Outcome,
+    Status,
+    VerificationOut,
+    VerificationReport,
+)
 
 __all__ = [
     "ANCHOR_RECORD",
@@ -62,15 +71,18 @@ __all__ = [
     "REGISTRY_ROOT",
     "AnchorReceipt",
     "AnchorRef",
+    "BundleAnchorOut",
     "BundleFormatError",
     "ChainReadError",
     "ChainView",
+    "CheckOut",
     "CheckResult",
     "HeadAnchoredLog",
     "Outcome",
     "ProofBundle",
     "RegistryAnchor",
     "Status",
+    "VerificationOut",
     "VerificationReport",
     "dump_bundle",
     "parse_bundle",

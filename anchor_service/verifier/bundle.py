@@ -27,15 +27,17 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import pydantic_core
+from pydantic import BaseModel, Field
 
 from anchor_service.verifier.errors import BundleFormatError
 
 __all__ = [
     "BUNDLE_VERSION",
     "AnchorRef",
+    "BundleAnchorOut",
     "BundleFormatError",
     "ProofBundle",
     "dump_bundle",
@@ -57,6 +59,32 @@ class AnchorRef:
     seq: int
     tx_hash: bytes
     block_number: int
+
+
+class BundleAnchorOut(BaseModel):
+    """The ``anchor`` object of a bundle: where its tree head was anchored.
+
+    The one JSON form of an :class:`AnchorRef`; the API's anchored heads
+    (``GET /v1/log/head``) extend it with the anchor's status.
+    """
+
+    chain_id: int = Field(examples=[1337])
+    registry: str = Field(description="Registry address, 0x-prefixed.")
+    seq: int = Field(description="Anchor sequence number in the registry.", examples=[0])
+    tx_hash: str = Field(description="Anchor transaction hash, 0x-prefixed.")
+    block_number: int
+
+    @classmethod
+    def of(cls, anchor: AnchorRef, **more: Any) -> Self:
+        """From the reference; ``more`` fills a subclass's own fields."""
+        return cls(
+            chain_id=anchor.chain_id,
+            registry=anchor.registry,
+            seq=anchor.seq,
+            tx_hash="0x" + anchor.tx_hash.hex(),
+            block_number=anchor.block_number,
+            **more,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +117,7 @@ class ProofBundle:
             "path": [node.hex() for node in self.path],
         }
         document["statement_hash"] = self.statement_hash.hex()
-        document["anchor"] = {
-            "chain_id": self.anchor.chain_id,
-            "registry": self.anchor.registry,
-            "seq": self.anchor.seq,
-            "tx_hash": "0x" + self.anchor.tx_hash.hex(),
-            "block_number": self.anchor.block_number,
-        }
+        document["anchor"] = BundleAnchorOut.of(self.anchor).model_dump()
         return document
 
 

@@ -13,6 +13,9 @@ Status of the whole report, first rule that applies:
 - ``valid``      every check passed (``chain_checked`` false: Merkle checks only).
 
 ``valid`` is true for ``valid`` and ``redacted``: the CLI exits 0 for both, 1 otherwise.
+
+:class:`VerificationOut` is the report's one JSON form, printed by ``anchor-service
+verify --json`` and answered by ``POST /v1/proofs/verify``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CheckResult", "Outcome", "Status", "VerificationReport"]
+from pydantic import BaseModel, Field
+
+__all__ = ["CheckOut", "CheckResult", "Outcome", "Status", "VerificationOut", "VerificationReport"]
 
 
 class Outcome(enum.StrEnum):
@@ -56,12 +61,8 @@ class CheckResult:
         return self.outcome is Outcome.PASSED
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "ok": self.ok,
-            "outcome": self.outcome.value,
-            "reason": self.reason,
-        }
+        """:class:`CheckOut` as a dict (a convenience for logs and test messages)."""
+        return CheckOut.of(self).model_dump(mode="json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +112,40 @@ class VerificationReport:
         return "every check passed" + scope
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "status": self.status.value,
-            "verdict": self.verdict,
-            "redacted": self.redacted,
-            "chain_checked": self.chain_checked,
-            "checks": [check.to_json() for check in self.checks],
-        }
+        """:class:`VerificationOut` as a dict (a convenience for logs and test messages)."""
+        return VerificationOut.of(self).model_dump(mode="json")
+
+
+class CheckOut(BaseModel):
+    """One check of the bundle."""
+
+    name: str = Field(examples=["inclusion"])
+    ok: bool = Field(description="Whether the check ran and passed.")
+    outcome: Outcome
+    reason: str = Field(examples=["3 path hashes lead from leaf 4 to inclusion.root"])
+
+    @classmethod
+    def of(cls, check: CheckResult) -> CheckOut:
+        return cls(name=check.name, ok=check.ok, outcome=check.outcome, reason=check.reason)
+
+
+class VerificationOut(BaseModel):
+    """Every check of the bundle and the verdict."""
+
+    valid: bool = Field(description="True for status valid and redacted.")
+    status: Status
+    verdict: str = Field(examples=["every check passed"])
+    redacted: bool
+    chain_checked: bool
+    checks: list[CheckOut]
+
+    @classmethod
+    def of(cls, report: VerificationReport) -> VerificationOut:
+        return cls(
+            valid=report.valid,
+            status=report.status,
+            verdict=report.verdict,
+            redacted=report.redacted,
+            chain_checked=report.chain_checked,
+            checks=[CheckOut.of(check) for check in report.checks],
+        )

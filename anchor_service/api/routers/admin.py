@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 
-from anchor_service.api.anchoring import AnchorOutcomeOut
 from anchor_service.api.deps import AdminDep, AnchorerDep, DatabaseDep, SettingsDep
-from anchor_service.api.errors import ERROR_RESPONSES
-from anchor_service.api.schemas import BatchHeadOut
+from anchor_service.api.errors import error_responses
+from anchor_service.api.schemas.anchors import AnchorOutcomeOut
+from anchor_service.api.schemas.batches import SealedBatchOut, SealOut
 from anchor_service.chain.errors import ChainUnavailableError
 from anchor_service.services.anchoring.views import OutcomeKind
-from anchor_service.services.sealing import SealedBatch, seal_pending
+from anchor_service.services.sealing import seal_pending
 
-__all__ = ["SealOut", "SealedBatchOut", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
-_ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 403, 422, 503)
-}
-
-
-class SealedBatchOut(BatchHeadOut):
-    """A batch created by a seal: leaf range, tree head, statement hash, period."""
-
-    @classmethod
-    def from_sealed(cls, batch: SealedBatch) -> SealedBatchOut:
-        return cls(**cls.head_fields(batch))
-
-
-class SealOut(BaseModel):
-    """What a seal did: the new batches (none when nothing was pending)."""
-
-    message: str = Field(examples=["sealed 300 entries in 1 batch; tree size 1500"])
-    batches: list[SealedBatchOut]
+_ADMIN_ERRORS = error_responses(401, 403, 422, 503)
 
 
 @router.post(
@@ -73,7 +55,7 @@ async def seal(
         message=(
             f"sealed {entries} entries in {len(batches)} {noun}; tree size {batches[-1].tree_size}"
         ),
-        batches=[SealedBatchOut.from_sealed(batch) for batch in batches],
+        batches=[SealedBatchOut.of(batch) for batch in batches],
     )
 
 

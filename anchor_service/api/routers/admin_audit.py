@@ -2,78 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
-from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
+from anchor_service.api.errors import error_responses
+from anchor_service.api.schemas.audit import AuditOut, RedactIn, RedactionOut
 from anchor_service.services.audit.run import audit_from_settings
-from anchor_service.services.redaction import MAX_REASON_LENGTH, redact_entry
+from anchor_service.services.redaction import redact_entry
 
-__all__ = ["AuditOut", "RedactIn", "RedactionOut", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422, 503)
-}
-
-
-class FindingOut(BaseModel):
-    """One problem the audit found."""
-
-    kind: str = Field(examples=["altered"])
-    index: int | None = Field(description="Leaf index of the entry concerned.")
-    external_id: str | None
-    tree_size: int | None = Field(description="Tree size of the head concerned.")
-    seq: int | None = Field(description="Batch or anchor sequence number concerned.")
-    detail: str
-
-
-class AuditOut(BaseModel):
-    """What the audit checked and found."""
-
-    clean: bool = Field(description="True when nothing was found.")
-    summary: str
-    entries_checked: int
-    redacted: int
-    log_size: int
-    sealed_size: int
-    batches_checked: int
-    heads_checked: list[int] = Field(description="Tree sizes whose roots were recomputed.")
-    chain_checked: bool
-    registry: str | None
-    chain_anchors: int = Field(description="Anchors read from the registry.")
-    seconds: float
-    counts: dict[str, int] = Field(description="Findings per kind.")
-    findings_listed: int
-    findings: list[FindingOut] = Field(description="The first 10,000 findings.")
-
-
-class RedactIn(BaseModel):
-    """Why the entry is redacted (stored with it; no personal data here)."""
-
-    reason: str | None = Field(
-        default=None,
-        max_length=MAX_REASON_LENGTH,
-        examples=["UU PDP erasure request #2026-0142"],
-    )
-
-
-class RedactionOut(BaseModel):
-    """The redacted entry: what is kept of it."""
-
-    external_id: str
-    leaf_index: int
-    leaf_hash: str = Field(description="Kept: every proof of the log still holds.")
-    redacted_at: datetime
-    reason: str | None
-    already_redacted: bool = Field(description="True when it had been redacted before.")
+_ERRORS = (401, 403, 404, 422, 503)
 
 
 @router.post(
@@ -89,7 +35,7 @@ class RedactionOut(BaseModel):
         "cannot be read. Runs as long as `anchor-service audit` (about 3 minutes for 10M "
         "entries); use that, or the weekly job, for large logs. Needs an `admin` key."
     ),
-    responses=_ERRORS,
+    responses=error_responses(*_ERRORS),
 )
 async def audit(
     _caller: AdminDep,
@@ -98,7 +44,7 @@ async def audit(
     chain: Annotated[bool, Query(description="Compare with the registry on chain.")] = True,
 ) -> AuditOut:
     report = await run_in_threadpool(audit_from_settings, settings, database, check_chain=chain)
-    return AuditOut.model_validate(report.to_json())
+    return AuditOut.of(report)
 
 
 async def _redact_body(request: Request) -> RedactIn | None:
@@ -133,10 +79,7 @@ async def _redact_body(request: Request) -> RedactIn | None:
         "entry; **409** `EntryNotSealed` while it is pending (seal first). Needs an "
         "`admin` key."
     ),
-    responses={
-        **_ERRORS,
-        409: {"model": ErrorBody, "description": "The entry is pending: seal it first"},
-    },
+    responses=error_responses(*_ERRORS, described={409: "The entry is pending: seal it first"}),
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -152,4 +95,4 @@ def redact(
 ) -> RedactionOut:
     reason = body.reason if body is not None else None
     redaction = redact_entry(database, external_id, reason=reason)
-    return RedactionOut.model_validate(redaction.to_json())
+    return RedactionOut.of(redaction)

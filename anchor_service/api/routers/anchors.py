@@ -9,14 +9,12 @@ The list is keyset-paginated on ``seq``: pass ``next`` as ``after``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchor_service.api.anchoring import AnchorOut
 from anchor_service.api.deps import (
     DB_BIGINT_MAX,
     AuditorDep,
@@ -24,48 +22,20 @@ from anchor_service.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.errors import error_responses
+from anchor_service.api.pagination import PageQuery, keyset
+from anchor_service.api.schemas.anchors import AnchorOnChainOut, AnchorPageOut
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
 from anchor_service.services.anchoring.views import AnchorView
 
-__all__ = ["AnchorOnChainOut", "AnchorPageOut", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 
-_READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)
-}
+_READ_ERRORS = error_responses(401, 403, 404, 422)
 _ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
-
-
-class AnchorOnChainOut(AnchorOut):
-    """An anchor recorded on chain, with its confirmations now."""
-
-    confirmations: int | None = Field(
-        description="Blocks from the anchor's block to the chain head, inclusive; null "
-        "when the node cannot be reached."
-    )
-    required_confirmations: int = Field(description="Confirmations it needs to be settled.")
-
-    @classmethod
-    def on_chain(cls, view: AnchorView, head: int | None, required: int) -> AnchorOnChainOut:
-        confirmations = None
-        if head is not None and view.block_number is not None:
-            confirmations = max(head - view.block_number + 1, 0)
-        return cls(
-            **AnchorOut.of(view).model_dump(),
-            confirmations=confirmations,
-            required_confirmations=required,
-        )
-
-
-class AnchorPageOut(BaseModel):
-    """One page of on-chain anchors, by registry sequence number."""
-
-    items: list[AnchorOnChainOut]
-    next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
 def _views(session: Session, *, after: int | None, seq: int | None, limit: int) -> list[AnchorView]:
@@ -95,20 +65,12 @@ def list_anchors(
     session: SessionDep,
     settings: SettingsDep,
     chain_head: ChainHeadDep,
-    limit: Annotated[int, Query(ge=1, le=500, description="Most items in the page.")] = 50,
-    after: Annotated[
-        int | None,
-        Query(ge=-1, le=DB_BIGINT_MAX, description="Return anchors with seq greater than this."),
-    ] = None,
+    page: Annotated[PageQuery, keyset("anchors", maximum=DB_BIGINT_MAX)],
 ) -> AnchorPageOut:
-    views = _views(session, after=after, seq=None, limit=limit + 1)
-    more = len(views) > limit
-    views = views[:limit]
+    views = _views(session, after=page.after, seq=None, limit=page.fetch)
     head = chain_head.head() if views else None
-    return AnchorPageOut(
-        items=[AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views],
-        next=str(views[-1].chain_seq) if more else None,
-    )
+    items = [AnchorOnChainOut.on_chain(view, head, settings.confirmations) for view in views]
+    return AnchorPageOut.of(items, page.limit, key=lambda item: _seq(item.seq))
 
 
 @router.get(
@@ -132,3 +94,8 @@ def get_anchor(
         raise NotFoundError(f"no anchor with seq {seq} is recorded on chain")
     head = chain_head.head()
     return AnchorOnChainOut.on_chain(views[0], head, settings.confirmations)
+
+
+def _seq(seq: int | None) -> int:
+    assert seq is not None  # listed anchors are mined, so they have a registry seq
+    return seq

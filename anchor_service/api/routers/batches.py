@@ -6,71 +6,25 @@ the following one (``next`` is null on the last page).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Response
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
-from anchor_service.api.errors import ERROR_RESPONSES
-from anchor_service.api.schemas import BatchHeadOut
+from anchor_service.api.errors import error_responses
+from anchor_service.api.pagination import PageQuery, keyset
+from anchor_service.api.schemas.batches import BatchOut, BatchPageOut
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
 from anchor_service.errors import NotFoundError
 
-__all__ = ["BatchOut", "BatchPageOut", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
-_READ_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)
-}
-PageLimit = Annotated[int, Query(ge=1, le=500, description="Most items in the page.")]
-
-
-class BatchAnchorOut(BaseModel):
-    """The anchor that covers the batch (its head, or a later one that extends it)."""
-
-    id: int = Field(description="The anchor's id in this service.")
-    seq: int | None = Field(description="Anchor sequence number in the registry, once mined.")
-    tree_size: int = Field(description="Size of the anchored head (>= the batch's end).")
-    tx_hash: str | None = Field(description="The mined transaction, 0x-prefixed.")
-    status: str = Field(examples=["confirmed"])
-
-
-class BatchOut(BatchHeadOut):
-    """A sealed batch: leaf range, tree head, statement hash, period and status."""
-
-    status: str = Field(description="sealed, anchored or settled.", examples=["settled"])
-    settled_at: datetime | None
-    anchor: BatchAnchorOut | None
-
-    @classmethod
-    def of(cls, batch: Batch, anchor: Anchor | None) -> BatchOut:
-        return cls(
-            **cls.head_fields(batch),
-            status=str(batch.status),
-            settled_at=batch.settled_at,
-            anchor=None
-            if anchor is None
-            else BatchAnchorOut(
-                id=anchor.id,
-                seq=anchor.chain_seq,
-                tree_size=anchor.tree_size,
-                tx_hash=None if anchor.tx_hash is None else "0x" + anchor.tx_hash.hex(),
-                status=str(anchor.status),
-            ),
-        )
-
-
-class BatchPageOut(BaseModel):
-    """One page of batches, oldest first."""
-
-    items: list[BatchOut]
-    next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
+_READ_ERRORS = error_responses(401, 403, 404, 422)
 
 
 def _with_anchors(
@@ -96,19 +50,11 @@ def _with_anchors(
 def list_batches(
     _caller: AuditorDep,
     session: SessionDep,
-    limit: PageLimit = 50,
-    after: Annotated[
-        int | None,
-        Query(ge=-1, le=DB_INT_MAX, description="Return batches with seq greater than this."),
-    ] = None,
+    page: Annotated[PageQuery, keyset("batches", maximum=DB_INT_MAX)],
 ) -> BatchPageOut:
-    rows = _with_anchors(session, Batch.seq > (-1 if after is None else after), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return BatchPageOut(
-        items=[BatchOut.of(batch, anchor) for batch, anchor in rows],
-        next=str(rows[-1][0].seq) if more else None,
-    )
+    rows = _with_anchors(session, Batch.seq > page.floor, page.fetch)
+    items = [BatchOut.of_row(batch, anchor) for batch, anchor in rows]
+    return BatchPageOut.of(items, page.limit, key=lambda item: item.seq)
 
 
 @router.get(
@@ -124,7 +70,7 @@ def get_batch(
     rows = _with_anchors(session, Batch.seq == seq, 1)
     if not rows:
         raise NotFoundError(f"no batch with seq {seq}")
-    return BatchOut.of(*rows[0])
+    return BatchOut.of_row(*rows[0])
 
 
 @router.get(

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
-from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
-from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.errors import error_responses
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
-from anchor_service.api.schemas import (
+from anchor_service.api.schemas.entries import (
     AnchorRef,
     BatchRef,
     BulkEntriesOut,
     EntryOut,
-    EntryStatus,
     render_bulk,
     render_entry,
 )
@@ -26,14 +22,14 @@ from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
 from anchor_service.ledger import BulkEntriesIn, EntryIn
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
+from anchor_service.ledger.status import EntryStatus
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/entries", tags=["entries"])
 
-_Responses = dict[int | str, dict[str, Any]]
-_WRITE_ERRORS: _Responses = {code: ERROR_RESPONSES[code] for code in (401, 403, 409, 413, 422)}
-_READ_ERRORS: _Responses = {code: ERROR_RESPONSES[code] for code in (401, 403, 404)}
+_WRITE_ERRORS = error_responses(401, 403, 409, 413, 422)
+_READ_ERRORS = error_responses(401, 403, 404)
 
 
 def _ingest(request: Request) -> EntryIngest:
@@ -128,29 +124,8 @@ def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Res
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
         return Response(render_entry(stored, _status(stored)), media_type="application/json")
-    ref = BatchRef(seq=batch.seq, tree_size=batch.tree_size, root=batch.root.hex())
-    anchor = _anchor_ref(session, batch.anchor_id) if batch.status != BatchStatus.SEALED else None
-    entry_status = _BATCH_STATUS[BatchStatus(batch.status)]
-    return Response(render_entry(stored, entry_status, ref, anchor), media_type="application/json")
-
-
-_BATCH_STATUS = {
-    BatchStatus.SEALED: EntryStatus.SEALED,
-    BatchStatus.ANCHORED: EntryStatus.ANCHORED,
-    BatchStatus.SETTLED: EntryStatus.SETTLED,
-}
-
-
-def _anchor_ref(session: Session, anchor_id: int | None) -> AnchorRef | None:
-    if anchor_id is None:
-        return None
-    anchor = AnchorRepository(session).get(anchor_id)
-    return AnchorRef(
-        id=anchor.id,
-        status=anchor.status.value,
-        chain_id=anchor.chain_id,
-        registry=anchor.registry_address,
-        seq=anchor.chain_seq,
-        tx_hash=None if anchor.tx_hash is None else "0x" + anchor.tx_hash.hex(),
-        block_number=anchor.block_number,
-    )
+    anchor = None
+    if batch.status != BatchStatus.SEALED and batch.anchor_id is not None:
+        anchor = AnchorRef.of(AnchorRepository(session).get(batch.anchor_id))
+    body = render_entry(stored, EntryStatus.of_batch(batch.status), BatchRef.of(batch), anchor)
+    return Response(body, media_type="application/json")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep
-from anchor_service.api.errors import ERROR_RESPONSES, ErrorBody
+from anchor_service.api.errors import error_responses
 from anchor_service.services.proofs.bundles import BundleService
 from anchor_service.services.proofs.store import ProofStore
 from anchor_service.verifier import dump_bundle
@@ -65,8 +65,9 @@ _EXAMPLE_BUNDLE: dict[str, Any] = {
             "description": "The proof bundle (the body `POST /v1/proofs/verify` reads).",
             "content": {"application/json": {"example": _EXAMPLE_BUNDLE}},
         },
-        **{code: ERROR_RESPONSES[code] for code in (401, 403, 404, 422)},
-        409: {"model": ErrorBody, "description": "No anchored head includes the entry yet"},
+        **error_responses(
+            401, 403, 404, 422, described={409: "No anchored head includes the entry yet"}
+        ),
     },
 )
 async def get_proof_bundle(

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from anchor_service.api.deps import DatabaseDep, SettingsDep
-from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.errors import error_responses
 from anchor_service.chain import ChainError, ChainUnavailableError, chain_id_of, connect
 from anchor_service.db.session import Database
 from anchor_service.errors import DatabaseUnavailableError
@@ -43,7 +43,7 @@ async def healthz() -> Status:
 @router.get(
     "/readyz",
     summary="Readiness: the database answers",
-    responses={503: ERROR_RESPONSES[503]},
+    responses=error_responses(503),
 )
 def readyz(database: DatabaseDep) -> Status:
     try:

@@ -1,9 +1,10 @@
 """``POST /v1/proofs/verify``: the checks of ``anchor-service verify``, over HTTP.
 
 The body is a proof bundle, read by the verifier's own strict parser (so the API and the
-CLI accept exactly the same documents). The chain checks read the node at the service's
+CLI accept exactly the same documents), and the answer is the verifier's own report model
+(the CLI's ``verify --json``). The chain checks read the node at the service's
 ``rpc_url``; the answer is 200 with the report for every well-formed bundle, valid or
-not, and 422 for a malformed one.
+not, and 422 for a malformed one (``BundleFormatError``, see ``api.errors``).
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
 
 from anchor_service.api.deps import AuditorDep, SettingsDep
-from anchor_service.api.errors import ERROR_RESPONSES
+from anchor_service.api.errors import error_responses
 from anchor_service.settings import Settings
 from anchor_service.verifier import (
-    BundleFormatError,
-    Outcome,
     ProofBundle,
-    Status,
+    VerificationOut,
     VerificationReport,
     parse_bundle,
     verify_bundle,
@@ -84,30 +81,6 @@ _BUNDLE_BODY: dict[str, Any] = {
 }
 
 
-class CheckOut(BaseModel):
-    """One check of the bundle."""
-
-    name: str = Field(examples=["inclusion"])
-    ok: bool = Field(description="Whether the check ran and passed.")
-    outcome: Outcome
-    reason: str = Field(examples=["3 path hashes lead from leaf 4 to inclusion.root"])
-
-
-class VerificationOut(BaseModel):
-    """Every check of the bundle and the verdict."""
-
-    valid: bool = Field(description="True for status valid and redacted.")
-    status: Status
-    verdict: str = Field(examples=["every check passed"])
-    redacted: bool
-    chain_checked: bool
-    checks: list[CheckOut]
-
-    @classmethod
-    def from_report(cls, report: VerificationReport) -> VerificationOut:
-        return cls.model_validate(report.to_json())
-
-
 @router.post(
     "/verify",
     summary="Verify a proof bundle",
@@ -119,7 +92,7 @@ class VerificationOut(BaseModel):
         "`ANCHOR_CONFIRMATIONS`). **200** with every check for a well-formed bundle, "
         "valid or not; **422** for a malformed one. Needs an `auditor` or `admin` key."
     ),
-    responses={code: ERROR_RESPONSES[code] for code in (401, 403, 413, 422)},
+    responses=error_responses(401, 403, 413, 422),
     openapi_extra=_BUNDLE_BODY,
 )
 async def verify_proof_bundle(
@@ -128,16 +101,10 @@ async def verify_proof_bundle(
     request: Request,
     min_confirmations: Annotated[int | None, Query(ge=0)] = None,
 ) -> VerificationOut:
-    try:
-        bundle = parse_bundle(await request.body())
-    except BundleFormatError as exc:
-        location = ("body", *exc.field.split(".")) if exc.field else ("body",)
-        raise RequestValidationError(
-            [{"loc": location, "msg": exc.reason, "type": "invalid_bundle"}]
-        ) from None
+    bundle = parse_bundle(await request.body())
     minimum = settings.confirmations if min_confirmations is None else min_confirmations
     report = await run_in_threadpool(_verify, bundle, settings, minimum)
-    return VerificationOut.from_report(report)
+    return VerificationOut.of(report)
 
 
 def _verify(bundle: ProofBundle, settings: Settings, min_confirmations: int) -> VerificationReport:

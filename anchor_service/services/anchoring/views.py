@@ -1,8 +1,7 @@
 """Immutable snapshots of anchors, and what anchoring reports back to its callers.
 
-Services hand these out instead of ORM rows (which belong to a session). ``to_json``
-gives the wire form: hashes as lower-case hex without ``0x``, except transaction and
-block hashes, which keep Ethereum's ``0x`` form; times in RFC 3339.
+Services hand these out instead of ORM rows (which belong to a session). Their wire form
+is :mod:`anchor_service.api.schemas.anchors` (the API and the CLI's ``--json``).
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from anchor_service.chain import AnchorCall, Fees
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus, AnchorTransaction
@@ -23,14 +21,6 @@ __all__ = [
     "ChangeKind",
     "OutcomeKind",
 ]
-
-
-def _tx(value: bytes | None) -> str | None:
-    return None if value is None else "0x" + value.hex()
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -60,19 +50,6 @@ class AttemptView:
             sent_at=row.sent_at,
             replaced_by=row.replaced_by,
         )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "nonce": self.nonce,
-            "tx_hash": _tx(self.tx_hash),
-            "max_fee_per_gas": self.fees.max_fee_per_gas,
-            "max_priority_fee_per_gas": self.fees.max_priority_fee_per_gas,
-            "gas": self.gas,
-            "created_at": _time(self.created_at),
-            "sent_at": _time(self.sent_at),
-            "replaced_by": self.replaced_by,
-        }
 
 
 @dataclass(frozen=True)
@@ -152,36 +129,6 @@ class AnchorView:
         """Whether a receipt has been recorded (and not reorged away since)."""
         return self.block_number is not None
 
-    def to_json(self) -> dict[str, Any]:
-        """The wire form (used by the CLI's ``--json`` and the admin API)."""
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "tree_size": self.tree_size,
-            "root": self.root.hex(),
-            "statement_hash": self.statement_hash.hex(),
-            "batch_seq": self.batch_seq,
-            "from_size": self.from_size,
-            "chain_id": self.chain_id,
-            "registry": self.registry_address,
-            "sender": self.sender,
-            "seq": self.chain_seq,
-            "tx_hash": _tx(self.tx_hash),
-            "block_number": self.block_number,
-            "block_hash": _tx(self.block_hash),
-            "gas_used": self.gas_used,
-            "effective_gas_price": self.effective_gas_price,
-            "fee_wei": self.fee_wei,
-            "reorgs": self.reorgs,
-            "error_name": self.error_name,
-            "error": self.error,
-            "created_at": _time(self.created_at),
-            "updated_at": _time(self.updated_at),
-            "submitted_at": _time(self.submitted_at),
-            "confirmed_at": _time(self.confirmed_at),
-            "transactions": [attempt.to_json() for attempt in self.attempts],
-        }
-
 
 class OutcomeKind(enum.StrEnum):
     """What :meth:`Anchorer.anchor_latest` did."""
@@ -201,14 +148,6 @@ class AnchorOutcome:
     message: str
     anchor: AnchorView | None = None
     retry_in: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "outcome": self.kind.value,
-            "message": self.message,
-            "retry_in": self.retry_in,
-            "anchor": None if self.anchor is None else self.anchor.to_json(),
-        }
 
 
 class ChangeKind(enum.StrEnum):
@@ -235,14 +174,3 @@ class AnchorChange:
     block_number: int | None = None
     confirmations: int | None = None
     required: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "anchor_id": self.anchor_id,
-            "message": self.message,
-            "tx_hash": _tx(self.tx_hash),
-            "block_number": self.block_number,
-            "confirmations": self.confirmations,
-            "required": self.required,
-        }

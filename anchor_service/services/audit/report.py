@@ -17,7 +17,8 @@ Kinds of finding (:class:`FindingKind`):
 - ``proof_storage``    a stored tile lacks a leaf hash the sealed log needs
 
 Each finding says where (``index`` and ``external_id`` for entries, ``tree_size`` for
-heads, ``seq`` for batches and anchors) and, in ``detail``, what differs.
+heads, ``seq`` for batches and anchors) and, in ``detail``, what differs. The report's
+JSON form is :class:`anchor_service.api.schemas.audit.AuditOut`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 __all__ = ["AuditReport", "Finding", "FindingKind"]
 
@@ -57,16 +57,6 @@ class Finding:
     external_id: str | None = None
     tree_size: int | None = None
     seq: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "index": self.index,
-            "external_id": self.external_id,
-            "tree_size": self.tree_size,
-            "seq": self.seq,
-            "detail": self.detail,
-        }
 
     def line(self) -> str:
         """The finding in one line for people."""
@@ -133,22 +123,3 @@ class AuditReport:
             return f"clean: {scope}{chain}; nothing altered, deleted or inserted"
         kinds = ", ".join(f"{count} {kind.value}" for kind, count in sorted(self.counts.items()))
         return f"TAMPERING FOUND: {self.total_findings} findings ({kinds}) in {scope}{chain}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "clean": self.clean,
-            "summary": self.summary(),
-            "entries_checked": self.entries_checked,
-            "redacted": self.redacted,
-            "log_size": self.log_size,
-            "sealed_size": self.sealed_size,
-            "batches_checked": self.batches_checked,
-            "heads_checked": self.heads_checked,
-            "chain_checked": self.chain_checked,
-            "registry": self.registry,
-            "chain_anchors": self.chain_anchors,
-            "seconds": round(self.seconds, 3),
-            "counts": {kind.value: count for kind, count in sorted(self.counts.items())},
-            "findings_listed": len(self.findings),
-            "findings": [finding.to_json() for finding in self.findings],
-        }

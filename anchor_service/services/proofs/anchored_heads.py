@@ -26,47 +26,16 @@ __all__ = ["AnchoredHead", "AnchoredHeadIndex", "HeadSource", "head_from_row"]
 
 @dataclass(frozen=True, slots=True)
 class AnchoredHead:
-    """A tree head and the mined anchor transaction that recorded it in the registry."""
+    """A tree head and the mined anchor transaction that recorded it in the registry
+    (``anchor``: the reference a proof bundle carries)."""
 
     anchor_id: int
     tree_size: int
     root: bytes
     statement_hash: bytes
     batch_seq: int
-    chain_id: int
-    registry: str
-    seq: int
-    tx_hash: bytes
-    block_number: int
+    anchor: AnchorRef
     confirmed: bool
-
-    @property
-    def anchor_ref(self) -> AnchorRef:
-        """The ``anchor`` part of a proof bundle."""
-        return AnchorRef(
-            chain_id=self.chain_id,
-            registry=self.registry,
-            seq=self.seq,
-            tx_hash=self.tx_hash,
-            block_number=self.block_number,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """The head as JSON (hashes lower-case hex; transaction hash ``0x``-prefixed)."""
-        return {
-            "tree_size": self.tree_size,
-            "root": self.root.hex(),
-            "statement_hash": self.statement_hash.hex(),
-            "batch_seq": self.batch_seq,
-            "anchor": {
-                "chain_id": self.chain_id,
-                "registry": self.registry,
-                "seq": self.seq,
-                "tx_hash": "0x" + self.tx_hash.hex(),
-                "block_number": self.block_number,
-                "status": "confirmed" if self.confirmed else "mined",
-            },
-        }
 
 
 def head_from_row(row: tuple[Any, ...]) -> AnchoredHead:
@@ -81,11 +50,13 @@ def head_from_row(row: tuple[Any, ...]) -> AnchoredHead:
         root=bytes(root),
         statement_hash=bytes(statement_hash),
         batch_seq=int(batch_seq),
-        chain_id=int(chain_id),
-        registry=str(registry),
-        seq=int(seq),
-        tx_hash=bytes(tx),
-        block_number=int(block),
+        anchor=AnchorRef(
+            chain_id=int(chain_id),
+            registry=str(registry),
+            seq=int(seq),
+            tx_hash=bytes(tx),
+            block_number=int(block),
+        ),
         confirmed=status == AnchorStatus.CONFIRMED.value,
     )
 

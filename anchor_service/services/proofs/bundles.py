@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from anchor_service.errors import EntryNotAnchoredError, NotFoundError, ProofIntegrityError
+from anchor_service.ledger.status import EntryStatus
 from anchor_service.merkle import (
     TILE_HEIGHT,
     TileError,
@@ -51,13 +51,6 @@ class ConsistencyBetweenHeads:
     first: AnchoredHead
     second: AnchoredHead
     proof: tuple[bytes, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "first": self.first.to_json(),
-            "second": self.second.to_json(),
-            "proof": [node.hex() for node in self.proof],
-        }
 
 
 class BundleService:
@@ -106,7 +99,7 @@ class BundleService:
                 "root anchored at tree size %d (anchor seq %d)",
                 index,
                 head.tree_size,
-                head.seq,
+                head.anchor.seq,
             )
             raise ProofIntegrityError(
                 f"the stored proof of leaf {index} does not match the root anchored at tree "
@@ -122,7 +115,7 @@ class BundleService:
             root=head.root,
             path=tuple(path),
             statement_hash=head.statement_hash,
-            anchor=head.anchor_ref,
+            anchor=head.anchor,
             redacted=redacted,
         )
 
@@ -177,8 +170,8 @@ class BundleService:
 
 
 _NEXT_STEP = {
-    "pending": "; it is proved once it is sealed and the head is anchored",
-    "sealed": "; it is proved once its head is anchored",
-    "anchored": "; its anchor transaction is not mined yet",
-    "settled": "",
+    EntryStatus.PENDING: "; it is proved once it is sealed and the head is anchored",
+    EntryStatus.SEALED: "; it is proved once its head is anchored",
+    EntryStatus.ANCHORED: "; its anchor transaction is not mined yet",
+    EntryStatus.SETTLED: "",
 }

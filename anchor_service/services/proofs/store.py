@@ -20,6 +20,7 @@ import psycopg
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from anchor_service.errors import DatabaseUnavailableError
+from anchor_service.ledger.status import EntryStatus
 from anchor_service.merkle import TileId
 from anchor_service.services.proofs.anchored_heads import AnchoredHead, head_from_row
 
@@ -71,7 +72,7 @@ class ProofStore(Protocol):
 
     def anchored_heads(self) -> list[AnchoredHead]: ...
 
-    def entry_status(self, leaf_index: int) -> str: ...
+    def entry_status(self, leaf_index: int) -> EntryStatus: ...
 
 
 def _by_level(ids: Sequence[TileId]) -> Iterator[tuple[int, list[int]]]:
@@ -96,10 +97,10 @@ def _entry_row(row: Sequence[Any] | None) -> EntryRow | None:
     )
 
 
-def _status(row: Sequence[Any] | None, leaf_index: int) -> str:
-    if row is None or row[0] > leaf_index:
-        return "pending"
-    return str(row[1])
+def _status(row: Sequence[Any] | None, leaf_index: int) -> EntryStatus:
+    """The status of the entry at ``leaf_index`` from its covering batch's
+    ``(start_index, status)``, if any."""
+    return EntryStatus.of_batch(None if row is None or row[0] > leaf_index else str(row[1]))
 
 
 class SqlProofStore:
@@ -127,7 +128,7 @@ class SqlProofStore:
     def anchored_heads(self) -> list[AnchoredHead]:
         return _heads(self._connection.execute(text(_HEADS)))
 
-    def entry_status(self, leaf_index: int) -> str:
+    def entry_status(self, leaf_index: int) -> EntryStatus:
         statement = text(_STATUS.format(index=":index"))
         return _status(
             self._connection.execute(statement, {"index": leaf_index}).first(), leaf_index
@@ -160,7 +161,7 @@ class PsycopgProofStore:
     def anchored_heads(self) -> list[AnchoredHead]:
         return _heads(self._rows(_HEADS, ()))
 
-    def entry_status(self, leaf_index: int) -> str:
+    def entry_status(self, leaf_index: int) -> EntryStatus:
         rows = self._rows(_STATUS.format(index="%s"), (leaf_index,))
         return _status(rows[0] if rows else None, leaf_index)
 

@@ -7,19 +7,19 @@ the stored document bytes are already canonical JSON and are embedded as they ar
 
 from __future__ import annotations
 
-import enum
 import json
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from anchor_service.api.schemas.common import AnchorRecord, BatchHead, tx_hex
 from anchor_service.db.repositories.entries import StoredEntry
 from anchor_service.ledger.rules import format_utc
+from anchor_service.ledger.status import EntryStatus
 
 __all__ = [
     "AnchorRef",
-    "BatchHeadOut",
     "BatchRef",
     "BulkEntriesOut",
     "BulkItemOut",
@@ -42,16 +42,6 @@ _EXAMPLE_DOCUMENT = {
 }
 
 
-class EntryStatus(enum.StrEnum):
-    """Where an entry is in its life: waiting for the next seal, sealed in a batch, covered
-    by an anchor sent to the chain but not yet confirmed, or anchored and confirmed."""
-
-    PENDING = "pending"
-    SEALED = "sealed"
-    ANCHORED = "anchored"
-    SETTLED = "settled"
-
-
 class BatchRef(BaseModel):
     """The batch that sealed an entry, and the tree head it ends with."""
 
@@ -61,6 +51,10 @@ class BatchRef(BaseModel):
         description="Root of the log at tree_size, lower-case hex.",
         examples=["5e1d0c9b8a7f6e5d4c3b2a190817263544536271809f8e7d6c5b4a3928170605"],
     )
+
+    @classmethod
+    def of(cls, batch: BatchHead) -> BatchRef:
+        return cls(seq=batch.seq, tree_size=batch.tree_size, root=batch.root.hex())
 
 
 class AnchorRef(BaseModel):
@@ -73,6 +67,18 @@ class AnchorRef(BaseModel):
     seq: int | None = Field(description="Anchor sequence number in the registry, once mined.")
     tx_hash: str | None = Field(description="0x-prefixed transaction hash, once mined.")
     block_number: int | None = Field(description="Block of the transaction, once mined.")
+
+    @classmethod
+    def of(cls, anchor: AnchorRecord) -> AnchorRef:
+        return cls(
+            id=anchor.id,
+            status=anchor.status.value,
+            chain_id=anchor.chain_id,
+            registry=anchor.registry_address,
+            seq=anchor.chain_seq,
+            tx_hash=tx_hex(anchor.tx_hash),
+            block_number=anchor.block_number,
+        )
 
 
 class EntryOut(BaseModel):
@@ -161,59 +167,3 @@ def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes
         ],
     }
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
-
-
-class BatchHead(Protocol):
-    """What a sealed batch exposes, as a database row or a fresh seal's result."""
-
-    @property
-    def seq(self) -> int: ...
-    @property
-    def start_index(self) -> int: ...
-    @property
-    def end_index(self) -> int: ...
-    @property
-    def tree_size(self) -> int: ...
-    @property
-    def entry_count(self) -> int: ...
-    @property
-    def root(self) -> bytes: ...
-    @property
-    def statement_hash(self) -> bytes: ...
-    @property
-    def period_start(self) -> datetime: ...
-    @property
-    def period_end(self) -> datetime: ...
-    @property
-    def sealed_at(self) -> datetime: ...
-
-
-class BatchHeadOut(BaseModel):
-    """A sealed batch: leaf range, tree head, statement hash, period."""
-
-    seq: int = Field(examples=[3])
-    start_index: int = Field(description="First leaf index of the batch.", examples=[1200])
-    end_index: int = Field(description="One past its last leaf index.", examples=[1500])
-    tree_size: int = Field(description="Size of the log at the batch's head.", examples=[1500])
-    entry_count: int = Field(examples=[300])
-    root: str = Field(description="Root of the log at tree_size, lower-case hex.")
-    statement_hash: str = Field(description="SHA-256 of the statement bytes, lower-case hex.")
-    period_start: datetime
-    period_end: datetime
-    sealed_at: datetime
-
-    @staticmethod
-    def head_fields(batch: BatchHead) -> dict[str, Any]:
-        """The fields above, read from a batch row or a seal's result."""
-        return {
-            "seq": batch.seq,
-            "start_index": batch.start_index,
-            "end_index": batch.end_index,
-            "tree_size": batch.tree_size,
-            "entry_count": batch.entry_count,
-            "root": batch.root.hex(),
-            "statement_hash": batch.statement_hash.hex(),
-            "period_start": batch.period_start,
-            "period_end": batch.period_end,
-            "sealed_at": batch.sealed_at,
-        }

@@ -1,0 +1,26 @@
+"""Where an entry is in its life, derived from the batch that sealed it (if any)."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["EntryStatus"]
+
+
+class EntryStatus(enum.StrEnum):
+    """Where an entry is in its life: waiting for the next seal, sealed in a batch, covered
+    by an anchor sent to the chain but not yet confirmed, or anchored and confirmed."""
+
+    # The last three are the statuses of the entry's batch (``BatchStatus`` has the same
+    # values): an entry's status is read from its batch, never stored.
+
+    PENDING = "pending"
+    SEALED = "sealed"
+    ANCHORED = "anchored"
+    SETTLED = "settled"
+
+    @classmethod
+    def of_batch(cls, batch_status: str | None) -> EntryStatus:
+        """The status of an entry sealed in a batch of ``batch_status`` (``None``: no
+        batch covers it yet, so it is pending)."""
+        return cls.PENDING if batch_status is None else cls(str(batch_status))
