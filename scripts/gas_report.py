@@ -1,51 +1,71 @@
-"""Gas report for AnchorRegistry on a local ganache: receipts' gasUsed, not estimates.
+"""Gas report: AnchorRegistry v1, AnchorRegistryV2 and peers, side by side, on one ganache.
 
 Run with `make gas-report`, i.e.
 `brownie run scripts/gas_report.py --network ganache-cli` in the Brownie
-environment. The logs are real: leaf hashes of 1.1M distinct entries, roots and
-proofs from `anchor_service.merkle` (imported from this repository).
+environment. Every figure is a receipt's gasUsed, never an estimate. The logs
+are real: leaf hashes of 1.1M distinct entries, roots and proofs from
+`anchor_service.merkle` (imported from this repository).
 
-Each anchor is split into where its gas goes:
-- intrinsic: 21,000 for any transaction;
-- calldata: 16 per non-zero byte and 4 per zero byte of the input, counted;
-- new storage: 22,100 per storage slot going from zero to non-zero (20,000
-  for the write, 2,100 for the cold slot), by EIP-2200/2929: three per anchor
-  (the root by size; size, block and time by seq; the statement hash by seq),
-  plus the first write of the counter slot (20,000: its cold read is already
-  paid by the pause check) on the first anchor;
-- consistency check: measured, as the execution gas of a transaction calling
-  the pure `verifyConsistency` with the same proof (intrinsic and calldata
-  removed); it includes decoding the proof array;
-- rest: what remains: role check, pause flag and counters (one cold slot),
-  latest root read (cold), counter update, the HeadAnchored event, dispatch.
+Peers, deployed on the same chain in the same run:
+- the Ethereum Attestation Service's `timestamp(bytes32)` (npm
+  `@ethereum-attestation-service/eas-contracts`, see scripts/gas_peers.py):
+  one fresh slot and an event, no ordering and no consistency check;
+- contracts/bench/StoredRootBaseline.sol: one fresh slot and an event;
+- contracts/bench/EventOnlyBaseline.sol: an event and nothing else;
+- contracts/bench/OzMerkleProofBench.sol: OpenZeppelin's
+  `MerkleProof.verifyCalldata` at depth 20, beside our inclusion checks.
+
+V2's anchors are then split into where their gas goes: intrinsic (21,000),
+calldata (16 per non-zero byte, 4 per zero byte), the consistency check
+(measured as the execution gas of a transaction calling the pure
+`verifyConsistency` with the same proof, so it includes decoding the proof),
+and the rest: role check, the two storage slots rewritten (pause flag, size,
+count and digest in one; the root in the other), the history digest, the event.
+
+Exits non-zero when V2 misses a target.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from brownie import AnchorRegistry, accounts, chain, network
+from brownie import (
+    AnchorRegistry,
+    AnchorRegistryV2,
+    EventOnlyBaseline,
+    OzMerkleProofBench,
+    StoredRootBaseline,
+    accounts,
+    chain,
+    network,
+    web3,
+)
+from eth_utils import keccak
+from gas_peers import EAS_SPEC, PeerUnavailable, eas_timestamp_gas
 
 from anchor_service.merkle import consistency_proof, inclusion_proof, leaf_hash, root
 
 MILLION = 1_000_000
-TARGET = 100_000
 INTRINSIC = 21_000
-NEW_SLOT = 22_100
-ANCHOR_SLOTS = 3
-FIRST_COUNTER_WRITE = 20_000
-EXTENSIONS = [
-    (MILLION, MILLION + 1),
-    (MILLION, MILLION + 100_000),
-    (2**20 - 1, 2**20 + 1),  # a longer proof: all-ones old size across a power of two
+ZERO_ADDRESS = "0x" + "00" * 20
+# (label, old size, new size, V2 target)
+EXTENSIONS: list[tuple[str, int, int, int | None]] = [
+    ("2^20 -> 2^20+1", 2**20, 2**20 + 1, 45_000),
+    ("1,000,000 -> 1,000,001", MILLION, MILLION + 1, None),
+    ("1,000,000 -> 1,100,000", MILLION, MILLION + 100_000, None),
+    ("2^20-1 -> 2^20+1 (worst case up to 2^21)", 2**20 - 1, 2**20 + 1, 70_000),
 ]
+LOG_SIZE = max(new for _, _, new, _ in EXTENSIONS)
 INCLUSION_INDEX = 123_456
+INCLUSION_DEPTH = 20
 
-Row = tuple[str, int, dict[str, int]]
+Measure = Callable[[Any], int]
 
 
 def _hex(value: bytes) -> str:
@@ -60,83 +80,149 @@ def _statement(size: int) -> str:
     return _hex(leaf_hash(b"settlement statement for size %d" % size))
 
 
-def _first_anchor(registry: Any, anchorer: Any, leaves: list[bytes], size: int) -> Any:
-    root_hex = _hex(root(leaves[:size]))
-    return registry.anchor(size, root_hex, _statement(size), [], {"from": anchorer})
+class Log:
+    """The leaves of the report's log, with roots and proofs computed once."""
+
+    def __init__(self, size: int) -> None:
+        self.leaves = [leaf_hash(b"ledger entry %d" % i) for i in range(size)]
+        self._roots: dict[int, str] = {}
+
+    def root(self, size: int) -> str:
+        if size not in self._roots:
+            self._roots[size] = _hex(root(self.leaves[:size]))
+        return self._roots[size]
+
+    def proof(self, old: int, new: int) -> list[str]:
+        return [_hex(node) for node in consistency_proof(self.leaves[:new], old)]
 
 
-def _parts(tx: Any, storage: int, check: Any | None = None) -> dict[str, int]:
-    parts = {"intrinsic": INTRINSIC, "calldata": _calldata_gas(tx.input), "new storage": storage}
-    if check is not None:
-        parts["consistency check"] = check.gas_used - INTRINSIC - _calldata_gas(check.input)
-    parts["rest"] = tx.gas_used - sum(parts.values())
-    return parts
+def _first_anchor(registry: Any, anchorer: Any, log: Log, size: int) -> Any:
+    return registry.anchor(size, log.root(size), _statement(size), [], {"from": anchorer})
 
 
-def _extension_row(registry: Any, anchorer: Any, leaves: list[bytes], old: int, new: int) -> Row:
-    proof = [_hex(node) for node in consistency_proof(leaves[:new], old)]
-    old_root, new_root = _hex(root(leaves[:old])), _hex(root(leaves[:new]))
-    tx = registry.anchor(new, new_root, _statement(new), proof, {"from": anchorer})
+def _extension(registry: Any, anchorer: Any, log: Log, old: int, new: int) -> tuple[Any, int]:
+    """Anchor `old` then `new`; return the second anchor and the check's execution gas."""
+    _first_anchor(registry, anchorer, log, old)
+    proof = log.proof(old, new)
+    tx = registry.anchor(new, log.root(new), _statement(new), proof, {"from": anchorer})
     check = registry.verifyConsistency.transact(
-        old, new, old_root, new_root, proof, {"from": anchorer}
+        old, new, log.root(old), log.root(new), proof, {"from": anchorer}
     )
     assert check.return_value is True
-    label = f"anchor {old:,} -> {new:,} (proof of {len(proof)} hashes)"
-    return label, tx.gas_used, _parts(tx, ANCHOR_SLOTS * NEW_SLOT, check)
+    return tx, check.gas_used - INTRINSIC - _calldata_gas(check.input)
 
 
-def _inclusion_row(registry: Any, anchorer: Any, leaves: list[bytes]) -> Row:
-    index = INCLUSION_INDEX
-    path = [_hex(node) for node in inclusion_proof(leaves[:MILLION], index)]
-    args = (index, MILLION, _hex(leaves[index]), path)
+def _inclusion(registry: Any, anchorer: Any, log: Log) -> int:
+    _first_anchor(registry, anchorer, log, MILLION)
+    path = [_hex(node) for node in inclusion_proof(log.leaves[:MILLION], INCLUSION_INDEX)]
+    assert len(path) == INCLUSION_DEPTH
+    args = (INCLUSION_INDEX, MILLION, _hex(log.leaves[INCLUSION_INDEX]), path)
     assert registry.verifyInclusion(*args) is True
-    tx = registry.verifyInclusion.transact(*args, {"from": anchorer})
-    parts = {"intrinsic": INTRINSIC, "calldata": _calldata_gas(tx.input)}
-    parts["execution"] = tx.gas_used - sum(parts.values())
-    return f"verifyInclusion, depth {len(path)} (sent as a transaction)", tx.gas_used, parts
+    return int(registry.verifyInclusion.transact(*args, {"from": anchorer}).gas_used)
+
+
+def _measure_registry(registry: Any, anchorer: Any, log: Log) -> dict[str, Any]:
+    """Every row for one registry, each from the same fresh state (chain snapshot)."""
+    chain.snapshot()
+    gas: dict[str, Any] = {"first": _first_anchor(registry, anchorer, log, MILLION).gas_used}
+    for label, old, new, _ in EXTENSIONS:
+        chain.revert()
+        tx, check = _extension(registry, anchorer, log, old, new)
+        gas[label] = (tx.gas_used, len(log.proof(old, new)), _calldata_gas(tx.input), check)
+    chain.revert()
+    gas["inclusion"] = _inclusion(registry, anchorer, log)
+    chain.revert()
+    return gas
+
+
+def _oz_inclusion(admin: Any) -> int:
+    """`MerkleProof.verifyCalldata` on a valid depth-20 keccak path, sent as a transaction."""
+    bench = OzMerkleProofBench.deploy({"from": admin})
+    leaf = keccak(b"leaf")
+    path = [keccak(b"sibling %d" % i) for i in range(INCLUSION_DEPTH)]
+    node = leaf
+    for sibling in path:
+        node = keccak(min(node, sibling) + max(node, sibling))
+    args = ([_hex(p) for p in path], _hex(node), _hex(leaf))
+    assert bench.verify(*args) is True
+    return int(bench.verify.transact(*args, {"from": admin}).gas_used)
+
+
+def _peers(admin: Any) -> list[tuple[str, int | str]]:
+    data = keccak(b"a settlement statement")
+    try:
+        eas: int | str = eas_timestamp_gas(web3, admin.address, data)
+    except PeerUnavailable as exc:
+        eas = f"not measured: {exc}"
+    stored = StoredRootBaseline.deploy({"from": admin}).anchor(data, {"from": admin})
+    event = EventOnlyBaseline.deploy({"from": admin}).anchor(data, {"from": admin})
+    return [
+        (f"EAS timestamp(bytes32) ({EAS_SPEC.rsplit('/', 1)[1]}; no consistency check)", eas),
+        ("store root + event (contracts/bench/StoredRootBaseline)", stored.gas_used),
+        ("event only (contracts/bench/EventOnlyBaseline)", event.gas_used),
+        (f"OpenZeppelin MerkleProof.verifyCalldata, depth {INCLUSION_DEPTH}", _oz_inclusion(admin)),
+    ]
 
 
 def main() -> None:
     print(f"network: {network.show_active()}  chain id: {chain.id}")
-    leaves = [leaf_hash(b"ledger entry %d" % i) for i in range(MILLION + 100_000)]
-    admin, anchorer = accounts[0], accounts[1]
-    registry = admin.deploy(AnchorRegistry, admin)
-    registry.grantRole(registry.ANCHORER_ROLE(), anchorer, {"from": admin})
-    chain.snapshot()
+    log = Log(LOG_SIZE)
+    admin, anchorer, pauser = accounts[0], accounts[1], accounts[2]
+    v1 = AnchorRegistry.deploy(admin, {"from": admin})
+    v1.grantRole(v1.ANCHORER_ROLE(), anchorer, {"from": admin})
+    v2 = AnchorRegistryV2.deploy(0, admin, anchorer, pauser, ZERO_ADDRESS, {"from": admin})
+    ours = [_measure_registry(v1, anchorer, log), _measure_registry(v2, anchorer, log)]
+    peers = _peers(admin)
+    chain.revert()  # waits for Brownie's background bookkeeping of the last transaction
+    missed = _print(ours, peers)
+    if missed:
+        raise SystemExit("AnchorRegistryV2 misses its gas targets: " + "; ".join(missed))
 
-    rows: list[Row] = []
-    first = _first_anchor(registry, anchorer, leaves, MILLION)
-    storage = ANCHOR_SLOTS * NEW_SLOT + FIRST_COUNTER_WRITE
+
+def _print(ours: list[dict[str, Any]], peers: list[tuple[str, int | str]]) -> list[str]:
+    v1, v2 = ours
+    rows: list[tuple[str, int, int, str]] = [
+        (f"first anchor ({MILLION:,} leaves, no proof)", v1["first"], v2["first"], "")
+    ]
+    missed = []
+    for label, _, _, target in EXTENSIONS:
+        hashes = v2[label][1]
+        text = f"<= {target:,}" if target else ""
+        if target and v2[label][0] > target:
+            missed.append(f"{label}: {v2[label][0]:,} > {target:,}")
+            text += " MISSED"
+        elif target:
+            text += " met"
+        proof = f"{hashes} proof hash" + ("" if hashes == 1 else "es")
+        rows.append((f"anchor {label} ({proof})", v1[label][0], v2[label][0], text))
     rows.append(
-        ("first anchor (1,000,000 leaves, no proof)", first.gas_used, _parts(first, storage))
+        (
+            f"verifyInclusion, depth {INCLUSION_DEPTH} (as a transaction)",
+            v1["inclusion"],
+            v2["inclusion"],
+            "",
+        )
     )
-    for old, new in EXTENSIONS:
-        chain.revert()
-        _first_anchor(registry, anchorer, leaves, old)
-        rows.append(_extension_row(registry, anchorer, leaves, old, new))
-    chain.revert()
-    _first_anchor(registry, anchorer, leaves, MILLION)
-    rows.append(_inclusion_row(registry, anchorer, leaves))
-    chain.revert()  # also waits for Brownie's background bookkeeping of the last transaction
-    _print(rows)
-
-
-def _print(rows: list[Row]) -> None:
-    width = max(len(label) for label, _, _ in rows)
+    width = max(len(row[0]) for row in rows + [(p[0], 0, 0, "") for p in peers])
     print()
-    print(f"{'operation':<{width}}  {'gasUsed':>9}")
+    print(f"{'gasUsed':<{width}}  {'v1':>9}  {'v2':>9}  v2 target")
+    print(f"{'-' * width}  {'-' * 9}  {'-' * 9}  {'-' * 16}")
+    for label, gas1, gas2, text in rows:
+        print(f"{label:<{width}}  {gas1:>9,}  {gas2:>9,}  {text}")
+    print()
+    print(f"{'peers (same chain, same run)':<{width}}  {'gasUsed':>9}")
     print(f"{'-' * width}  {'-' * 9}")
-    for label, gas, parts in rows:
-        print(f"{label:<{width}}  {gas:>9,}")
-        for name, value in parts.items():
-            print(f"{'  ' + name:<{width}}  {value:>9,}")
+    for label, gas in peers:
+        print(
+            f"{label:<{width}}  {gas:>9,}" if isinstance(gas, int) else f"{label:<{width}}  {gas}"
+        )
     print()
-    extensions = [gas for label, gas, parts in rows if "consistency check" in parts]
-    print(
-        f"target for an anchor with on-chain consistency check: <= {TARGET:,} gas; "
-        f"measured {min(extensions):,} to {max(extensions):,}"
-    )
-    print(
-        f"floor of the stored record alone: {INTRINSIC:,} + {ANCHOR_SLOTS} new slots x "
-        f"{NEW_SLOT:,} = {INTRINSIC + ANCHOR_SLOTS * NEW_SLOT:,} gas before calldata and hashing"
-    )
+    print("where v2's anchor gas goes:")
+    for label, _, _, _ in EXTENSIONS:
+        gas, _, calldata, check = v2[label]
+        rest = gas - INTRINSIC - calldata - check
+        print(
+            f"  {label}: intrinsic {INTRINSIC:,} + calldata {calldata:,} + consistency check "
+            f"{check:,} + storage, role, digest, event {rest:,} = {gas:,}"
+        )
+    return missed

@@ -13,11 +13,14 @@
 // path and the include paths, and only from inside the allowed folders (the
 // working directory and the folders named by the three options), as native
 // solc does.
+//
+// SOLC_SHIM_PACKAGE names another solc-js package to load instead of `solc`
+// (package.json installs `solc-0.8.29` for a peer contract that pins it).
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const solc = require('solc');
+const solc = require(process.env.SOLC_SHIM_PACKAGE || 'solc');
 
 function usage(message) {
   process.stderr.write(`solc-shim: ${message}\n`);

@@ -18,6 +18,10 @@ if str(REPO_ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
+ZERO_ADDRESS = "0x" + "00" * 20
+# AnchorRegistryV2's admin delay in the tests: two days, as a production deployment might use.
+ADMIN_DELAY = 2 * 24 * 3600
+
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation: Any) -> None:
@@ -51,6 +55,28 @@ def registry(AnchorRegistry: Any, admin: Any, anchorer: Any, pauser: Any) -> Any
     contract.grantRole(contract.ANCHORER_ROLE(), anchorer, {"from": admin})
     contract.grantRole(contract.PAUSER_ROLE(), pauser, {"from": admin})
     return contract
+
+
+@pytest.fixture(scope="module")
+def registry_v2(AnchorRegistryV2: Any, admin: Any, anchorer: Any, pauser: Any) -> Any:
+    """An AnchorRegistryV2 without predecessor: each role held by its own account."""
+    return admin.deploy(AnchorRegistryV2, ADMIN_DELAY, admin, anchorer, pauser, ZERO_ADDRESS)
+
+
+@pytest.fixture(scope="module")
+def deploy_successor(AnchorRegistryV2: Any, admin: Any, anchorer: Any, pauser: Any) -> Any:
+    """Deploys an AnchorRegistryV2 succeeding the given registry, with the same role holders."""
+
+    def deploy(predecessor: Any) -> Any:
+        return admin.deploy(AnchorRegistryV2, ADMIN_DELAY, admin, anchorer, pauser, predecessor)
+
+    return deploy
+
+
+@pytest.fixture(scope="module")
+def merkle_log_asm(MerkleLogAsmHarness: Any, admin: Any) -> Any:
+    """The MerkleLogAsm library behind external pure functions (test-only contract)."""
+    return admin.deploy(MerkleLogAsmHarness)
 
 
 @pytest.fixture(scope="module")

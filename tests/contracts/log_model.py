@@ -19,9 +19,12 @@ from eth_utils import keccak
 from anchor_service.merkle import EMPTY_ROOT, consistency_proof, leaf_hash, root
 
 __all__ = [
+    "CORRUPTIONS",
     "EMPTY_ROOT_HEX",
+    "STRANGER",
     "anchor",
     "big_leaves",
+    "corrupt",
     "flip_bit",
     "hex32",
     "hexes",
@@ -67,6 +70,46 @@ def flip_bit(value: bytes, bit: int) -> bytes:
     flipped = bytearray(value)
     flipped[bit // 8] ^= 0x80 >> (bit % 8)
     return bytes(flipped)
+
+
+STRANGER = make_leaves(1, fork="stranger")[0]
+
+CORRUPTIONS = [
+    "none", "flip bit", "drop last", "drop first", "append", "duplicate", "swap roots",
+    "size1 - 1", "size1 + 1", "size2 - 1", "size2 + 1", "other root1", "other root2",
+]  # fmt: skip
+
+
+def corrupt(
+    kind: str, size1: int, size2: int, proof: list[bytes], root1: bytes, root2: bytes, pick: int
+) -> tuple[int, int, list[bytes], bytes, bytes]:
+    """Return the consistency check's inputs damaged in the way `kind` names."""
+    proof = list(proof)
+    if kind == "flip bit" and proof:
+        proof[pick % len(proof)] = flip_bit(proof[pick % len(proof)], pick % 256)
+    elif kind == "drop last":
+        proof = proof[:-1]
+    elif kind == "drop first":
+        proof = proof[1:]
+    elif kind == "append":
+        proof.append(STRANGER)
+    elif kind == "duplicate" and proof:
+        proof.insert(pick % len(proof), proof[pick % len(proof)])
+    elif kind == "swap roots":
+        root1, root2 = root2, root1
+    elif kind == "size1 - 1":
+        size1 -= 1
+    elif kind == "size1 + 1":
+        size1 += 1
+    elif kind == "size2 - 1":
+        size2 -= 1
+    elif kind == "size2 + 1":
+        size2 += 1
+    elif kind == "other root1":
+        root1 = STRANGER
+    elif kind == "other root2":
+        root2 = STRANGER
+    return size1, size2, proof, root1, root2
 
 
 def anchor(

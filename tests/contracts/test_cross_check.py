@@ -1,4 +1,4 @@
-"""Solidity's MerkleLog and Python's anchor_service.merkle, checked against each other.
+"""Solidity's MerkleLog and MerkleLogAsm, and Python's anchor_service.merkle, cross-checked.
 
 Only calls to pure functions: no transaction, so no per-test chain snapshot
 (Brownie's `given` still reverts the chain between examples).
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from brownie.test import given
 from hypothesis import strategies as st
-from log_model import flip_bit, hex32, hexes, make_leaves
+from log_model import CORRUPTIONS, STRANGER, corrupt, hex32, hexes, make_leaves
 
 from anchor_service.merkle import (
     consistency_proof,
@@ -25,7 +25,6 @@ from anchor_service.merkle import (
 
 LEAVES = make_leaves(4096)
 SMALL = 13
-STRANGER = make_leaves(1, fork="stranger")[0]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -33,71 +32,39 @@ def isolation() -> None:
     """Overrides conftest's per-test snapshot: these tests only make calls."""
 
 
+@pytest.fixture(scope="module", params=["MerkleLog", "MerkleLogAsm"])
+def library(request: Any, merkle_log: Any, merkle_log_asm: Any) -> Any:
+    """Each Solidity verifier behind its test-only harness."""
+    return merkle_log if request.param == "MerkleLog" else merkle_log_asm
+
+
 def test_node_hash_matches_python(merkle_log: Any) -> None:
     for left, right in [(LEAVES[0], LEAVES[1]), (LEAVES[1], LEAVES[0]), (STRANGER, STRANGER)]:
         assert merkle_log.nodeHash(hex32(left), hex32(right)) == hex32(node_hash(left, right))
 
 
-def test_every_consistency_proof_between_small_trees_verifies_on_chain(merkle_log: Any) -> None:
+def test_every_consistency_proof_between_small_trees_verifies_on_chain(library: Any) -> None:
     for size2 in range(1, SMALL + 1):
         leaves = LEAVES[:size2]
         for size1 in range(1, size2 + 1):
             proof = consistency_proof(leaves, size1)
             root1, root2 = root(leaves[:size1]), root(leaves)
-            assert merkle_log.verifyConsistency(
+            assert library.verifyConsistency(
                 size1, size2, hex32(root1), hex32(root2), hexes(proof)
             ), (size1, size2)
 
 
-def test_every_inclusion_proof_in_small_trees_gives_the_python_root(merkle_log: Any) -> None:
+def test_every_inclusion_proof_in_small_trees_gives_the_python_root(library: Any) -> None:
     for size in range(1, SMALL + 1):
         leaves = LEAVES[:size]
         for index in range(size):
             proof = inclusion_proof(leaves, index)
-            ok, computed = merkle_log.rootFromInclusionProof(
+            ok, computed = library.rootFromInclusionProof(
                 index, size, hex32(leaves[index]), hexes(proof)
             )
             assert ok, (index, size)
             assert computed == hex32(root_from_inclusion_proof(index, size, leaves[index], proof))
             assert computed == hex32(root(leaves))
-
-
-CORRUPTIONS = [
-    "none", "flip bit", "drop last", "drop first", "append", "duplicate", "swap roots",
-    "size1 - 1", "size1 + 1", "size2 - 1", "size2 + 1", "other root1", "other root2",
-]  # fmt: skip
-
-
-def corrupt(
-    kind: str, size1: int, size2: int, proof: list[bytes], root1: bytes, root2: bytes, pick: int
-) -> tuple[int, int, list[bytes], bytes, bytes]:
-    """Return the consistency check's inputs damaged in the way `kind` names."""
-    proof = list(proof)
-    if kind == "flip bit" and proof:
-        proof[pick % len(proof)] = flip_bit(proof[pick % len(proof)], pick % 256)
-    elif kind == "drop last":
-        proof = proof[:-1]
-    elif kind == "drop first":
-        proof = proof[1:]
-    elif kind == "append":
-        proof.append(STRANGER)
-    elif kind == "duplicate" and proof:
-        proof.insert(pick % len(proof), proof[pick % len(proof)])
-    elif kind == "swap roots":
-        root1, root2 = root2, root1
-    elif kind == "size1 - 1":
-        size1 -= 1
-    elif kind == "size1 + 1":
-        size1 += 1
-    elif kind == "size2 - 1":
-        size2 -= 1
-    elif kind == "size2 + 1":
-        size2 += 1
-    elif kind == "other root1":
-        root1 = STRANGER
-    elif kind == "other root2":
-        root2 = STRANGER
-    return size1, size2, proof, root1, root2
 
 
 @given(
@@ -107,7 +74,7 @@ def corrupt(
     pick=st.integers(min_value=0, max_value=2**16),
 )
 def test_consistency_verdicts_agree_with_python(
-    merkle_log: Any, size2: int, fraction: float, kind: str, pick: int
+    library: Any, size2: int, fraction: float, kind: str, pick: int
 ) -> None:
     size1 = max(1, round(size2 * fraction))
     leaves = LEAVES[:size2]
@@ -122,7 +89,7 @@ def test_consistency_verdicts_agree_with_python(
     )
     s1, s2, proof, root1, root2 = args
 
-    on_chain = merkle_log.verifyConsistency(s1, s2, hex32(root1), hex32(root2), hexes(proof))
+    on_chain = library.verifyConsistency(s1, s2, hex32(root1), hex32(root2), hexes(proof))
 
     assert on_chain is verify_consistency(s1, s2, proof, root1, root2)
     if kind == "none":
@@ -136,7 +103,7 @@ def test_consistency_verdicts_agree_with_python(
     pick=st.integers(min_value=0, max_value=2**16),
 )
 def test_inclusion_verdicts_agree_with_python(
-    merkle_log: Any, size: int, fraction: float, kind: str, pick: int
+    library: Any, size: int, fraction: float, kind: str, pick: int
 ) -> None:
     index = min(size - 1, int(size * fraction))
     leaves = LEAVES[:size]
@@ -149,7 +116,7 @@ def test_inclusion_verdicts_agree_with_python(
         _, _, proof, _, _ = corrupt(kind, 0, 0, proof, tree_root, tree_root, pick)
     leaf = leaves[min(index, len(leaves) - 1)]
 
-    on_chain = merkle_log.verifyInclusion(index, size, hex32(leaf), hexes(proof), hex32(tree_root))
+    on_chain = library.verifyInclusion(index, size, hex32(leaf), hexes(proof), hex32(tree_root))
 
     assert on_chain is verify_inclusion(index, size, leaf, proof, tree_root)
     if kind == "none":

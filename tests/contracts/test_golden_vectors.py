@@ -1,9 +1,10 @@
 """The RFC 9162 golden probes run through the on-chain verifiers (and the Python ones).
 
 Probes: `<repo>/../shared/vectors/rfc9162/` (transparency-dev/merkle testdata).
-Consistency probes go through `AnchorRegistry.verifyConsistency`; inclusion
-probes through `MerkleLog.verifyInclusion`, exposed by the test-only
-MerkleLogHarness. Without the probes the tests skip, and fail under CI=true.
+Consistency probes go through `verifyConsistency` of AnchorRegistry (MerkleLog)
+and of AnchorRegistryV2 (MerkleLogAsm); inclusion probes through
+`verifyInclusion` of both libraries, exposed by the test-only harnesses.
+Without the probes the tests skip, and fail under CI=true.
 
 Every probe is checked two ways: the on-chain verdict must equal the probe's
 (`wantErr: false` accepted, `true` rejected), and it must equal the verdict of
@@ -34,6 +35,16 @@ VECTORS = REPO_ROOT.parent / "shared" / "vectors" / "rfc9162"
 @pytest.fixture(scope="module", autouse=True)
 def isolation() -> None:
     """Overrides conftest's per-test snapshot: these tests only make calls."""
+
+
+@pytest.fixture(scope="module", params=["AnchorRegistry", "AnchorRegistryV2"])
+def consistency_verifier(request: Any, registry: Any, registry_v2: Any) -> Any:
+    return registry if request.param == "AnchorRegistry" else registry_v2
+
+
+@pytest.fixture(scope="module", params=["MerkleLog", "MerkleLogAsm"])
+def inclusion_verifier(request: Any, merkle_log: Any, merkle_log_asm: Any) -> Any:
+    return merkle_log if request.param == "MerkleLog" else merkle_log_asm
 
 
 def probes(kind: str) -> list[Path | None]:
@@ -73,13 +84,17 @@ def hx(value: bytes) -> str:
 
 
 @pytest.mark.parametrize("path", probes("consistency"), ids=probe_id)
-def test_consistency_probe_gets_its_expected_verdict(registry: Any, path: Path | None) -> None:
+def test_consistency_probe_gets_its_expected_verdict(
+    consistency_verifier: Any, path: Path | None
+) -> None:
     case = load(path)
     size1, size2 = case["size1"], case["size2"]
     raw_hashes = [raw(case["root1"]), raw(case["root2"]), *map(raw, case["proof"] or [])]
     root1, root2, *proof = map(bytes32, raw_hashes)
 
-    on_chain = registry.verifyConsistency(size1, size2, hx(root1), hx(root2), list(map(hx, proof)))
+    on_chain = consistency_verifier.verifyConsistency(
+        size1, size2, hx(root1), hx(root2), list(map(hx, proof))
+    )
 
     assert on_chain is verify_consistency(size1, size2, proof, root1, root2)
     if well_formed(*raw_hashes):
@@ -87,13 +102,17 @@ def test_consistency_probe_gets_its_expected_verdict(registry: Any, path: Path |
 
 
 @pytest.mark.parametrize("path", probes("inclusion"), ids=probe_id)
-def test_inclusion_probe_gets_its_expected_verdict(merkle_log: Any, path: Path | None) -> None:
+def test_inclusion_probe_gets_its_expected_verdict(
+    inclusion_verifier: Any, path: Path | None
+) -> None:
     case = load(path)
     index, size = case["leafIdx"], case["treeSize"]
     raw_hashes = [raw(case["leafHash"]), raw(case["root"]), *map(raw, case["proof"] or [])]
     leaf, root, *proof = map(bytes32, raw_hashes)
 
-    on_chain = merkle_log.verifyInclusion(index, size, hx(leaf), list(map(hx, proof)), hx(root))
+    on_chain = inclusion_verifier.verifyInclusion(
+        index, size, hx(leaf), list(map(hx, proof)), hx(root)
+    )
 
     assert on_chain is verify_inclusion(index, size, leaf, proof, root)
     if well_formed(*raw_hashes):
