@@ -34,13 +34,11 @@ from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import EntryNotSealedError
+from anchor_service.ledger.rules import REDACTION_REASON_MAX_LENGTH as MAX_REASON_LENGTH
 
 __all__ = ["MAX_REASON_LENGTH", "Redaction", "redact_entry"]
 
 logger = logging.getLogger(__name__)
-
-#: Longest reason stored with a redaction (``entries.redaction_reason``).
-MAX_REASON_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.errors import AnchorServiceError
+from anchor_service.errors import SealingError
 from anchor_service.ledger.statement import build_statement
 from anchor_service.merkle import EMPTY_ROOT, append_to_tiles
 from anchor_service.settings import Settings
@@ -59,10 +59,6 @@ SEAL_LOCK_KEY = int.from_bytes(b"an-seal", "big")
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(sealed, total)`` with entry counts, after each batch of a run."""
-
-
-class SealingError(AnchorServiceError):
-    """The stored log is inconsistent (missing entries or postings); nothing was sealed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,20 +27,18 @@ from web3.types import RPCEndpoint
 
 from anchor_service.api import create_app
 from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
     ContractArtifact,
-    DevChain,
     RegistryClient,
     Signer,
     connect,
     deploy_registry,
-    free_port,
     load_artifact,
 )
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
 from anchor_service.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(

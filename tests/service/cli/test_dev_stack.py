@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from anchor_service.chain import free_port
+from anchor_service.dev import free_port
 
 ENTRY = {
     "external_id": "pay-2026-11-21-000123",

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from anchor_service.chain import free_port
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import free_port
 from anchor_service.settings import Settings
 
 from .bodies import DEEP_BODIES, entry_bytes

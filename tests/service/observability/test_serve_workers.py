@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from anchor_service.chain import free_port
+from anchor_service.dev import free_port
 
 from .scrape import parse, value
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from anchor_service.chain import free_port
+from anchor_service.dev import free_port
 
 
 def wait_until(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.chain import DevChain
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain
 
 from .backlog import store_backlog
 from .conftest import Scale, StackEnv
