@@ -7,7 +7,7 @@
 # so the image needs neither Node nor a Solidity compiler. The local chain of
 # compose.yaml runs in its own image (Dockerfile.ganache).
 
-# --- build: a wheel of the package, installed with its dependencies into a venv -----
+# --- build: a wheel of the package, installed with the server extra into a venv -----
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
@@ -16,7 +16,7 @@ COPY anchor_service ./anchor_service
 RUN python -m venv /opt/anchor-service \
  && /opt/anchor-service/bin/pip install --upgrade pip wheel \
  && /opt/anchor-service/bin/pip wheel --no-deps --wheel-dir /wheels . \
- && /opt/anchor-service/bin/pip install /wheels/anchor_service-*.whl \
+ && /opt/anchor-service/bin/pip install "$(echo /wheels/anchor_service-*.whl)[server]" \
  && /opt/anchor-service/bin/python -c \
     "from anchor_service.chain import load_artifact; load_artifact()"
 

@@ -28,7 +28,7 @@ setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[server,dev]'
 	touch $@
 
 $(BVENV)/.installed: requirements-brownie.txt

@@ -4,7 +4,8 @@ Every error the service raises on purpose derives from :class:`AnchorServiceErro
 third-party exceptions are translated at one boundary with ``raise X(...) from exc``.
 HTTP status codes are chosen only in ``anchor_service.api.errors``.
 
-Exception tree::
+Exception tree (the classes of this module, and the subtrees other packages keep in
+their own ``errors`` module, named in brackets)::
 
     AnchorServiceError
     ├── NotFoundError              a requested object does not exist
@@ -14,7 +15,15 @@ Exception tree::
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action
-    └── DatabaseUnavailableError   the database cannot be reached
+    ├── RateLimitedError           the API key used up its requests for now (retry_after)
+    ├── DatabaseUnavailableError   the database cannot be reached
+    ├── SealingError               the stored log is inconsistent; nothing was sealed
+    ├── ProofIntegrityError        stored tiles do not lead to the anchored root
+    ├── ScheduleConfigError        ANCHOR_SEAL_CRON or ANCHOR_TIMEZONE is not valid
+    ├── ChainError                 [anchor_service.chain.errors] the chain layer
+    ├── BundleFormatError          [anchor_service.verifier.errors] not a proof bundle
+    ├── RemoteError                [anchor_service.importer.errors] the API refused a batch
+    └── DevChainError              [anchor_service.dev.errors] the local ganache failed
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ __all__ = [
     "InvalidEntryError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProofIntegrityError",
+    "RateLimitedError",
+    "ScheduleConfigError",
+    "SealingError",
 ]
 
 
@@ -105,5 +118,29 @@ class PermissionDeniedError(AnchorServiceError):
     """The API key is valid but its role does not allow the action."""
 
 
+class RateLimitedError(AnchorServiceError):
+    """The API key used up its requests for now; retry after ``retry_after`` seconds."""
+
+    def __init__(self, key_id: str, retry_after: int) -> None:
+        super().__init__(f"API key {key_id} is over its rate limit; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class DatabaseUnavailableError(AnchorServiceError):
     """The database cannot be reached (connection refused, lost, or timed out)."""
+
+
+class SealingError(AnchorServiceError):
+    """The stored log is inconsistent (missing entries or postings); nothing was sealed."""
+
+
+class ProofIntegrityError(AnchorServiceError):
+    """A proof built from the stored tiles does not lead to the anchored root.
+
+    The proof storage no longer agrees with the anchored head; nothing is served (run
+    ``anchor-service audit``).
+    """
+
+
+class ScheduleConfigError(AnchorServiceError):
+    """``ANCHOR_SEAL_CRON`` or ``ANCHOR_TIMEZONE`` is not valid."""

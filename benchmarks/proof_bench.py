@@ -51,19 +51,12 @@ from bench_support import api_server, generate_entries, percentile, vacuum
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
-    DevChain,
-    RegistryClient,
-    Signer,
-    connect,
-    deploy_registry,
-    free_port,
-)
+from anchor_service.chain import RegistryClient, Signer, connect, deploy_registry
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.anchoring.views import OutcomeKind

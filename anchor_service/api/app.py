@@ -19,7 +19,8 @@ from anchor_service.api.routers import ROUTERS
 from anchor_service.api.state import AppState
 from anchor_service.db.session import Database
 from anchor_service.ledger import BulkEntriesIn, EntryIn
-from anchor_service.observability import MetricsExporter, install_observability
+from anchor_service.observability.install import install_observability
+from anchor_service.observability.metrics import MetricsExporter
 from anchor_service.settings import Settings
 
 __all__ = ["create_app"]

@@ -18,9 +18,11 @@ of a bulk request, when they apply. Status codes:
 409    EntryConflict        external_id already stored with a different body
 409    EntryNotAnchored     no anchored head covers the entry yet (body adds ``status``)
 409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
-413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES
+413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES (``PayloadTooLargeError``)
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
 422    InvalidRequest       a query or path parameter, or a proof bundle, breaks a rule
+429    RateLimited          the API key is over its rate limit (adds ``Retry-After``;
+                           answered by ``anchor_service.api.rate_limit``)
 500    InternalError        a bug; logged with its traceback
 503    DatabaseUnavailable  the database is unreachable
 503    ChainUnavailable     the chain node is unreachable (retry later)

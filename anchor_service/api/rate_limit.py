@@ -23,20 +23,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from anchor_service.api.errors import error_body
-from anchor_service.errors import AnchorServiceError
+from anchor_service.errors import RateLimitedError
 from anchor_service.settings import Settings
 
 __all__ = ["RateLimitedError", "RateLimiter", "install_rate_limit", "rate_limiter_from"]
-
-
-class RateLimitedError(AnchorServiceError):
-    """The API key used up its requests for now; retry after ``retry_after`` seconds."""
-
-    def __init__(self, key_id: str, retry_after: int) -> None:
-        super().__init__(
-            f"API key {key_id} is over its rate limit; retry after {retry_after} s"
-        )
-        self.retry_after = retry_after
 
 
 @dataclass(slots=True)

@@ -7,10 +7,10 @@
   anchor transactions, send, receipts, confirmations, replacement, admin).
 - :mod:`~anchor_service.chain.fees`: :class:`FeePolicy`, :class:`Fees`, EIP-1559 fees.
 - :mod:`~anchor_service.chain.revert`: :class:`RevertDecoder`, :class:`RevertReason`.
-- :mod:`~anchor_service.chain.devchain`: :class:`DevChain`, a local ganache.
 - :mod:`~anchor_service.chain.errors`: the exception tree.
 
-Everything the rest of the service needs is re-exported here.
+Everything the rest of the service needs is re-exported here. The local ganache and its
+public test-only accounts are development tooling: :mod:`anchor_service.dev`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from __future__ import annotations
 from anchor_service.chain.artifact import REGISTRY_ARTIFACT_PATH, ContractArtifact, load_artifact
 from anchor_service.chain.connection import chain_id_of, connect
 from anchor_service.chain.deploy import deploy_registry
-from anchor_service.chain.devchain import DEV_ACCOUNT_KEYS, DevChain, find_ganache, free_port
 from anchor_service.chain.errors import (
     ArtifactError,
+    AuditError,
+    ChainConfigError,
     ChainError,
     ChainMismatchError,
     ChainRequestError,
     ChainUnavailableError,
-    DevChainError,
+    DeploymentFileError,
     FeeCapExceededError,
     InsufficientFundsError,
     NonceTooLowError,
@@ -59,7 +60,6 @@ __all__ = [
     "ANCHORER_ROLE",
     "DEFAULT_ADMIN_ROLE",
     "DEFAULT_MAX_FEE_GWEI",
-    "DEV_ACCOUNT_KEYS",
     "GWEI",
     "PAUSER_ROLE",
     "REGISTRY_ARTIFACT_PATH",
@@ -67,14 +67,15 @@ __all__ = [
     "AnchorRecord",
     "AnchoredHead",
     "ArtifactError",
+    "AuditError",
+    "ChainConfigError",
     "ChainError",
     "ChainMismatchError",
     "ChainRequestError",
     "ChainUnavailableError",
     "ContractArtifact",
     "Deployment",
-    "DevChain",
-    "DevChainError",
+    "DeploymentFileError",
     "FeeCapExceededError",
     "FeePolicy",
     "Fees",
@@ -97,7 +98,5 @@ __all__ = [
     "chain_id_of",
     "connect",
     "deploy_registry",
-    "find_ganache",
-    "free_port",
     "load_artifact",
 ]

@@ -13,7 +13,9 @@ Exception tree::
         ├── ChainMismatchError              node's chain id differs from the configured one
         ├── ArtifactError                   contract artifact missing or malformed
         ├── SignerError                     signing key or keystore missing or invalid
-        ├── DevChainError                   local ganache cannot be started
+        ├── ChainConfigError                anchoring not configured: no registry (at it)
+        ├── DeploymentFileError             deployment file unreadable or incomplete
+        ├── AuditError                      the audit cannot compare with the chain
         ├── FeeCapExceededError             needed fee per gas is above the configured cap
         ├── TransactionRevertedError        the EVM reverted (estimate, call or mined tx)
         ├── TransactionTimeoutError         no receipt within the wait limit
@@ -31,11 +33,13 @@ from anchor_service.errors import AnchorServiceError
 
 __all__ = [
     "ArtifactError",
+    "AuditError",
+    "ChainConfigError",
     "ChainError",
     "ChainMismatchError",
     "ChainRequestError",
     "ChainUnavailableError",
-    "DevChainError",
+    "DeploymentFileError",
     "FeeCapExceededError",
     "InsufficientFundsError",
     "NonceTooLowError",
@@ -86,8 +90,20 @@ class SignerError(ChainError):
     """
 
 
-class DevChainError(ChainError):
-    """The local development chain (ganache) cannot be started or did not answer."""
+class ChainConfigError(ChainError):
+    """Anchoring is not configured: no registry address, or no contract at it."""
+
+
+class DeploymentFileError(ChainError):
+    """The deployment file is unreadable or does not hold a chain id and an address."""
+
+
+class AuditError(ChainError):
+    """The audit cannot compare with the chain: node unreachable, another chain, no registry.
+
+    A chain error, so the API answers 503; database errors are raised as they are
+    (``DatabaseUnavailableError`` when it is unreachable).
+    """
 
 
 class FeeCapExceededError(ChainError):

@@ -16,13 +16,15 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from anchor_service.api.schemas.anchors import AnchorOut, AnchorOutcomeCliOut
-from anchor_service.db.models_anchoring import AnchorStatus
-from anchor_service.db.session import Database
-from anchor_service.services.anchoring.anchorer import Anchorer
-from anchor_service.services.anchoring.views import AnchorChange, OutcomeKind
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
+
+if TYPE_CHECKING:
+    from anchor_service.api.schemas.anchors import AnchorOutcomeCliOut
+    from anchor_service.services.anchoring.anchorer import Anchorer
+    from anchor_service.services.anchoring.views import AnchorChange
 
 __all__ = ["EXIT_NOT_CONFIRMED", "register"]
 
@@ -30,8 +32,9 @@ __all__ = ["EXIT_NOT_CONFIRMED", "register"]
 EXIT_NOT_CONFIRMED = 3
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "anchor",
         help="anchor the newest sealed tree head on chain",
         description=(
@@ -40,11 +43,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "exit status: 0 submitted, confirmed or nothing to do; 1 failed; 3 not "
             "confirmed within --timeout (the scheduler keeps following it)."
         ),
-        epilog="examples:\n"
-        "  anchor-service anchor\n"
-        "  anchor-service anchor --wait --timeout 120\n"
-        "  anchor-service seal && anchor-service anchor --wait --json | jq .outcome",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service anchor",
+            "anchor-service anchor --wait --timeout 120",
+            "anchor-service seal && anchor-service anchor --wait --json | jq .outcome",
+        ],
+        handler=run,
     )
     parser.add_argument(
         "--wait", action="store_true", help="wait until the anchor is confirmed or failed"
@@ -57,11 +61,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --wait: give up waiting after S seconds (default 600)",
     )
     parser.add_argument("--poll", type=float, default=1.0, metavar="S", help=argparse.SUPPRESS)
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.set_defaults(handler=run)
+    add_json_flag(parser, "print the result as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.db.session import Database
+    from anchor_service.services.anchoring.anchorer import Anchorer
+
     database = Database.from_settings(settings)
     try:
         anchorer = Anchorer.from_settings(settings, database)
@@ -71,6 +77,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _anchor(anchorer: Anchorer, args: argparse.Namespace) -> int:
+    from anchor_service.api.schemas.anchors import AnchorOut, AnchorOutcomeCliOut
+    from anchor_service.db.models_anchoring import AnchorStatus
+    from anchor_service.services.anchoring.views import OutcomeKind
+
     deadline = time.monotonic() + args.timeout
     outcome = anchorer.anchor_latest()
     while args.wait and outcome.kind is OutcomeKind.UNAVAILABLE and time.monotonic() < deadline:

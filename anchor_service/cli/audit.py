@@ -16,17 +16,16 @@ import argparse
 import json
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from anchor_service.api.schemas.audit import AuditOut
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.cli.progress import ProgressLine
-from anchor_service.db.session import Database
 from anchor_service.errors import AnchorServiceError
-from anchor_service.services.audit.report import AuditReport
-from anchor_service.services.audit.run import Progress, audit_from_settings
 from anchor_service.settings import Settings
+
+if TYPE_CHECKING:
+    from anchor_service.services.audit.report import AuditReport
+    from anchor_service.services.audit.run import Progress
 
 __all__ = ["EXIT_CANNOT_RUN", "EXIT_TAMPERED", "register", "render_report"]
 
@@ -36,8 +35,9 @@ EXIT_TAMPERED = 1
 EXIT_CANNOT_RUN = 2
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "audit",
         help="recompute the log from the database and compare it with the chain",
         description=(
@@ -46,22 +46,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "inserted entry by index and external_id.\n\n"
             "exit status: 0 clean, 1 tampering found, 2 the audit could not run."
         ),
-        epilog="examples:\n"
-        "  anchor-service audit\n"
-        "  anchor-service audit --no-chain          the database alone\n"
-        "  anchor-service audit --json > audit.json || echo 'findings or failure'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service audit",
+            "anchor-service audit --no-chain          the database alone",
+            "anchor-service audit --json > audit.json || echo 'findings or failure'",
+        ],
+        handler=run,
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_json_flag(parser, "print the report as JSON")
     parser.add_argument(
         "--no-chain",
         action="store_true",
         help="check the database alone (do not read the registry)",
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from anchor_service.api.schemas.audit import AuditOut
+    from anchor_service.db.session import Database
+    from anchor_service.services.audit.run import audit_from_settings
+
     database = Database.from_settings(settings)
     try:
         report = audit_from_settings(

@@ -1,23 +1,45 @@
 """The command groups of ``anchor-service``, in ``--help`` order.
 
 Each module listed here defines ``register(subparsers)``, which adds its sub-command(s)
-and sets ``handler=<function(args, settings) -> exit code>`` as the parser default. A new
-command is a new module plus one line here.
+through :func:`anchor_service.cli.parsers.add_command` with a handler
+``(args, settings) -> exit code``. A new command is a new module plus one entry here.
+
+Command modules import only what building their parser needs; a handler imports the
+database, API or job code it runs when it runs, so the verifier-only install (no
+``server`` extra) still builds the whole parser and lists every command.
 """
 
 from __future__ import annotations
 
-COMMAND_MODULES: list[str] = [
-    "anchor_service.cli.serve",
-    "anchor_service.cli.scheduler",
-    "anchor_service.cli.dev",
-    "anchor_service.cli.db",
-    "anchor_service.cli.keys",
-    "anchor_service.cli.import_entries",
-    "anchor_service.cli.seal",
-    "anchor_service.cli.anchor",
-    "anchor_service.cli.deploy",
-    "anchor_service.cli.verify",
-    "anchor_service.cli.audit",
-    "anchor_service.cli.redact",
-]
+from anchor_service.cli import (
+    anchor,
+    audit,
+    db,
+    deploy,
+    dev,
+    import_entries,
+    keys,
+    redact,
+    scheduler,
+    seal,
+    serve,
+    verify,
+)
+from anchor_service.cli.parsers import CommandModule
+
+__all__ = ["COMMANDS"]
+
+COMMANDS: tuple[CommandModule, ...] = (
+    serve,
+    scheduler,
+    dev,
+    db,
+    keys,
+    import_entries,
+    seal,
+    anchor,
+    deploy,
+    verify,
+    audit,
+    redact,
+)

@@ -5,53 +5,55 @@ from __future__ import annotations
 import argparse
 import json
 
-from anchor_service.db import migrate
-from anchor_service.db.engine import normalize_database_url
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
 
 __all__ = ["register"]
 
+_EXAMPLES = [
+    "anchor-service db upgrade",
+    "ANCHOR_DATABASE_URL=postgresql://anchor@db.example/anchor anchor-service db upgrade",
+    "anchor-service db current || anchor-service db upgrade",
+    "anchor-service db current --json | jq .up_to_date",
+]
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "db",
         help="database migrations",
         description="Apply or check the database migrations (ANCHOR_DATABASE_URL).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=_EXAMPLES,
     )
     commands = parser.add_subparsers(title="db commands", metavar="COMMAND", required=True)
-    upgrade = commands.add_parser(
+    upgrade = add_command(
+        commands,
         "upgrade",
         help="apply migrations up to the newest (idempotent)",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=_EXAMPLES,
+        handler=run_upgrade,
     )
-    upgrade.add_argument("--json", action="store_true", help="print the revision as JSON")
-    upgrade.set_defaults(handler=run_upgrade)
-    current = commands.add_parser(
+    add_json_flag(upgrade, "print the revision as JSON")
+    current = add_command(
+        commands,
         "current",
         help="show the database's migration revision (exit 1 when not up to date)",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=_EXAMPLES,
+        handler=run_current,
     )
-    current.add_argument("--json", action="store_true", help="print the revisions as JSON")
-    current.set_defaults(handler=run_current)
-
-
-_EPILOG = """\
-examples:
-  anchor-service db upgrade
-  ANCHOR_DATABASE_URL=postgresql://anchor@db.example/anchor anchor-service db upgrade
-  anchor-service db current || anchor-service db upgrade
-  anchor-service db current --json | jq .up_to_date"""
+    add_json_flag(current, "print the revisions as JSON")
 
 
 def _describe(settings: Settings) -> str:
+    from anchor_service.db.engine import normalize_database_url
+
     return normalize_database_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.db import migrate
+
     migrate.upgrade(settings)
     current = migrate.current_revision(settings)
     if args.json:
@@ -62,6 +64,8 @@ def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_current(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.db import migrate
+
     current = migrate.current_revision(settings)
     head = migrate.head_revision()
     if args.json:

@@ -15,7 +15,7 @@ import json
 
 from eth_utils.address import is_address
 
-from anchor_service.services.anchoring.deployment import deploy_and_record
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
 
 __all__ = ["register"]
@@ -27,8 +27,9 @@ def _address(value: str) -> str:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "deploy",
         help="deploy the AnchorRegistry contract and grant the signer the anchorer role",
         description=(
@@ -36,11 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "key, grant that key the anchorer role, and write the deployment file. The "
             "address is printed as the last line of stdout."
         ),
-        epilog="examples:\n"
-        "  ANCHOR_SIGNER_KEY=0x... anchor-service deploy\n"
-        "  anchor-service deploy --admin 0x1234567890AbcdEF1234567890aBcdef12345678\n"
-        "  anchor-service deploy --json | jq -r .address",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "ANCHOR_SIGNER_KEY=0x... anchor-service deploy",
+            "anchor-service deploy --admin 0x1234567890AbcdEF1234567890aBcdef12345678",
+            "anchor-service deploy --json | jq -r .address",
+        ],
+        handler=run,
     )
     parser.add_argument(
         "--admin",
@@ -51,11 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "account makes the signer renounce its admin role)"
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print the deployment record as JSON")
-    parser.set_defaults(handler=run)
+    add_json_flag(parser, "print the deployment record as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.services.anchoring.deployment import deploy_and_record
+
     record, path = deploy_and_record(settings, admin=args.admin)
     if args.json:
         print(json.dumps({**record.to_json(), "file": str(path)}, indent=2))

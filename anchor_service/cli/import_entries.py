@@ -1,12 +1,12 @@
 """``anchor-service import FILE``: bulk-load entries from CSV or JSONL, resumably.
 
-Reads the file in batches (:mod:`anchor_service.cli.import_source`), stores each batch
-all or nothing through the API's validation and entry writer
-(:mod:`anchor_service.cli.import_batches`) into the configured database, and after
-every committed batch saves the position in ``FILE.import-state.json``
-(:mod:`anchor_service.cli.import_state`), so an interrupted import continues where it
-stopped. Entries are idempotent by ``external_id``: running an import again stores
-nothing twice. The state file is deleted once the whole file is read.
+The command: its options, messages and summary. The work (reading, checking and storing
+batches, the saved position) is the import engine, :mod:`anchor_service.importer`:
+each batch is stored all or nothing through the API's validation and entry writer into
+the configured database (or a running API with ``--url``), and after every committed
+batch the position is saved in ``FILE.import-state.json``, so an interrupted import
+continues where it stopped. Entries are idempotent by ``external_id``: running an
+import again stores nothing twice. The state file is deleted once the whole file is read.
 
 Exit status: 0 every record stored (or stored already); 1 stopped at a bad batch, or
 records were skipped with ``--skip-invalid``; 2 unusable file, format or state.
@@ -15,30 +15,19 @@ records were skipped with ``--skip-invalid``; 2 unusable file, format or state.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-from anchor_service.cli.import_batches import BatchOutcome, store_batch
-from anchor_service.cli.import_remote import post_batch, remote_client
 from anchor_service.cli.import_report import import_summary, print_summary, report_problems
-from anchor_service.cli.import_source import SourceFormatError, SourceRecord, read_records
-from anchor_service.cli.import_state import (
-    ImportState,
-    StateMismatchError,
-    prefix_hash,
-)
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, integer
 from anchor_service.cli.progress import ProgressLine
-from anchor_service.db.session import Database
-from anchor_service.db.writer import EntryWriter
 from anchor_service.settings import Settings
 
-__all__ = ["register", "state_path_for"]
+__all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,23 +57,24 @@ reports them and stores the rest.
 
 exit status: 0 all stored, 1 stopped or records skipped, 2 unusable file or state."""
 
-_EPILOG = """\
-examples:
-  anchor-service import payments.jsonl
-  anchor-service import export.csv --batch-size 5000
-  anchor-service import export.txt --format csv --skip-invalid
-  anchor-service import payments.jsonl --restart       ignore a saved position
-  anchor-service import payments.jsonl --json | jq .imported
-  ANCHOR_KEY=ak_... anchor-service import payments.jsonl --url https://api.example"""
+_EXAMPLES = [
+    "anchor-service import payments.jsonl",
+    "anchor-service import export.csv --batch-size 5000",
+    "anchor-service import export.txt --format csv --skip-invalid",
+    "anchor-service import payments.jsonl --restart       ignore a saved position",
+    "anchor-service import payments.jsonl --json | jq .imported",
+    "ANCHOR_KEY=ak_... anchor-service import payments.jsonl --url https://api.example",
+]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "import",
         help="bulk-load entries from a CSV or JSONL file (resumable)",
         description=_DESCRIPTION,
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=_EXAMPLES,
+        handler=run,
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="the CSV or JSONL file")
     parser.add_argument(
@@ -133,27 +123,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a writer API key for --url (default: $ANCHOR_KEY; prefer the environment, "
         "command lines are visible to other users)",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print a JSON summary on stdout at the end"
-    )
-    parser.set_defaults(handler=run, restart=False)
-
-
-def state_path_for(source: Path) -> Path:
-    """The default state file of ``source``: ``FILE.import-state.json`` beside it."""
-    return source.with_name(source.name + ".import-state.json")
+    add_json_flag(parser, "print a JSON summary on stdout at the end")
+    parser.set_defaults(restart=False)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.importer import (
+        FileImport,
+        SourceFormatError,
+        StateMismatchError,
+        format_of,
+        open_store,
+        state_path_for,
+    )
+
     source: Path = args.file
-    fmt = args.format or _format_of(source)
+    fmt = args.format or format_of(source)
     if fmt is None:
         return _usage(f"cannot tell the format of {source}: pass --format csv or jsonl")
     if not source.is_file():
         return _usage(f"cannot read {source}: no such file")
     state_path: Path = args.state_file or state_path_for(source)
     try:
-        state, digest = _starting_state(source, fmt, state_path, restart=args.restart)
+        work = FileImport.start(source, fmt, state_path, restart=args.restart)
     except StateMismatchError as exc:
         return _usage(
             f"cannot resume: {exc}.\n"
@@ -163,95 +155,37 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     key: str | None = args.key or os.environ.get("ANCHOR_KEY")
     if args.url and not key:
         return _usage("--url needs an API key: --key KEY, or ANCHOR_KEY in the environment")
-    resumed_from = state.line if state.offset else None
-    if resumed_from is not None:
-        logger.info("resuming %s after line %d (byte %d)", source, state.line, state.offset)
+    if work.resumed_from is not None:
+        logger.info(
+            "resuming %s after line %d (byte %d)", source, work.state.line, work.state.offset
+        )
     resources = ExitStack()
-    store = _sink(args, settings, key or "", resources)
+    store = open_store(
+        settings, resources, url=args.url, key=key or "", skip_invalid=args.skip_invalid
+    )
     progress = ProgressLine("import", logger=logger, unit="bytes", rate_unit="entries")
     started = time.monotonic()
-    total = source.stat().st_size
-    stopped: int | None = None
-    records_seen = 0
     try:
-        with source.open("rb") as handle:
-            records = read_records(handle, fmt, offset=state.offset, line=state.line)
-            for batch in _batches(records, args.batch_size):
-                outcome = store(batch)
-                report_problems(source, outcome)
-                if not outcome.stored:
-                    stopped = batch[0].line
-                    state.save(state_path, source)  # the position before this batch
-                    break
-                for record in batch:
-                    digest.update(record.raw)
-                state.offset, state.line = batch[-1].end_offset, batch[-1].end_line
-                state.prefix_sha256 = digest.hexdigest()
-                state.batches += 1
-                state.counts.add(outcome.counts)
-                state.save(state_path, source)
-                records_seen += len(batch)
-                progress(state.offset, total, records_seen)
+        work.store_batches(
+            store,
+            batch_size=args.batch_size,
+            on_batch=lambda outcome: report_problems(source, outcome),
+            progress=progress,
+        )
     except SourceFormatError as exc:
         progress.close()
         return _usage(f"{source}: {exc}")
     finally:
         progress.close()
         resources.close()
-    if stopped is None:
-        if state.offset < total or not records_seen:  # trailing blank lines, or nothing new
-            progress(total, total, records_seen)
-        state_path.unlink(missing_ok=True)
-    summary = import_summary(source, fmt, state, time.monotonic() - started, resumed_from, stopped)
-    print_summary(summary, state_path, as_json=args.json)
-    problems = state.counts.invalid + state.counts.conflicts
-    return 0 if stopped is None and not problems else 1
-
-
-def _sink(
-    args: argparse.Namespace, settings: Settings, key: str, resources: ExitStack
-) -> Callable[[list[SourceRecord]], BatchOutcome]:
-    """Where batches go: the configured database, or the API at ``--url``."""
-    limit, skip = settings.max_metadata_bytes, args.skip_invalid
-    if args.url:
-        client = resources.enter_context(remote_client(args.url, key))
-        return lambda batch: post_batch(batch, client, max_metadata_bytes=limit, skip_invalid=skip)
-    database = Database.from_settings(settings)
-    resources.callback(database.dispose)
-    writer = EntryWriter(database)
-    resources.callback(writer.close)
-    return lambda batch: store_batch(
-        batch, database, writer, max_metadata_bytes=limit, skip_invalid=skip
+    if work.stopped is None:
+        work.complete(progress)
+    summary = import_summary(
+        source, fmt, work.state, time.monotonic() - started, work.resumed_from, work.stopped
     )
-
-
-def _starting_state(
-    source: Path, fmt: str, state_path: Path, *, restart: bool
-) -> tuple[ImportState, hashlib._Hash]:
-    if restart or not state_path.exists():
-        return ImportState(format=fmt), prefix_hash(source, 0)
-    state = ImportState.load(state_path)
-    return state, state.check(source, fmt)
-
-
-def _batches(records: Iterator[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
-    batch: list[SourceRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _format_of(source: Path) -> str | None:
-    suffix = source.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    return None
+    print_summary(summary, state_path, as_json=args.json)
+    problems = work.state.counts.invalid + work.state.counts.conflicts
+    return 0 if work.stopped is None and not problems else 1
 
 
 def _usage(message: str) -> int:
@@ -260,10 +194,7 @@ def _usage(message: str) -> int:
 
 
 def _batch_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    value = integer(text)
     if not 1 <= value <= 100_000:
         raise argparse.ArgumentTypeError(f"must be 1 to 100000, got {value}")
     return value

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anchor_service.cli.import_batches import BatchOutcome
-from anchor_service.cli.import_state import ImportState
+if TYPE_CHECKING:
+    from anchor_service.importer import BatchOutcome, ImportState
 
 __all__ = ["import_summary", "print_summary", "report_problems"]
 

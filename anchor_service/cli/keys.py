@@ -4,69 +4,74 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from anchor_service.db.models import ApiKey, Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.ledger.rules import format_utc
+from anchor_service.roles import Role
 from anchor_service.settings import Settings
+
+if TYPE_CHECKING:
+    from anchor_service.db.models import ApiKey
+    from anchor_service.db.repositories.api_keys import ApiKeyRepository
 
 __all__ = ["key_json", "register"]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "keys",
         help="manage API keys",
         description="Create, list and revoke API keys (only their SHA-256 is stored).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service keys create --role writer --name checkout   the key is the last line",
+            "anchor-service keys list",
+            "anchor-service keys revoke 3f9a1c2b7d4e5f60",
+        ],
     )
     commands = parser.add_subparsers(title="keys commands", metavar="COMMAND", required=True)
 
-    create = commands.add_parser(
+    create = add_command(
+        commands,
         "create",
         help="create a key and print it (last line of stdout; shown only once)",
         description="Create an API key. Writers post entries, auditors read, admins do both.",
-        epilog="examples:\n"
-        "  anchor-service keys create --role writer --name checkout\n"
-        "  anchor-service keys create --role auditor --json | jq -r .token",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service keys create --role writer --name checkout",
+            "anchor-service keys create --role auditor --json | jq -r .token",
+        ],
+        handler=run_create,
     )
     create.add_argument(
         "--role", required=True, choices=[role.value for role in Role], help="the key's role"
     )
     create.add_argument("--name", help="a label to recognise the key by")
-    create.add_argument("--json", action="store_true", help="print the key and its token as JSON")
-    create.set_defaults(handler=run_create)
+    add_json_flag(create, "print the key and its token as JSON")
 
-    listing = commands.add_parser(
+    listing = add_command(
+        commands,
         "list",
         help="list keys (ids and roles, never secrets)",
-        epilog="examples:\n  anchor-service keys list\n"
-        "  anchor-service keys list --json | jq -r '.[] | select(.revoked_at == null) | .id'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service keys list",
+            "anchor-service keys list --json | jq -r '.[] | select(.revoked_at == null) | .id'",
+        ],
+        handler=run_list,
     )
-    listing.add_argument("--json", action="store_true", help="print the keys as a JSON list")
-    listing.set_defaults(handler=run_list)
+    add_json_flag(listing, "print the keys as a JSON list")
 
-    revoke = commands.add_parser(
+    revoke = add_command(
+        commands,
         "revoke",
         help="revoke a key by id",
-        epilog="examples:\n  anchor-service keys revoke 3f9a1c2b7d4e5f60",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=["anchor-service keys revoke 3f9a1c2b7d4e5f60"],
+        handler=run_revoke,
     )
     revoke.add_argument("key_id", metavar="ID", help="the key id shown by `keys list`")
-    revoke.add_argument("--json", action="store_true", help="print the revoked key as JSON")
-    revoke.set_defaults(handler=run_revoke)
-
-
-_EPILOG = """\
-examples:
-  anchor-service keys create --role writer --name checkout   the key is the last line
-  anchor-service keys list
-  anchor-service keys revoke 3f9a1c2b7d4e5f60"""
+    add_json_flag(revoke, "print the revoked key as JSON")
 
 
 def key_json(key: ApiKey) -> dict[str, Any]:
@@ -80,13 +85,23 @@ def key_json(key: ApiKey) -> dict[str, Any]:
     }
 
 
-def run_create(args: argparse.Namespace, settings: Settings) -> int:
+@contextmanager
+def _api_keys(settings: Settings, *, write: bool) -> Iterator[ApiKeyRepository]:
+    """The API keys of the configured database, in one unit of work."""
+    from anchor_service.db.repositories.api_keys import ApiKeyRepository
+    from anchor_service.db.session import Database, unit_of_work
+
     database = Database.from_settings(settings)
     try:
-        with unit_of_work(database.writer) as session:
-            new = ApiKeyRepository(session).create(Role(args.role), name=args.name)
+        with unit_of_work(database.writer if write else database.reader) as session:
+            yield ApiKeyRepository(session)
     finally:
         database.dispose()
+
+
+def run_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _api_keys(settings, write=True) as keys:
+        new = keys.create(Role(args.role), name=args.name)
     if args.json:
         print(json.dumps({**key_json(new.key), "token": new.token}, indent=2))
         return 0
@@ -96,12 +111,8 @@ def run_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
-    database = Database.from_settings(settings)
-    try:
-        with unit_of_work(database.reader) as session:
-            keys = ApiKeyRepository(session).list()
-    finally:
-        database.dispose()
+    with _api_keys(settings, write=False) as repository:
+        keys = repository.list()
     if args.json:
         print(json.dumps([key_json(key) for key in keys], indent=2))
         return 0
@@ -114,12 +125,8 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    database = Database.from_settings(settings)
-    try:
-        with unit_of_work(database.writer) as session:
-            key = ApiKeyRepository(session).revoke(args.key_id)
-    finally:
-        database.dispose()
+    with _api_keys(settings, write=True) as keys:
+        key = keys.revoke(args.key_id)
     if args.json:
         print(json.dumps(key_json(key), indent=2))
     else:

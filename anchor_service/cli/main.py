@@ -1,25 +1,28 @@
-"""Entry point: builds the parser from the registered command modules, then dispatches."""
+"""Entry point: builds the parser from the registered command modules, then dispatches.
+
+Errors a handler lets through become one line on stderr and exit status 1: the service's
+own (:class:`~anchor_service.errors.AnchorServiceError`) and database errors (the
+latter only once a handler has imported SQLAlchemy, which the verifier-only install
+lacks).
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Callable, Sequence
-from typing import Protocol, cast
+from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from anchor_service import __version__
-from anchor_service.cli.commands import COMMAND_MODULES
+from anchor_service.cli.commands import COMMANDS
+from anchor_service.cli.extras import server_installed, server_missing_message
+from anchor_service.cli.parsers import Handler
 from anchor_service.errors import AnchorServiceError
 from anchor_service.observability.logging_setup import configure_logging
 from anchor_service.settings import Settings
 
 __all__ = ["Handler", "build_parser", "main"]
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 _EPILOG = """\
 examples:
@@ -47,13 +50,8 @@ configuration comes from ANCHOR_* environment variables and ./.env
 """
 
 
-class _CommandModule(Protocol):
-    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-        ...
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every command of :data:`COMMAND_MODULES`."""
+    """The full parser, with every command of :data:`~anchor_service.cli.commands.COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="anchor-service",
         description="Blockchain-anchored audit log for ledger entries.",
@@ -62,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = cast(_CommandModule, importlib.import_module(name))
+    for module in COMMANDS:
         module.register(subparsers)
     return parser
 
@@ -76,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    if args.needs_server and not server_installed():
+        print(server_missing_message(args.command), file=sys.stderr)
+        return 2
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -87,12 +87,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnchorServiceError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
         print(
             f"error: database: {type(exc).__name__}: {str(exc).splitlines()[0]}\n"
             "is the database reachable, and migrated (`anchor-service db upgrade`)?",
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
-        return 130
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """Whether ``exc`` is SQLAlchemy's; without importing it (a handler that raised one
+    has imported it already, and the verifier-only install has none)."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    base: type[Exception] | None = getattr(sqlalchemy_exc, "SQLAlchemyError", None)
+    return base is not None and isinstance(exc, base)

@@ -14,16 +14,16 @@ import argparse
 import json
 import sys
 
-from anchor_service.api.schemas.audit import RedactionOut
-from anchor_service.db.session import Database
-from anchor_service.services.redaction import MAX_REASON_LENGTH, redact_entry
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
+from anchor_service.ledger.rules import REDACTION_REASON_MAX_LENGTH
 from anchor_service.settings import Settings
 
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "redact",
         help="erase an entry's personal data, keeping its leaf hash (irreversible)",
         description=(
@@ -31,30 +31,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "keep its leaf hash: every other proof still verifies, and the entry's proof "
             "bundle says it was redacted. Irreversible."
         ),
-        epilog="examples:\n"
-        '  anchor-service redact pay-2026-11-21-000123 --reason "PDP request 42"\n'
-        '  anchor-service redact pay-2026-11-21-000123 --reason "PDP request 42" --yes --json',
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            'anchor-service redact pay-2026-11-21-000123 --reason "PDP request 42"',
+            'anchor-service redact pay-2026-11-21-000123 --reason "PDP request 42" --yes --json',
+        ],
+        handler=run,
     )
     parser.add_argument("external_id", metavar="EXTERNAL_ID", help="the entry to redact")
     parser.add_argument(
         "--reason",
         metavar="TEXT",
-        help=f"why (stored with the entry, at most {MAX_REASON_LENGTH} characters; "
+        help=f"why (stored with the entry, at most {REDACTION_REASON_MAX_LENGTH} characters; "
         "no personal data), e.g. an erasure request number",
     )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.set_defaults(handler=run)
+    add_json_flag(parser, "print the result as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     external_id: str = args.external_id
-    if args.reason is not None and len(args.reason) > MAX_REASON_LENGTH:
-        print(f"error: --reason is longer than {MAX_REASON_LENGTH} characters", file=sys.stderr)
+    if args.reason is not None and len(args.reason) > REDACTION_REASON_MAX_LENGTH:
+        print(
+            f"error: --reason is longer than {REDACTION_REASON_MAX_LENGTH} characters",
+            file=sys.stderr,
+        )
         return 2
     if not args.yes and not _confirmed(external_id):
         return 2
+    from anchor_service.api.schemas.audit import RedactionOut
+    from anchor_service.db.session import Database
+    from anchor_service.services.redaction import redact_entry
+
     database = Database.from_settings(settings)
     try:
         redaction = redact_entry(database, external_id, reason=args.reason)

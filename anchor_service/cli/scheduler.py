@@ -16,17 +16,15 @@ import json
 import logging
 import signal
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from anchor_service.api.schemas.anchors import AnchorChangeOut, AnchorOutcomeCliOut
-from anchor_service.api.schemas.batches import SealedBatchOut
-from anchor_service.db.session import Database
-from anchor_service.jobs.leadership import leader_lock_for
-from anchor_service.jobs.scheduler import SchedulerProcess, seal_trigger
-from anchor_service.jobs.work import RunReport, SchedulerWork
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.settings import Settings
+
+if TYPE_CHECKING:
+    from anchor_service.jobs.work import RunReport, SchedulerWork
 
 __all__ = ["register"]
 
@@ -38,8 +36,9 @@ logger = logging.getLogger(__name__)
 _CHATTY_LOGGERS = ("apscheduler.executors.default", "apscheduler.scheduler")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "scheduler",
         help="run the jobs process: nightly seal + anchor, confirmations, size trigger",
         description=(
@@ -47,24 +46,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "ANCHOR_CONFIRM_INTERVAL_SECONDS, and seal when ANCHOR_SEAL_WHEN_PENDING entries "
             "wait. With several replicas only the leader acts; the others wait."
         ),
-        epilog="examples:\n"
-        "  anchor-service scheduler\n"
-        "  anchor-service scheduler --once                 one round, e.g. from cron\n"
-        "  anchor-service scheduler --once --json | jq .ok",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service scheduler",
+            "anchor-service scheduler --once                 one round, e.g. from cron",
+            "anchor-service scheduler --once --json | jq .ok",
+        ],
+        handler=run,
     )
     parser.add_argument(
         "--once",
         action="store_true",
         help="seal, anchor and follow the anchor one round now, then exit",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="with --once: print what happened as JSON"
-    )
-    parser.set_defaults(handler=run)
+    add_json_flag(parser, "with --once: print what happened as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.db.session import Database
+    from anchor_service.jobs.leadership import leader_lock_for
+    from anchor_service.jobs.scheduler import SchedulerProcess, seal_trigger
+    from anchor_service.jobs.work import SchedulerWork
+
     seal_trigger(settings)  # refuse a bad cron expression or time zone right away
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
@@ -104,6 +106,9 @@ def _once(work: SchedulerWork, *, as_json: bool = False) -> int:
 
 
 def _once_json(sealed: RunReport, followed: RunReport, ok: bool) -> dict[str, Any]:
+    from anchor_service.api.schemas.anchors import AnchorChangeOut, AnchorOutcomeCliOut
+    from anchor_service.api.schemas.batches import SealedBatchOut
+
     problems: list[str] = []
     for report in (sealed, followed):
         problems.extend(problem for problem in report.problems if problem not in problems)

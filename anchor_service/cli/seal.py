@@ -6,22 +6,23 @@ import argparse
 import json
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from anchor_service.api.schemas.batches import SealedBatchOut
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, positive_int
 from anchor_service.cli.progress import ProgressLine
-from anchor_service.db.session import Database
-from anchor_service.services import sealing
-from anchor_service.services.sealing import Progress, seal_pending
 from anchor_service.settings import Settings
+
+if TYPE_CHECKING:
+    from anchor_service.services.sealing import Progress
 
 __all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "seal",
         help="seal the pending entries into batches now",
         description=(
@@ -29,25 +30,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--max-batch-entries (default ANCHOR_SEAL_MAX_BATCH_ENTRIES), each with its "
             "settlement statement. Prints one line per batch, or 'nothing to seal'."
         ),
-        epilog="examples:\n"
-        "  anchor-service seal\n"
-        "  anchor-service seal --max-batch-entries 100000\n"
-        "  anchor-service seal --json | jq '.[].root'",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service seal",
+            "anchor-service seal --max-batch-entries 100000",
+            "anchor-service seal --json | jq '.[].root'",
+        ],
+        handler=run,
     )
     parser.add_argument(
         "--max-batch-entries",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="most entries per batch (a larger backlog becomes several batches)",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print the new batches as a JSON list on stdout"
-    )
-    parser.set_defaults(handler=run)
+    add_json_flag(parser, "print the new batches as a JSON list on stdout")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from anchor_service.api.schemas.batches import SealedBatchOut
+    from anchor_service.db.session import Database
+    from anchor_service.services import sealing
+    from anchor_service.services.sealing import seal_pending
+
     database = Database.from_settings(settings)
     service_logger = logging.getLogger(sealing.__name__)
     level = service_logger.level
@@ -85,13 +89,3 @@ def _progress(stream: TextIO) -> Progress:
     return ProgressLine(
         "sealing", logger=logger, stream=stream, interval=0, show_rate=stream.isatty()
     )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
-
+from anchor_service.cli.parsers import Subparsers, add_command
 from anchor_service.observability.logging_setup import uvicorn_log_config
-from anchor_service.observability.metrics import multiprocess_directory
 from anchor_service.settings import Settings
 
 __all__ = ["register"]
@@ -15,16 +13,18 @@ __all__ = ["register"]
 APP_FACTORY = "anchor_service.api.app:create_app"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "serve",
         help="run the HTTP API",
         description="Run the HTTP API (uvicorn). Defaults come from ANCHOR_HOST, "
         "ANCHOR_PORT and ANCHOR_WORKERS.",
-        epilog="examples:\n"
-        "  anchor-service serve\n"
-        "  anchor-service serve --host 0.0.0.0 --port 8000 --workers 4 --no-access-log",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service serve",
+            "anchor-service serve --host 0.0.0.0 --port 8000 --workers 4 --no-access-log",
+        ],
+        handler=run,
     )
     parser.add_argument("--host", help="address to bind (default: settings.host)")
     parser.add_argument("--port", type=int, help="port to bind (default: settings.port)")
@@ -32,10 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--no-access-log", action="store_true", help="do not log one line per request"
     )
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from anchor_service.observability.metrics import multiprocess_directory
+
     workers = args.workers or settings.workers
     with multiprocess_directory(workers):  # request metrics shared by the workers
         uvicorn.run(

@@ -13,6 +13,7 @@ import json
 import sys
 from typing import TextIO
 
+from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, non_negative_int
 from anchor_service.settings import Settings
 from anchor_service.verifier import (
     BundleFormatError,
@@ -43,18 +44,21 @@ _ASCII_MARKS = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "verify",
         help="verify a proof bundle against the chain (no database needed)",
         description=_DESCRIPTION,
-        epilog="examples:\n"
-        "  anchor-service verify tour-1.json\n"
-        "  anchor-service verify tour-1.json --rpc https://rpc.example --min-confirmations 12\n"
-        "  anchor-service verify tour-1.json --offline\n"
-        '  curl -s $API/v1/entries/tour-1/proof -H "Authorization: Bearer $KEY" |\n'
-        "    anchor-service verify - --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        examples=[
+            "anchor-service verify tour-1.json",
+            "anchor-service verify tour-1.json --rpc https://rpc.example --min-confirmations 12",
+            "anchor-service verify tour-1.json --offline",
+            'curl -s $API/v1/entries/tour-1/proof -H "Authorization: Bearer $KEY" |',
+            "  anchor-service verify - --json",
+        ],
+        handler=run_verify,
+        needs_server=False,
     )
     parser.add_argument("bundle", metavar="BUNDLE.json", help="the proof bundle; - reads stdin")
     source = parser.add_mutually_exclusive_group()
@@ -66,22 +70,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--min-confirmations",
-        type=_non_negative,
+        type=non_negative_int,
         metavar="N",
         help="confirmations the anchor needs (default: ANCHOR_CONFIRMATIONS, 3)",
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run_verify)
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+    add_json_flag(parser, "print the report as JSON")
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,30 +5,18 @@ Hashes and salts are raw ``bytes`` here; hex belongs to the JSON layer.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Enum, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anchor_service.db.base import Base
+from anchor_service.roles import Role
 
 __all__ = ["LOG_STATE_ID", "ApiKey", "Entry", "LogState", "Role"]
 
 #: Primary key of the single ``log_state`` row.
 LOG_STATE_ID = 1
-
-
-class Role(enum.StrEnum):
-    """What an API key may do: writers post entries, auditors read, admins do both."""
-
-    WRITER = "writer"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-    def allows(self, required: Role) -> bool:
-        """True when a key with this role may act where ``required`` is needed."""
-        return self is required or self is Role.ADMIN
 
 
 class Entry(Base):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +46,12 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         return cls.from_engine(create_database_engine(settings))
+
+    def ping(self) -> None:
+        """Run the smallest query; the driver's error (a ``SQLAlchemyError``) when the
+        database cannot be used."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -42,6 +42,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from anchor_service.db.dialect import is_postgresql
 from anchor_service.db.repositories.entries import (
     AppendOutcome,
     AppendRequest,
@@ -79,7 +80,7 @@ class EntryWriter:
 
     def __init__(self, database: Database, *, max_group_entries: int = 10_000) -> None:
         self._max_group_entries = max_group_entries
-        self._async_commit = database.engine.dialect.name == "postgresql"
+        self._async_commit = is_postgresql(database.engine)
         self._own_engine: Engine | None = None
         self._sessions: sessionmaker[Session] = database.writer
         if self._async_commit:

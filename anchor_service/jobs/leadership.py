@@ -4,10 +4,10 @@ A scheduler process waits for the lock before it starts its jobs, checks it stil
 it every few seconds while they run, and stops them as soon as it does not (then waits
 for it again). Two kinds, chosen by :func:`leader_lock_for` from the database URL:
 
-- :class:`PostgresLeaderLock`: a session-level ``pg_advisory_lock`` on a dedicated
-  connection (autocommit, TCP keepalives) held for as long as the process leads. If the
-  connection dies the server ends the session and frees the lock; the leader notices on
-  its next check (the query fails) and stops acting. Advisory locks are per database,
+- :class:`PostgresLeaderLock`: a session-level advisory lock on a dedicated connection
+  (:class:`~anchor_service.db.locks.AdvisoryLock`) held for as long as the process
+  leads. If the connection dies the server ends the session and frees the lock; the
+  leader notices on its next check and stops acting. Advisory locks are per database,
   so schedulers of other databases on the same server do not interfere.
 - :class:`FileLeaderLock` (SQLite): an exclusive ``flock`` on a file beside the
   database file (``anchor.db.scheduler-lock``), so two local schedulers do not both act.
@@ -20,7 +20,6 @@ just lost the lock and is finishing a job does no harm.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
@@ -30,11 +29,11 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
-from anchor_service.db.engine import create_database_engine, normalize_database_url, sqlite_path
+from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.engine import normalize_database_url, sqlite_path
+from anchor_service.db.locks import AdvisoryLock
 from anchor_service.settings import Settings
 
 __all__ = [
@@ -49,20 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: PostgreSQL advisory lock key of the scheduler leader ("an-sched"); sealing uses another.
 LEADER_LOCK_KEY = int.from_bytes(b"an-sched", "big")
-
-# A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low), objsubid 1.
-_HELD_BY_ME = (
-    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    " AND pid = pg_backend_pid()"
-    " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
-)
-_HOLDER = (
-    "SELECT a.application_name, a.client_addr FROM pg_locks l"
-    " JOIN pg_stat_activity a ON a.pid = l.pid"
-    " WHERE l.locktype = 'advisory' AND l.granted"
-    " AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1"
-    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-)
 
 #: How often a waiting scheduler says it is still waiting.
 WAITING_LOG_SECONDS = 60.0
@@ -143,85 +128,30 @@ def _safe_holder(lock: LeaderLock) -> str | None:
 
 
 class PostgresLeaderLock:
-    """``pg_advisory_lock(LEADER_LOCK_KEY)`` held on a dedicated connection."""
+    """``pg_advisory_lock(LEADER_LOCK_KEY)`` held on a dedicated connection
+    (:class:`~anchor_service.db.locks.AdvisoryLock`), named after this process."""
 
     def __init__(self, settings: Settings, *, key: int = LEADER_LOCK_KEY) -> None:
-        self._key = key
-        self._identity = _identity()
-        self._engine: Engine = create_database_engine(
-            settings,
-            poolclass=NullPool,
-            isolation_level="AUTOCOMMIT",
-            connect_args={
-                "application_name": self._identity[:63],
-                "connect_timeout": 10,
-                "keepalives": 1,
-                "keepalives_idle": 10,
-                "keepalives_interval": 5,
-                "keepalives_count": 3,
-                "tcp_user_timeout": 30_000,
-            },
-        )
-        self._connection: Connection | None = None
+        self._lock = AdvisoryLock(settings, key, application_name=_identity())
 
     def describe(self) -> str:
-        return f"PostgreSQL advisory lock {self._key}"
+        return f"PostgreSQL advisory lock {self._lock.key}"
 
     def try_acquire(self) -> bool:
-        if self._connection is None:
-            self._connection = self._engine.connect()
-        try:
-            acquired = bool(
-                self._connection.execute(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
-                ).scalar_one()
-            )
-        except DBAPIError:
-            self._drop_connection()
-            raise
-        return acquired
+        return self._lock.try_acquire()
 
     def still_held(self) -> bool:
-        if self._connection is None:
-            return False
-        try:
-            held = self._connection.execute(
-                text(_HELD_BY_ME), {"high": self._key >> 32, "low": self._key & 0xFFFFFFFF}
-            ).scalar_one()
-        except DBAPIError as exc:
-            logger.error("leader lock connection lost: %s", str(exc).splitlines()[0])
-            self._drop_connection()
-            return False
-        return bool(held)
+        return self._lock.still_held()
 
     def holder(self) -> str | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                text(_HOLDER), {"high": self._key >> 32, "low": self._key & 0xFFFFFFFF}
-            ).first()
-        if row is None:
-            return None
-        name, address = row
-        return f"{name or 'unknown'}" + (f" from {address}" if address else "")
+        return self._lock.holder()
 
     def release(self) -> None:
-        if self._connection is None:
-            return
-        with contextlib.suppress(DBAPIError):  # else the session is gone, and its lock
-            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-        self._drop_connection()
+        self._lock.release()
 
     def close(self) -> None:
         """Release and dispose of the engine."""
-        self.release()
-        self._engine.dispose()
-
-    def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(DBAPIError):
-                connection.invalidate()
-                connection.close()
+        self._lock.close()
 
 
 class FileLeaderLock:
@@ -283,10 +213,9 @@ class FileLeaderLock:
 def leader_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
     """The leader lock for ``settings.database_url``: advisory lock on PostgreSQL, a file
     lock beside the SQLite file (in ``data_dir`` for an in-memory database)."""
-    url = normalize_database_url(settings.database_url)
-    if url.get_backend_name() == "postgresql":
+    if is_postgresql(settings.database_url):
         return PostgresLeaderLock(settings)
-    path = sqlite_path(url)
+    path = sqlite_path(normalize_database_url(settings.database_url))
     if path is None:
         return FileLeaderLock(settings.data_dir / "scheduler-lock")
     return FileLeaderLock(path.with_name(path.name + ".scheduler-lock"))

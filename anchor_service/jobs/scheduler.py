@@ -38,7 +38,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from anchor_service.errors import AnchorServiceError
+from anchor_service.errors import ScheduleConfigError
 from anchor_service.jobs.crontab import crontab_trigger
 from anchor_service.jobs.leadership import LeaderLock, wait_for_leadership
 from anchor_service.jobs.work import SchedulerWork
@@ -60,10 +60,6 @@ logger = logging.getLogger(__name__)
 SEAL_MISFIRE_GRACE_SECONDS = 3600
 #: A weekly audit that starts up to this late still runs.
 AUDIT_MISFIRE_GRACE_SECONDS = 6 * 3600
-
-
-class ScheduleConfigError(AnchorServiceError):
-    """``ANCHOR_SEAL_CRON`` or ``ANCHOR_TIMEZONE`` is not valid."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ __all__ = [
     "JSON_SAFE_INTEGER",
     "METADATA_MAX_DEPTH",
     "OCCURRED_AT_PATTERN",
+    "REDACTION_REASON_MAX_LENGTH",
     "check_account",
     "check_currency",
     "check_description",
@@ -53,6 +54,8 @@ JSON_SAFE_INTEGER = 2**53 - 1
 OCCURRED_AT_PATTERN = (
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
 )
+#: Longest reason stored with a redaction (``entries.redaction_reason``).
+REDACTION_REASON_MAX_LENGTH = 200
 
 _EXTERNAL_ID_RE = re.compile(EXTERNAL_ID_PATTERN.strip("^$"))
 _ACCOUNT_RE = re.compile(ACCOUNT_PATTERN.strip("^$"))

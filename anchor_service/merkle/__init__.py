@@ -51,10 +51,8 @@ from .tiles import (
     require_tile_extension,
     split_tile,
     tile_levels,
-    tile_path,
     tile_width,
     tiles_for_nodes,
-    tiles_to_write,
 )
 from .tree import consistency_proof, inclusion_proof, root
 from .verify import (
@@ -112,10 +110,8 @@ __all__ = [
     "root_from_tiles",
     "split_tile",
     "tile_levels",
-    "tile_path",
     "tile_width",
     "tiles_for_nodes",
-    "tiles_to_write",
     "verify_consistency",
     "verify_inclusion",
 ]

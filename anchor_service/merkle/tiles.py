@@ -36,10 +36,8 @@ __all__ = [
     "require_tile_extension",
     "split_tile",
     "tile_levels",
-    "tile_path",
     "tile_width",
     "tiles_for_nodes",
-    "tiles_to_write",
 ]
 
 TILE_HEIGHT = 8
@@ -87,25 +85,6 @@ def partial_tiles(size: int) -> list[tuple[TileId, int]]:
         complete = size >> (TILE_HEIGHT * level)
         if complete & _MASK:
             result.append((TileId(level, complete >> TILE_HEIGHT), complete & _MASK))
-    return result
-
-
-def tiles_to_write(old_size: int, new_size: int) -> list[tuple[TileId, int]]:
-    """Return ``(tile, width)`` for every tile that changes when the tree grows to ``new_size``.
-
-    Requires ``0 <= old_size <= new_size``. The first tile of each level may
-    already exist (partial) and is rewritten with the old hashes as a prefix.
-    """
-    if not 0 <= old_size <= new_size:
-        raise ValueError(f"invalid tree sizes {old_size} -> {new_size}")
-    result = []
-    for level in tile_levels(new_size):
-        shift = TILE_HEIGHT * level
-        old, new = old_size >> shift, new_size >> shift
-        if new == old:
-            continue
-        for index in range(old >> TILE_HEIGHT, ((new - 1) >> TILE_HEIGHT) + 1):
-            result.append((TileId(level, index), min(TILE_WIDTH, new - (index << TILE_HEIGHT))))
     return result
 
 
@@ -171,23 +150,3 @@ def require_tile_extension(tile: TileId, old: bytes | None, new: bytes) -> None:
     split_tile(new)
     if old is not None and not new.startswith(old):
         raise TileError(f"tile {tile} would rewrite stored hashes")
-
-
-def tile_path(tile: TileId, width: int = TILE_WIDTH) -> str:
-    """Return the C2SP tlog-tiles path of ``tile``, e.g. ``tile/0/x001/x234/067.p/8``.
-
-    Requires ``1 <= width <= 256``; partial tiles (``width < 256``) get a ``.p/<width>`` suffix.
-    """
-    if not 1 <= width <= TILE_WIDTH:
-        raise ValueError(f"tile width must be 1..{TILE_WIDTH}, got {width}")
-    groups = []
-    index = tile.index
-    while True:
-        groups.append(f"{index % 1000:03d}")
-        index //= 1000
-        if not index:
-            break
-    groups.reverse()
-    path = "/".join([*(f"x{group}" for group in groups[:-1]), groups[-1]])
-    suffix = "" if width == TILE_WIDTH else f".p/{width}"
-    return f"tile/{tile.level}/{path}{suffix}"

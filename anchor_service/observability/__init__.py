@@ -1,15 +1,19 @@
 """Metrics and logs: Prometheus ``/metrics``, request ids, structured and redacted logs.
 
-- :func:`install_observability` (the app factory calls it): request-id middleware,
-  request latency histogram, ``GET /metrics``;
 - :func:`configure_logging` (CLI entry points) and :func:`uvicorn_log_config` (``serve``):
   text or JSON lines, the request id on every record, secrets masked;
-- :class:`DatabaseCollector`: log, batch and anchor figures read from the database at
-  scrape time, so several worker processes agree.
+- :func:`~anchor_service.observability.install.install_observability` (the app factory
+  calls it): request-id middleware, request latency histogram, ``GET /metrics``;
+- :class:`~anchor_service.observability.collector.DatabaseCollector`: log, batch and
+  anchor figures read from the database at scrape time, so several worker processes
+  agree.
+
+Only the logging side is imported here: it is what every command, ``verify`` in the
+verifier-only install too, sets up. The metrics side needs the ``server`` extra
+(Prometheus, FastAPI, SQLAlchemy); import it from :mod:`.install`, :mod:`.collector`,
+:mod:`.metrics` and :mod:`.middleware`.
 """
 
-from anchor_service.observability.collector import DatabaseCollector, DatabaseFigures
-from anchor_service.observability.install import METRICS_PATH, install_observability
 from anchor_service.observability.logging_setup import (
     JsonFormatter,
     RequestIdFilter,
@@ -18,28 +22,18 @@ from anchor_service.observability.logging_setup import (
     configure_logging,
     uvicorn_log_config,
 )
-from anchor_service.observability.metrics import MULTIPROC_DIR_ENV, MetricsExporter, RequestMetrics
-from anchor_service.observability.middleware import RequestContextMiddleware
 from anchor_service.observability.redaction import Redactor, secrets_of
 from anchor_service.observability.request_context import REQUEST_ID_HEADER, current_request_id
 
 __all__ = [
-    "METRICS_PATH",
-    "MULTIPROC_DIR_ENV",
     "REQUEST_ID_HEADER",
-    "DatabaseCollector",
-    "DatabaseFigures",
     "JsonFormatter",
-    "MetricsExporter",
     "Redactor",
-    "RequestContextMiddleware",
     "RequestIdFilter",
-    "RequestMetrics",
     "TextFormatter",
     "build_formatter",
     "configure_logging",
     "current_request_id",
-    "install_observability",
     "secrets_of",
     "uvicorn_log_config",
 ]

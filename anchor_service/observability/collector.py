@@ -1,6 +1,7 @@
 """Metrics read from the database at scrape time, so every worker process agrees.
 
-:class:`DatabaseCollector` runs a handful of small queries (the log counter row, a
+:class:`DatabaseCollector` runs a handful of small queries
+(:func:`~anchor_service.db.repositories.figures.read_figures`: the log counter row, a
 ``GROUP BY`` over batches and over anchors, the newest confirmed and the in-flight
 anchor) at most once per ``cache_seconds``; ages are computed from the cached times at
 each scrape. A table that does not exist yet (database not migrated that far) leaves
@@ -14,101 +15,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from anchor_service.db.models import LOG_STATE_ID, LogState
-from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
-from anchor_service.db.models_sealing import Batch, BatchStatus
+from anchor_service.db.repositories.figures import DatabaseFigures, read_figures
 from anchor_service.db.session import Database
 
 __all__ = ["DatabaseCollector", "DatabaseFigures", "read_figures"]
 
 logger = logging.getLogger(__name__)
-
-_FINAL = (AnchorStatus.CONFIRMED.value, AnchorStatus.FAILED.value)
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseFigures:
-    """What the database says now; ``None``: the table behind it does not exist."""
-
-    ingested: int
-    sealed_size: int | None = None
-    batches: dict[str, int] | None = None
-    anchors: dict[str, int] | None = None
-    gas_used_total: int = 0
-    fee_wei_total: int = 0
-    last_confirmed_at: datetime | None = None
-    last_gas_used: int | None = None
-    last_fee_wei: int | None = None
-    in_flight_since: datetime | None = None
-
-
-def read_figures(connection: Connection) -> DatabaseFigures:
-    """Read :class:`DatabaseFigures` (a few small queries) on ``connection``."""
-    tables = set(inspect(connection).get_table_names())
-    ingested = connection.execute(
-        select(LogState.next_index).where(LogState.id == LOG_STATE_ID)
-    ).scalar_one_or_none()
-    figures = DatabaseFigures(ingested=int(ingested or 0))
-    if Batch.__tablename__ in tables:
-        figures = _with_batches(connection, figures)
-    if Anchor.__tablename__ in tables:
-        figures = _with_anchors(connection, figures)
-    return figures
-
-
-def _with_batches(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
-    batches = dict.fromkeys((status.value for status in BatchStatus), 0)
-    sealed_size = 0
-    rows = connection.execute(
-        select(Batch.status, func.count(), func.max(Batch.end_index)).group_by(Batch.status)
-    )
-    for status, count, end in rows:
-        batches[str(status)] = int(count)
-        sealed_size = max(sealed_size, int(end))
-    return replace(figures, batches=batches, sealed_size=sealed_size)
-
-
-def _with_anchors(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
-    anchors = dict.fromkeys((status.value for status in AnchorStatus), 0)
-    gas_total = fee_total = 0
-    rows = connection.execute(
-        select(
-            Anchor.status, func.count(), func.sum(Anchor.gas_used), func.sum(Anchor.fee_wei)
-        ).group_by(Anchor.status)
-    )
-    for status, count, gas, fee in rows:
-        anchors[str(status)] = int(count)
-        if str(status) in _FINAL:
-            gas_total += int(gas or 0)
-            fee_total += int(fee or 0)
-    figures = replace(figures, anchors=anchors, gas_used_total=gas_total, fee_wei_total=fee_total)
-    newest = connection.execute(
-        select(Anchor.confirmed_at, Anchor.gas_used, Anchor.fee_wei)
-        .where(Anchor.status == AnchorStatus.CONFIRMED)
-        .order_by(Anchor.tree_size.desc())
-        .limit(1)
-    ).first()
-    if newest is not None:
-        figures = replace(
-            figures,
-            last_confirmed_at=newest.confirmed_at,
-            last_gas_used=newest.gas_used,
-            last_fee_wei=newest.fee_wei,
-        )
-    in_flight = connection.execute(
-        select(Anchor.submitted_at, Anchor.created_at).where(Anchor.in_flight == IN_FLIGHT)
-    ).first()
-    if in_flight is not None:
-        figures = replace(figures, in_flight_since=in_flight.submitted_at or in_flight.created_at)
-    return figures
 
 
 class DatabaseCollector(Collector):

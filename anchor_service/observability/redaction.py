@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from anchor_service.settings import Settings
 
@@ -36,6 +35,10 @@ _HEX_KEY = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
 _API_TOKEN = re.compile(r"\b(ak_[0-9a-f]{16}_)[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+@")
+# The user-information part of a database URL as SQLAlchemy's make_url reads it (the
+# password runs to the first "@"); no SQLAlchemy import, so logging works in the
+# verifier-only install.
+_DATABASE_URL_PASSWORD = re.compile(r"[\w+]+://[^:/]*:(?P<password>[^@]*)@")
 _KEY_SHAPED = re.compile(
     r"(?<![0-9a-zA-Z])0x([0-9a-fA-F]{4})[0-9a-fA-F]{56}([0-9a-fA-F]{4})(?![0-9a-fA-F])"
 )
@@ -73,12 +76,9 @@ def secrets_of(settings: Settings) -> list[str]:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
             found.append(value.get_secret_value())
-    try:
-        password = make_url(settings.database_url).password
-    except ArgumentError:
-        password = None
-    if password:
-        found.append(str(password))
+    match = _DATABASE_URL_PASSWORD.match(settings.database_url)
+    if match is not None and match["password"]:
+        found.append(unquote(match["password"]))
     return [secret for secret in found if secret]
 
 

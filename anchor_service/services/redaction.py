@@ -29,21 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.orm import Session
-
 from anchor_service.db.models import Entry
-from anchor_service.db.models_sealing import EntryPosting
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.errors import EntryNotSealedError, NotFoundError
+from anchor_service.errors import EntryNotSealedError
+from anchor_service.ledger.rules import REDACTION_REASON_MAX_LENGTH as MAX_REASON_LENGTH
 
 __all__ = ["MAX_REASON_LENGTH", "Redaction", "redact_entry"]
 
 logger = logging.getLogger(__name__)
-
-#: Longest reason stored with a redaction (``entries.redaction_reason``).
-MAX_REASON_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +69,8 @@ def redact_entry(
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         raise ValueError(f"reason must be at most {MAX_REASON_LENGTH} characters")
     with unit_of_work(database.writer) as session:
-        entry = session.scalars(
-            select(Entry).where(Entry.external_id == external_id).with_for_update()
-        ).one_or_none()
-        if entry is None:
-            raise NotFoundError(f"no entry with external_id {external_id!r}")
+        entries = EntryRepository(session)
+        entry = entries.get(external_id, for_update=True)
         if entry.redacted_at is not None:
             return _redaction(entry, already=True)
         if BatchRepository(session).covering(entry.leaf_index) is None:
@@ -88,14 +80,7 @@ def redact_entry(
                 "then redact it",
                 external_id=external_id,
             )
-        _overwrite_deleted_content(session)
-        entry.document = None
-        entry.salt = None
-        entry.content_hash = None
-        entry.redacted_at = clock()
-        entry.redaction_reason = reason
-        session.execute(delete(EntryPosting).where(EntryPosting.leaf_index == entry.leaf_index))
-        session.flush()
+        entries.erase(entry, redacted_at=clock(), reason=reason)
         redaction = _redaction(entry, already=False)
     logger.info("redacted entry %r (leaf %d)", external_id, redaction.leaf_index)
     return redaction
@@ -111,9 +96,3 @@ def _redaction(entry: Entry, *, already: bool) -> Redaction:
         reason=entry.redaction_reason,
         already=already,
     )
-
-
-def _overwrite_deleted_content(session: Session) -> None:
-    """SQLite: zero the freed bytes of this connection's deletes and updates."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA secure_delete = ON"))

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from anchor_service.db.locks import hold_until_commit
 from anchor_service.db.models_sealing import Batch, BatchStatus
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.leaves import LeafRepository
@@ -38,7 +38,7 @@ from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.errors import AnchorServiceError
+from anchor_service.errors import SealingError
 from anchor_service.ledger.statement import build_statement
 from anchor_service.merkle import EMPTY_ROOT, append_to_tiles
 from anchor_service.settings import Settings
@@ -59,10 +59,6 @@ SEAL_LOCK_KEY = int.from_bytes(b"an-seal", "big")
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(sealed, total)`` with entry counts, after each batch of a run."""
-
-
-class SealingError(AnchorServiceError):
-    """The stored log is inconsistent (missing entries or postings); nothing was sealed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +156,7 @@ def seal_pending(
 
 def _lock_log(session: Session) -> None:
     """Hold the log lock until the transaction ends (one seal at a time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK_KEY})
-    # SQLite: writer sessions begin with BEGIN IMMEDIATE, the database's write lock.
+    hold_until_commit(session, SEAL_LOCK_KEY)
 
 
 def _start_run(session: Session, latest: Batch | None) -> _Run:

@@ -7,6 +7,10 @@
 - :mod:`.chainview`  :class:`ChainView`, the chain reads the checks need (a protocol)
 - :mod:`.onchain`    ``Web3ChainView``, that protocol over a JSON-RPC node (imports web3,
   so it is not imported here)
+- :mod:`.errors`     :class:`BundleFormatError`, :class:`ChainReadError`: the exception tree
+
+The verifier needs neither the database nor the API: ``pip install .`` installs it (and
+``anchor-service verify``) without the ``server`` extra.
 
 Offline (Merkle checks only)::
 
@@ -22,14 +26,12 @@ from anchor_service.verifier.bundle import (
     BUNDLE_VERSION,
     AnchorRef,
     BundleAnchorOut,
-    BundleFormatError,
     ProofBundle,
     dump_bundle,
     parse_bundle,
 )
 from anchor_service.verifier.chainview import (
     AnchorReceipt,
-    ChainReadError,
     ChainView,
     HeadAnchoredLog,
     RegistryAnchor,
@@ -46,6 +48,7 @@ from anchor_service.verifier.checks import (
     REGISTRY_ROOT,
     verify_bundle,
 )
+from anchor_service.verifier.errors import BundleFormatError, ChainReadError
 from anchor_service.verifier.report import (
     CheckOut,
     CheckResult,

@@ -32,7 +32,7 @@ from typing import Any, Self
 import pydantic_core
 from pydantic import BaseModel, Field
 
-from anchor_service.errors import AnchorServiceError
+from anchor_service.verifier.errors import BundleFormatError
 
 __all__ = [
     "BUNDLE_VERSION",
@@ -48,19 +48,6 @@ BUNDLE_VERSION = 1
 _UINT64_LIMIT = 2**64
 _MAX_DEPTH = 200
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-
-
-class BundleFormatError(AnchorServiceError):
-    """The bundle is not valid JSON or does not follow the format.
-
-    ``field`` is the dotted path of the offending value (``None`` for the document as
-    a whole); ``reason`` says what is wrong with it.
-    """
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(f"{field}: {reason}" if field else reason)
-        self.reason = reason
-        self.field = field
 
 
 @dataclass(frozen=True, slots=True)

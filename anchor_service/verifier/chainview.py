@@ -11,16 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from anchor_service.verifier.errors import ChainReadError
+
 __all__ = ["AnchorReceipt", "ChainReadError", "ChainView", "HeadAnchoredLog", "RegistryAnchor"]
-
-
-class ChainReadError(Exception):
-    """A chain read failed. ``unreachable``: the node could not be reached at all."""
-
-    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.unreachable = unreachable
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,7 @@ from web3.types import RPCEndpoint
 
 from anchor_service.api import create_app
 from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
     ContractArtifact,
-    DevChain,
     RegistryClient,
     Signer,
     connect,
@@ -39,6 +37,7 @@ from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.settings import Settings
 from tests.support.ports import free_port
 from tests.support.postgres import admin_engine

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import (
@@ -25,7 +24,6 @@ from anchor_service.api.deps import (
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.anchors import AnchorOnChainOut, AnchorPageOut
-from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.errors import NotFoundError
 from anchor_service.services.anchoring.views import AnchorView
@@ -35,17 +33,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/anchors", tags=["anchors"])
 
 _READ_ERRORS = error_responses(401, 403, 404, 422)
-_ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
 
 
 def _views(session: Session, *, after: int | None, seq: int | None, limit: int) -> list[AnchorView]:
-    statement = select(Anchor).where(Anchor.status.in_(_ON_CHAIN), Anchor.chain_seq.is_not(None))
-    if after is not None:
-        statement = statement.where(Anchor.chain_seq > after)
-    if seq is not None:
-        statement = statement.where(Anchor.chain_seq == seq)
-    rows = list(session.scalars(statement.order_by(Anchor.chain_seq, Anchor.id).limit(limit)))
-    attempts = AnchorRepository(session).transactions_of([row.id for row in rows])
+    anchors = AnchorRepository(session)
+    rows = anchors.on_chain(after=after, seq=seq, limit=limit)
+    attempts = anchors.transactions_of([row.id for row in rows])
     return [AnchorView.of(row, attempts[row.id]) for row in rows]
 
 

@@ -9,35 +9,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
 
 from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.batches import BatchOut, BatchPageOut
-from anchor_service.db.models_anchoring import Anchor
-from anchor_service.db.models_sealing import Batch
-from anchor_service.errors import NotFoundError
+from anchor_service.db.repositories.batches import BatchRepository
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 _READ_ERRORS = error_responses(401, 403, 404, 422)
-
-
-def _with_anchors(
-    session: Session, where: ColumnElement[bool], limit: int
-) -> list[tuple[Batch, Anchor | None]]:
-    statement = (
-        select(Batch, Anchor)
-        .outerjoin(Anchor, Anchor.id == Batch.anchor_id)
-        .where(where)
-        .order_by(Batch.seq)
-        .limit(limit)
-    )
-    return [(batch, anchor) for batch, anchor in session.execute(statement)]
 
 
 @router.get(
@@ -52,7 +35,7 @@ def list_batches(
     session: SessionDep,
     page: Annotated[PageQuery, keyset("batches", maximum=DB_INT_MAX)],
 ) -> BatchPageOut:
-    rows = _with_anchors(session, Batch.seq > page.floor, page.fetch)
+    rows = BatchRepository(session).with_anchors(after=page.floor, limit=page.fetch)
     items = [BatchOut.of_row(batch, anchor) for batch, anchor in rows]
     return BatchPageOut.of(items, page.limit, key=lambda item: item.seq)
 
@@ -67,10 +50,7 @@ def list_batches(
 def get_batch(
     seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
 ) -> BatchOut:
-    rows = _with_anchors(session, Batch.seq == seq, 1)
-    if not rows:
-        raise NotFoundError(f"no batch with seq {seq}")
-    return BatchOut.of_row(*rows[0])
+    return BatchOut.of_row(*BatchRepository(session).get_with_anchor(seq))
 
 
 @router.get(
@@ -89,9 +69,7 @@ def get_batch(
 def get_statement(
     seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
 ) -> Response:
-    batch = session.get(Batch, seq)
-    if batch is None:
-        raise NotFoundError(f"no batch with seq {seq}")
+    batch = BatchRepository(session).get(seq)
     return Response(
         batch.statement,
         media_type="application/json",

@@ -13,13 +13,11 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from anchor_service.api.deps import DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.chain import ChainError, ChainUnavailableError, chain_id_of, connect
-from anchor_service.db.session import Database
 from anchor_service.errors import DatabaseUnavailableError
 
 __all__ = ["CHAIN_TIMEOUT_SECONDS", "router"]
@@ -47,7 +45,7 @@ async def healthz() -> Status:
 )
 def readyz(database: DatabaseDep) -> Status:
     try:
-        _ping(database)
+        database.ping()
     except (SQLAlchemyError, OSError) as exc:
         logger.warning("readiness check failed: %s", type(exc).__name__)
         raise DatabaseUnavailableError("database unreachable") from exc
@@ -75,7 +73,7 @@ class HealthDetail(BaseModel):
 )
 def health_detail(database: DatabaseDep, settings: SettingsDep) -> HealthDetail:
     try:
-        _ping(database)
+        database.ping()
         database_state = "ok"
     except (SQLAlchemyError, OSError) as exc:
         database_state = f"unavailable: {type(exc).__name__}"
@@ -84,11 +82,6 @@ def health_detail(database: DatabaseDep, settings: SettingsDep) -> HealthDetail:
     return HealthDetail(
         status="degraded" if degraded else "ok", database=database_state, chain=chain_state
     )
-
-
-def _ping(database: Database) -> None:
-    with database.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 def _chain_state(rpc_url: str, expected_chain_id: int) -> str:

@@ -16,8 +16,9 @@ from anchor_service.api.schemas.log import (
 )
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.proofs import SqlProofRows
 from anchor_service.services.proofs.bundles import BundleService
-from anchor_service.services.proofs.store import SqlProofStore
+from anchor_service.services.proofs.store import ProofStore
 
 __all__ = ["router"]
 
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/v1/log", tags=["log"])
 def log_head(_caller: AuditorDep, session: SessionDep, reads: ProofReadsDep) -> LogHeadOut:
     stored = LogStateRepository(session).next_index()
     batch = BatchRepository(session).latest()
-    heads = reads.heads.all(SqlProofStore(session.connection()))
+    heads = reads.heads.all(ProofStore(SqlProofRows(session.connection())))
     confirmed = [head for head in heads if head.confirmed]
     sealed_size = batch.end_index if batch is not None else 0
     return LogHeadOut(

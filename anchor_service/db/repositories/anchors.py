@@ -18,6 +18,7 @@ from anchor_service.errors import NotFoundError
 __all__ = ["AnchorRepository"]
 
 _IN_FLIGHT = (AnchorStatus.PREPARED, AnchorStatus.SUBMITTED)
+_ON_CHAIN = (AnchorStatus.SUBMITTED, AnchorStatus.CONFIRMED)
 
 
 class AnchorRepository:
@@ -57,31 +58,21 @@ class AnchorRepository:
         """The most recently created anchor, whatever its status."""
         return self._session.scalars(select(Anchor).order_by(Anchor.id.desc()).limit(1)).first()
 
-    def latest_confirmed(self) -> Anchor | None:
-        """The confirmed anchor with the largest tree size."""
-        return self._session.scalars(
-            select(Anchor)
-            .where(Anchor.status == AnchorStatus.CONFIRMED)
-            .order_by(Anchor.tree_size.desc(), Anchor.id.desc())
-            .limit(1)
-        ).first()
-
-    def page(
-        self,
-        *,
-        offset: int = 0,
-        limit: int = 100,
-        statuses: Sequence[AnchorStatus] | None = None,
-        newest_first: bool = True,
+    def on_chain(
+        self, *, after: int | None = None, seq: int | None = None, limit: int
     ) -> list[Anchor]:
-        """Up to ``limit`` anchors after skipping ``offset``, by id."""
-        if offset < 0 or limit < 1:
-            raise ValueError("offset must be >= 0 and limit >= 1")
-        statement = select(Anchor)
-        if statuses is not None:
-            statement = statement.where(Anchor.status.in_(list(statuses)))
-        order = Anchor.id.desc() if newest_first else Anchor.id
-        return list(self._session.scalars(statement.order_by(order).offset(offset).limit(limit)))
+        """Up to ``limit`` anchors whose transaction is mined (they have a registry
+        sequence number), by that number: those above ``after``, or the one ``seq``."""
+        statement = select(Anchor).where(
+            Anchor.status.in_(_ON_CHAIN), Anchor.chain_seq.is_not(None)
+        )
+        if after is not None:
+            statement = statement.where(Anchor.chain_seq > after)
+        if seq is not None:
+            statement = statement.where(Anchor.chain_seq == seq)
+        return list(
+            self._session.scalars(statement.order_by(Anchor.chain_seq, Anchor.id).limit(limit))
+        )
 
     def count(self, *, status: AnchorStatus | None = None) -> int:
         """Number of anchors (with ``status``, if given)."""
@@ -127,12 +118,6 @@ class AnchorRepository:
         if row is None:
             raise NotFoundError(f"no anchor transaction with id {transaction_id}")
         return row
-
-    def by_tx_hash(self, tx_hash: bytes) -> AnchorTransaction | None:
-        """The signed transaction with hash ``tx_hash``, if it is ours."""
-        return self._session.scalars(
-            select(AnchorTransaction).where(AnchorTransaction.tx_hash == tx_hash)
-        ).first()
 
     def add_transaction(self, transaction: AnchorTransaction) -> AnchorTransaction:
         """Insert a signed transaction (before it is sent)."""

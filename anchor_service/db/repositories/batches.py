@@ -8,12 +8,12 @@ an anchor covers every batch up to its tree size.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch, BatchStatus
 from anchor_service.errors import NotFoundError
 
@@ -55,6 +55,30 @@ class BatchRepository:
         """Number of batches."""
         return int(self._session.scalar(select(func.count()).select_from(Batch)) or 0)
 
+    def with_anchors(self, *, after: int = -1, limit: int) -> list[tuple[Batch, Anchor | None]]:
+        """Up to ``limit`` batches with ``seq`` above ``after``, by ``seq``, each with the
+        anchor that covers it (``None`` while none does)."""
+        return self._with_anchors(Batch.seq > after, limit)
+
+    def get_with_anchor(self, seq: int) -> tuple[Batch, Anchor | None]:
+        """The batch ``seq`` with the anchor that covers it; raise :class:`NotFoundError`."""
+        rows = self._with_anchors(Batch.seq == seq, 1)
+        if not rows:
+            raise NotFoundError(f"no batch with seq {seq}")
+        return rows[0]
+
+    def _with_anchors(
+        self, where: ColumnElement[bool], limit: int
+    ) -> list[tuple[Batch, Anchor | None]]:
+        statement = (
+            select(Batch, Anchor)
+            .outerjoin(Anchor, Anchor.id == Batch.anchor_id)
+            .where(where)
+            .order_by(Batch.seq)
+            .limit(limit)
+        )
+        return [(batch, anchor) for batch, anchor in self._session.execute(statement)]
+
     def covering(self, leaf_index: int) -> Batch | None:
         """The batch that sealed leaf ``leaf_index``, or ``None`` while it is pending."""
         batch = self._session.scalars(
@@ -63,24 +87,6 @@ class BatchRepository:
         if batch is None or batch.start_index > leaf_index:
             return None
         return batch
-
-    def first_covering_tree_size(
-        self, leaf_index: int, *, statuses: Collection[BatchStatus] | None = None
-    ) -> int | None:
-        """The smallest batch tree size that includes leaf ``leaf_index``, or ``None``.
-
-        With ``statuses``, only batches in one of them count (for example the first
-        settled tree head that includes the leaf).
-        """
-        statement = select(func.min(Batch.end_index)).where(Batch.end_index > leaf_index)
-        if statuses is not None:
-            statement = statement.where(Batch.status.in_(list(statuses)))
-        size = self._session.scalar(statement)
-        return None if size is None else int(size)
-
-    def by_tree_size(self, size: int) -> Batch | None:
-        """The batch whose tree head has ``size`` leaves, or ``None``."""
-        return self._session.scalars(select(Batch).where(Batch.end_index == size)).first()
 
     def mark_anchored(self, tree_size: int, anchor_id: int) -> int:
         """Mark the sealed batches up to ``tree_size`` as covered by anchor ``anchor_id``.

@@ -9,8 +9,8 @@ in the caller's transaction (one commit for many requests):
    (returned as stored), one with another content hash makes that request a conflict
    (none of its entries is stored; the other requests go on); new entries get the next
    indices;
-4. insert the new rows and their postings (PostgreSQL: binary ``COPY``, one per table)
-   and advance the counter.
+4. insert the new rows and their postings (PostgreSQL: binary ``COPY``, one per table,
+   see :func:`~anchor_service.db.dialect.insert_rows`) and advance the counter.
 
 Everything CPU-heavy (validation, canonical encoding, hashing) happens before, outside
 the lock.
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, Table, any_, bindparam, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from anchor_service.db.dialect import insert_rows, overwrite_deleted_content, rows_where_in
 from anchor_service.db.models import Entry
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository, PostingRow
@@ -39,9 +40,7 @@ _entries = cast(Table, Entry.__table__)
 _COLUMNS = (
     "leaf_index", "external_id", "document", "salt", "leaf_hash", "content_hash", "received_at"
 )
-_COPY_SQL = f"COPY entries ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = ["int8", "varchar", "bytea", "bytea", "bytea", "bytea", "timestamptz"]
-_SQLITE_LOOKUP_CHUNK = 500
+_PG_TYPES = ("int8", "varchar", "bytea", "bytea", "bytea", "bytea", "timestamptz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +72,33 @@ class EntryRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, external_id: str) -> Entry:
-        """Return the entry with ``external_id``; raise :class:`NotFoundError`."""
-        entry = self._session.scalars(
-            select(Entry).where(Entry.external_id == external_id)
-        ).one_or_none()
+    def get(self, external_id: str, *, for_update: bool = False) -> Entry:
+        """Return the entry with ``external_id``; raise :class:`NotFoundError`.
+
+        With ``for_update``, the row stays locked until the transaction ends.
+        """
+        statement = select(Entry).where(Entry.external_id == external_id)
+        if for_update:
+            statement = statement.with_for_update()
+        entry = self._session.scalars(statement).one_or_none()
         if entry is None:
             raise NotFoundError(f"no entry with external_id {external_id!r}")
         return entry
+
+    def erase(self, entry: Entry, *, redacted_at: datetime, reason: str | None) -> None:
+        """Delete what identifies ``entry``'s content (document, salt, content hash and
+        postings) and mark it redacted; its leaf index and leaf hash stay.
+
+        The bytes freed are overwritten where the database can be told to (SQLite).
+        """
+        overwrite_deleted_content(self._session)
+        entry.document = None
+        entry.salt = None
+        entry.content_hash = None
+        entry.redacted_at = redacted_at
+        entry.redaction_reason = reason
+        PostingRepository(self._session).delete_of(entry.leaf_index)
+        self._session.flush()
 
     def append(
         self, encoded: Sequence[EncodedEntry], *, received_at: datetime, bulk: bool = False
@@ -143,17 +161,9 @@ class EntryRepository:
             _entries.c.document,
             _entries.c.received_at,
         )
-        if self._session.get_bind().dialect.name == "postgresql":
-            # One array parameter instead of thousands of bound values.
-            ids = bindparam("ids", type_=ARRAY(String()))
-            statement = select(*columns).where(_entries.c.external_id == any_(ids))
-            rows = list(self._session.execute(statement, {"ids": list(external_ids)}))
-        else:
-            rows = []
-            for begin in range(0, len(external_ids), _SQLITE_LOOKUP_CHUNK):
-                chunk = external_ids[begin : begin + _SQLITE_LOOKUP_CHUNK]
-                statement = select(*columns).where(_entries.c.external_id.in_(chunk))
-                rows.extend(self._session.execute(statement))
+        rows = rows_where_in(
+            self._session, select(*columns), _entries.c.external_id, external_ids
+        )
         return {
             row.external_id: (
                 row.content_hash,
@@ -170,17 +180,7 @@ class EntryRepository:
         }
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        connection = self._session.connection()
-        if connection.dialect.name == "postgresql":
-            driver_connection = connection.connection.driver_connection
-            assert driver_connection is not None
-            with driver_connection.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
-                copy.set_types(_COPY_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            values = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
-            self._session.execute(insert(_entries), values)
+        insert_rows(self._session, _entries, _COLUMNS, _PG_TYPES, rows)
 
 
 def _plan(

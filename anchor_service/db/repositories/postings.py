@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.bulk import copy_rows
+from anchor_service.db.dialect import insert_rows, prefer_index_range_scans, sums_exactly
 from anchor_service.db.models_sealing import EntryPosting
 from anchor_service.ledger.statement import AccountMovement, movements_from_postings
 
@@ -24,8 +24,7 @@ __all__ = ["PostingRepository", "PostingRow", "PostingSums"]
 
 _postings = cast(Table, EntryPosting.__table__)
 _COLUMNS = ("leaf_index", "position", "account", "currency", "amount")
-_COPY_SQL = f"COPY entry_postings ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = ["int8", "int2", "varchar", "varchar", "numeric"]
+_PG_TYPES = ("int8", "int2", "varchar", "varchar", "numeric")
 _STREAM_ROWS = 50_000
 
 PostingRow = tuple[int, int, str, str, int]
@@ -52,34 +51,25 @@ class PostingRepository:
 
     def insert(self, rows: Sequence[PostingRow]) -> None:
         """Insert postings in one round trip (PostgreSQL: binary ``COPY``)."""
-        if not rows:
-            return
-        if self._session.get_bind().dialect.name == "postgresql":
-            copy_rows(self._session, _COPY_SQL, _COPY_TYPES, rows)
-        else:
-            self._session.execute(
-                insert(_postings),
-                [
-                    {"leaf_index": i, "position": p, "account": a, "currency": c, "amount": str(m)}
-                    for i, p, a, c, m in rows
-                ],
-            )
+        insert_rows(self._session, _postings, _COLUMNS, _PG_TYPES, rows)
+
+    def delete_of(self, leaf_index: int) -> None:
+        """Delete the postings of the entry at ``leaf_index``."""
+        self._session.execute(delete(_postings).where(_postings.c.leaf_index == leaf_index))
 
     def sums(self, start: int, end: int) -> PostingSums:
         """Sum the postings of the entries with leaf indices in ``[start, end)``.
 
-        On PostgreSQL, sequential scans and JIT stay off for the rest of the transaction.
+        On PostgreSQL, sequential scans and JIT stay off for the rest of the transaction
+        (:func:`~anchor_service.db.dialect.prefer_index_range_scans`).
         """
-        if self._session.get_bind().dialect.name == "postgresql":
+        if sums_exactly(self._session):
             return self._sums_in_sql(start, end)
         return self._sums_in_python(start, end)
 
     def _sums_in_sql(self, start: int, end: int) -> PostingSums:
-        # The range is a small part of a large table: keep the planner on the primary
-        # key's range scan (cost proportional to the range, not to the table) and skip
-        # JIT compilation, which costs more than it saves here.
-        self._session.execute(text("SET LOCAL enable_seqscan = off"))
-        self._session.execute(text("SET LOCAL jit = off"))
+        # The range is a small part of a large table.
+        prefer_index_range_scans(self._session)
         amount = _postings.c.amount
         outgoing = (amount < 0).label("outgoing")
         statement = (

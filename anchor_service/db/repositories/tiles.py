@@ -13,18 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, tuple_, update
+from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from anchor_service.db.bulk import copy_rows
+from anchor_service.db.dialect import insert_rows
 from anchor_service.db.models_sealing import MerkleTile
 from anchor_service.merkle import HASH_SIZE, TileError, TileId, TileUpdate, partial_tiles
 
 __all__ = ["TileRepository"]
 
 _tiles = cast(Table, MerkleTile.__table__)
-_COPY_SQL = "COPY merkle_tiles (tile_level, tile_index, hashes) FROM STDIN (FORMAT BINARY)"
-_COPY_TYPES = ["int2", "int8", "bytea"]
+_COLUMNS = ("tile_level", "tile_index", "hashes")
+_PG_TYPES = ("int2", "int8", "bytea")
 
 
 class TileRepository:
@@ -60,12 +60,7 @@ class TileRepository:
                 new_rows.append((tile.level, tile.index, data))
             else:
                 self._extend(tile, width, data)
-        if new_rows:
-            self._insert(new_rows)
-
-    def count(self) -> int:
-        """Number of stored tiles."""
-        return int(self._session.scalar(select(func.count()).select_from(_tiles)) or 0)
+        insert_rows(self._session, _tiles, _COLUMNS, _PG_TYPES, new_rows)
 
     def _extend(self, tile: TileId, width: int, data: bytes) -> None:
         result = self._session.execute(
@@ -79,12 +74,3 @@ class TileRepository:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise TileError(f"tile {tile} does not hold the {width} hashes expected; not extended")
-
-    def _insert(self, rows: list[tuple[int, int, bytes]]) -> None:
-        if self._session.get_bind().dialect.name == "postgresql":
-            copy_rows(self._session, _COPY_SQL, _COPY_TYPES, rows)
-        else:
-            self._session.execute(
-                insert(_tiles),
-                [{"tile_level": lvl, "tile_index": idx, "hashes": data} for lvl, idx, data in rows],
-            )

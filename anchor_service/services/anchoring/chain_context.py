@@ -19,7 +19,7 @@ from eth_utils.address import is_address, to_checksum_address
 from web3 import Web3
 
 from anchor_service.chain import (
-    ChainError,
+    ChainConfigError,
     ChainMismatchError,
     FeePolicy,
     RegistryClient,
@@ -39,10 +39,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class ChainConfigError(ChainError):
-    """Anchoring is not configured: no registry address, or no contract at it."""
 
 
 @dataclass

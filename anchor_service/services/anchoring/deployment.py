@@ -22,7 +22,7 @@ from web3 import Web3
 
 from anchor_service.chain import (
     DEFAULT_ADMIN_ROLE,
-    ChainError,
+    DeploymentFileError,
     FeePolicy,
     RegistryClient,
     Signer,
@@ -43,10 +43,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class DeploymentFileError(ChainError):
-    """The deployment file is unreadable or does not hold a chain id and an address."""
 
 
 @dataclass(frozen=True)

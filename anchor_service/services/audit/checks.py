@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from anchor_service.chain import AnchorRecord, ChainError
+from anchor_service.chain import AnchorRecord, AuditError, ChainError
 from anchor_service.db.models_anchoring import Anchor, AnchorStatus
 from anchor_service.db.models_sealing import Batch
 from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
@@ -26,14 +26,6 @@ __all__ = [
     "check_registry_heads",
     "read_registry",
 ]
-
-
-class AuditError(ChainError):
-    """The audit cannot compare with the chain: node unreachable, another chain, no registry.
-
-    A chain error, so the API answers 503; database errors are raised as they are
-    (``DatabaseUnavailableError`` when it is unreachable).
-    """
 
 
 class RegistryReader(Protocol):

@@ -27,9 +27,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from anchor_service.chain import (
     ChainError,
     RegistryClient,
@@ -37,9 +34,8 @@ from anchor_service.chain import (
     connect,
     load_artifact,
 )
-from anchor_service.db.models import LogState
-from anchor_service.db.models_anchoring import Anchor
-from anchor_service.db.models_sealing import Batch
+from anchor_service.db.repositories.anchors import AnchorRepository
+from anchor_service.db.repositories.audit import AuditRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.chain_context import ChainConfigError, registry_address_from
 from anchor_service.services.audit.checks import (
@@ -91,10 +87,11 @@ def run_audit(
     started = time.perf_counter()
     report = AuditReport()
     with unit_of_work(database.reader) as session:
-        _snapshot(session)
-        next_index = int(session.scalar(select(LogState.next_index)) or 0)
-        batches = list(session.scalars(select(Batch).order_by(Batch.seq)))
-        anchors = list(session.scalars(select(Anchor).order_by(Anchor.id)))
+        reads = AuditRepository(session)
+        reads.use_one_snapshot()
+        next_index = reads.log_counter()
+        batches = reads.batches()
+        anchors = reads.anchors()
         chain = read_registry(registry) if registry is not None else []
         if registry is not None:
             report.chain_checked = True
@@ -159,15 +156,5 @@ def _registry_address(settings: Settings, database: Database) -> str | None:
     except ChainConfigError:
         pass
     with unit_of_work(database.reader) as session:
-        newest = session.scalars(
-            select(Anchor.registry_address).order_by(Anchor.id.desc()).limit(1)
-        ).first()
-    return newest
-
-
-def _snapshot(session: Session) -> None:
-    """Read everything from one snapshot (PostgreSQL needs ``REPEATABLE READ`` for that)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(
-            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-        )
+        newest = AnchorRepository(session).latest()
+        return None if newest is None else newest.registry_address

@@ -23,13 +23,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anchor_service.chain import AnchorRecord
-from anchor_service.db.models import Entry
 from anchor_service.db.models_anchoring import Anchor
-from anchor_service.db.models_sealing import Batch, MerkleTile
+from anchor_service.db.models_sealing import Batch
+from anchor_service.db.repositories.audit import AuditRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.ledger.jcs import json_string
 from anchor_service.merkle import (
@@ -63,7 +62,7 @@ class LeafScan:
         anchors: Sequence[Anchor],
         chain: Sequence[AnchorRecord],
     ) -> None:
-        self._session = session
+        self._reads = AuditRepository(session)
         self._report = report
         self._tiles = TileRepository(session)
         self._sealed = batches[-1].end_index if batches else 0
@@ -103,18 +102,8 @@ class LeafScan:
 
     # --- entries ------------------------------------------------------------------------
     def _read_chunk(self, start: int, stop: int) -> list[bytes | None]:
-        rows = self._session.execute(
-            select(
-                Entry.leaf_index,
-                Entry.external_id,
-                Entry.document,
-                Entry.leaf_hash,
-                Entry.redacted_at,
-            )
-            .where(Entry.leaf_index >= start, Entry.leaf_index < stop)
-            .order_by(Entry.leaf_index)
-        ).all()
-        tiles = self._leaf_tiles(start, min(stop, self._sealed))
+        rows = self._reads.entries(start, stop)
+        tiles = self._reads.leaf_tiles(start, min(stop, self._sealed))
         leaves: list[bytes | None] = []
         expected = start
         for index, external_id, document, stored, redacted_at in rows:
@@ -186,13 +175,7 @@ class LeafScan:
         return sealed
 
     def _find_inserted(self) -> None:
-        statement = (
-            select(Entry.leaf_index, Entry.external_id)
-            .where(Entry.leaf_index >= self.end)
-            .order_by(Entry.leaf_index)
-            .execution_options(yield_per=10_000)
-        )
-        for index, external_id in self._session.execute(statement):
+        for index, external_id in self._reads.entries_from(self.end):
             self._report.add(
                 Finding(
                     FindingKind.INSERTED,
@@ -204,18 +187,6 @@ class LeafScan:
             )
 
     # --- sealed leaf hashes (level-0 tiles) ---------------------------------------------
-    def _leaf_tiles(self, start: int, stop: int) -> dict[int, bytes]:
-        if stop <= start:
-            return {}
-        rows = self._session.execute(
-            select(MerkleTile.tile_index, MerkleTile.hashes).where(
-                MerkleTile.tile_level == 0,
-                MerkleTile.tile_index >= start >> TILE_HEIGHT,
-                MerkleTile.tile_index <= (stop - 1) >> TILE_HEIGHT,
-            )
-        )
-        return {int(tile_index): bytes(hashes) for tile_index, hashes in rows}
-
     def _sealed_leaf(self, index: int, tiles: dict[int, bytes]) -> bytes | None:
         if index >= self._sealed:
             return None

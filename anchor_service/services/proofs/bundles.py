@@ -23,7 +23,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from anchor_service.errors import AnchorServiceError, EntryNotAnchoredError, NotFoundError
+from anchor_service.errors import EntryNotAnchoredError, NotFoundError, ProofIntegrityError
 from anchor_service.ledger.status import EntryStatus
 from anchor_service.merkle import (
     TILE_HEIGHT,
@@ -42,14 +42,6 @@ from anchor_service.verifier import ProofBundle
 __all__ = ["BundleService", "ConsistencyBetweenHeads", "ProofIntegrityError"]
 
 logger = logging.getLogger(__name__)
-
-
-class ProofIntegrityError(AnchorServiceError):
-    """A proof built from the stored tiles does not lead to the anchored root.
-
-    The proof storage no longer agrees with the anchored head; nothing is served (run
-    ``anchor-service audit``).
-    """
 
 
 @dataclass(frozen=True, slots=True)

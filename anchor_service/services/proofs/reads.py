@@ -5,9 +5,9 @@ Proof bundles and consistency proofs are the API's busiest reads. A worker keeps
 it at shutdown): the anchored heads and tree nodes it has seen
 (:class:`~anchor_service.services.proofs.anchored_heads.AnchoredHeadIndex`,
 :class:`~anchor_service.services.proofs.node_cache.NodeCache`), :data:`PROOF_THREADS`
-threads that build bundles, and where they read the rest (PostgreSQL: one plain psycopg
-connection per thread, in autocommit mode, see :mod:`anchor_service.services.proofs.store`;
-SQLite: a reader session).
+threads that build bundles, and where they read the rest (PostgreSQL: one pooled psycopg
+connection per thread, in autocommit mode; SQLite: a reader session; see
+:mod:`anchor_service.db.repositories.proofs`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.repositories.proofs import ProofRowSource
+from anchor_service.db.session import Database
 from anchor_service.services.proofs.anchored_heads import AnchoredHeadIndex
 from anchor_service.services.proofs.node_cache import NodeCache
-from anchor_service.services.proofs.store import ProofStore, PsycopgPool, SqlProofStore
+from anchor_service.services.proofs.store import ProofStore
 
 __all__ = ["PROOF_THREADS", "ProofReads"]
 
@@ -43,12 +44,7 @@ class ProofReads:
     def __init__(self, database: Database, threads: int = PROOF_THREADS) -> None:
         self.heads = AnchoredHeadIndex()
         self.nodes = NodeCache()
-        self._database = database
-        self._pool = (
-            PsycopgPool(database.engine, threads)
-            if database.engine.dialect.name == "postgresql"
-            else None
-        )
+        self._rows = ProofRowSource(database, threads)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="proofs")
 
     async def run(self, work: Callable[[ProofStore], T]) -> T:
@@ -66,14 +62,9 @@ class ProofReads:
     @contextmanager
     def store(self) -> Iterator[ProofStore]:
         """A store for one request; an unreachable database is ``DatabaseUnavailableError``."""
-        if self._pool is not None:
-            with self._pool.store() as fast:
-                yield fast
-            return
-        with unit_of_work(self._database.reader) as session:
-            yield SqlProofStore(session.connection())
+        with self._rows.rows() as rows:
+            yield ProofStore(rows)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False)
-        if self._pool is not None:
-            self._pool.close()
+        self._rows.close()

@@ -18,10 +18,11 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 from web3.types import RPCEndpoint, Wei
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, FeePolicy, RegistryClient, Signer
+from anchor_service.chain import FeePolicy, RegistryClient, Signer
 from anchor_service.chain import deploy_registry as deploy
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.settings import Settings

@@ -20,18 +20,12 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 from web3.types import RPCEndpoint, Wei
 
-from anchor_service.chain import (
-    ANCHORER_ROLE,
-    DEV_ACCOUNT_KEYS,
-    FeePolicy,
-    RegistryClient,
-    Signer,
-    deploy_registry,
-)
+from anchor_service.chain import ANCHORER_ROLE, FeePolicy, RegistryClient, Signer, deploy_registry
 from anchor_service.chain.txbuilder import transact
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.anchoring.views import AnchorView

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from anchor_service.api.deps import state_of
-from anchor_service.chain import RegistryClient, Signer, connect, free_port
+from anchor_service.chain import RegistryClient, Signer, connect
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import free_port
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.backoff import Backoff
 from anchor_service.services.anchoring.chain_context import ChainContext

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from anchor_service.chain import GWEI, ChainMismatchError, DevChain, SignerError
+from anchor_service.chain import GWEI, ChainMismatchError, SignerError
+from anchor_service.dev import DevChain
 from anchor_service.services.anchoring.chain_context import (
     ChainConfigError,
     ChainContext,

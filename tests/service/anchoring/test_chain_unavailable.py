@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from anchor_service.chain import DevChain, RegistryClient, Signer, connect, free_port
+from anchor_service.chain import RegistryClient, Signer, connect
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DevChain, free_port
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.backoff import Backoff
 from anchor_service.services.anchoring.chain_context import ChainContext

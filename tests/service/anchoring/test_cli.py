@@ -12,15 +12,10 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from anchor_service.chain import (
-    ANCHORER_ROLE,
-    DEFAULT_ADMIN_ROLE,
-    PAUSER_ROLE,
-    DevChain,
-    RegistryClient,
-)
+from anchor_service.chain import ANCHORER_ROLE, DEFAULT_ADMIN_ROLE, PAUSER_ROLE, RegistryClient
 from anchor_service.cli.anchor import EXIT_NOT_CONFIRMED
 from anchor_service.cli.main import main
+from anchor_service.dev import DevChain
 from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .conftest import Rpc, SealEntries, make_rpc

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from anchor_service.chain import free_port
 from anchor_service.db.models import Entry
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import free_port
 from anchor_service.services.audit.report import AuditReport, FindingKind
 from anchor_service.services.audit.run import AuditError, audit_from_settings, run_audit
 from anchor_service.settings import Settings

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from anchor_service.chain import DevChain, free_port
 from anchor_service.cli.main import main
 from anchor_service.db.models import Role
+from anchor_service.dev import DevChain, free_port
 from anchor_service.services.anchoring.chain_context import ChainContext
 
 from .conftest import LogBuilder

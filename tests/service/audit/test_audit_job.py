@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from anchor_service.chain import free_port
 from anchor_service.db.session import Database
+from anchor_service.dev import free_port
 from anchor_service.jobs.scheduler import ScheduleConfigError, build_scheduler
 from anchor_service.jobs.work import SchedulerWork
 from anchor_service.services.audit.report import FindingKind

@@ -14,13 +14,12 @@ from web3 import Web3
 from anchor_service.chain import (
     ChainMismatchError,
     ChainUnavailableError,
-    DevChain,
     RegistryClient,
     chain_id_of,
     connect,
-    free_port,
 )
 from anchor_service.chain.transactions import send_raw_transaction
+from anchor_service.dev import DevChain, free_port
 
 
 @pytest.fixture

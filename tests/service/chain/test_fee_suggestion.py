@@ -16,10 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from web3 import EthereumTesterProvider, Web3
 
-from anchor_service.chain import GWEI, DevChain, FeePolicy, Fees, RevertDecoder, Signer, connect
+from anchor_service.chain import GWEI, FeePolicy, Fees, RevertDecoder, Signer, connect
 from anchor_service.chain.fees import suggest_priority_fee
 from anchor_service.chain.transactions import pending_nonce, send_raw_transaction
 from anchor_service.chain.txbuilder import build_signed_tx
+from anchor_service.dev import DevChain
 
 Relay = Callable[[frozenset[str]], AbstractContextManager[str]]
 

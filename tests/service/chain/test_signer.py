@@ -13,7 +13,8 @@ import pytest
 from eth_account import Account
 from pydantic import SecretStr
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, Signer, SignerError
+from anchor_service.chain import Signer, SignerError
+from anchor_service.dev import DEV_ACCOUNT_KEYS
 from anchor_service.settings import Settings
 
 KEY = DEV_ACCOUNT_KEYS[3]

@@ -17,7 +17,6 @@ from web3.types import Wei
 
 from anchor_service import merkle
 from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
     GWEI,
     AnchorCall,
     FeeCapExceededError,
@@ -34,6 +33,7 @@ from anchor_service.chain import (
 )
 from anchor_service.chain.fees import latest_base_fee, suggest_fees, suggest_priority_fee
 from anchor_service.chain.txbuilder import build_signed_tx
+from anchor_service.dev import DEV_ACCOUNT_KEYS
 
 LEAVES = [merkle.leaf_hash(f"tx-{i}".encode()) for i in range(16)]
 STATEMENT = b"\x5a" * 32

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from anchor_service.cli import main
-from anchor_service.cli.import_entries import state_path_for
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.importer import state_path_for
 from tests.support.servers import app_in_thread
 
 MakeEntry = Callable[..., dict[str, Any]]

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from anchor_service.api import create_app
-from anchor_service.chain import free_port
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import free_port
 from anchor_service.settings import Settings
 
 MakeSettings = Callable[..., Settings]

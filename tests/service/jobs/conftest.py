@@ -13,9 +13,10 @@ from eth_account import Account
 from web3 import Web3
 from web3.types import Wei
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, RegistryClient, Signer, deploy_registry
+from anchor_service.chain import RegistryClient, Signer, deploy_registry
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS
 from anchor_service.ledger import EntryIn, encode_entry
 
 StoreEntries = Callable[..., None]

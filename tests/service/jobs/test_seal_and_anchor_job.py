@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from anchor_service.chain import DevChain, Signer, connect
+from anchor_service.chain import Signer, connect
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DevChain
 from anchor_service.jobs.leadership import FileLeaderLock
 from anchor_service.jobs.scheduler import SchedulerProcess
 from anchor_service.jobs.work import SchedulerWork

@@ -19,11 +19,11 @@ from anchor_service.merkle import (
     root,
     split_tile,
     tile_levels,
-    tiles_to_write,
 )
 
 from .leaves import make_leaf_hashes
 from .naive import NaiveTree
+from .tile_changes import tiles_to_write
 
 LEAVES = make_leaf_hashes(1_100, seed=9)
 

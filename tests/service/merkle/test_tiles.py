@@ -19,34 +19,13 @@ from anchor_service.merkle import (
     require_tile_extension,
     split_tile,
     tile_levels,
-    tile_path,
     tile_width,
     tiles_for_nodes,
-    tiles_to_write,
 )
 
 from .leaves import make_leaf_hashes
 from .naive import NaiveTree
-
-
-@pytest.mark.parametrize(
-    ("tile", "width", "path"),
-    [
-        (TileId(0, 1234067), 256, "tile/0/x001/x234/067"),
-        (TileId(0, 1234067), 8, "tile/0/x001/x234/067.p/8"),
-        (TileId(0, 0), 1, "tile/0/000.p/1"),
-        (TileId(1, 1000), 256, "tile/1/x001/000"),
-        (TileId(2, 999), 255, "tile/2/999.p/255"),
-    ],
-)
-def test_tile_path_follows_c2sp(tile: TileId, width: int, path: str) -> None:
-    assert tile_path(tile, width) == path
-
-
-def test_tile_path_rejects_impossible_widths() -> None:
-    for width in (0, 257):
-        with pytest.raises(ValueError, match="tile width"):
-            tile_path(TileId(0, 0), width)
+from .tile_changes import tiles_to_write
 
 
 def test_tile_levels_and_widths_for_a_ten_million_leaf_log() -> None:

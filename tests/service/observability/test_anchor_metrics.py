@@ -12,15 +12,10 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 from web3.types import Wei
 
-from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
-    FeePolicy,
-    RegistryClient,
-    Signer,
-    deploy_registry,
-)
+from anchor_service.chain import FeePolicy, RegistryClient, Signer, deploy_registry
 from anchor_service.db.session import Database
-from anchor_service.observability import DatabaseCollector
+from anchor_service.dev import DEV_ACCOUNT_KEYS
+from anchor_service.observability.collector import DatabaseCollector
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.anchoring.views import AnchorView, OutcomeKind

@@ -10,10 +10,11 @@ from sqlalchemy.engine import URL
 
 from anchor_service.api import create_app
 from anchor_service.api.deps import state_of
-from anchor_service.chain import free_port
 from anchor_service.db import migrate
 from anchor_service.db.session import Database
-from anchor_service.observability import DatabaseCollector, MetricsExporter
+from anchor_service.dev import free_port
+from anchor_service.observability.collector import DatabaseCollector
+from anchor_service.observability.metrics import MetricsExporter
 from anchor_service.settings import Settings
 from tests.support.clocks import ManualClock
 

@@ -58,3 +58,28 @@ def test_hex_that_is_not_key_shaped_is_left_alone() -> None:
     bare_hash = "d" * 64  # hashes in this service's JSON have no 0x
     text = f"{raw_tx} {address} {bare_hash}"
     assert Redactor().redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://anchor:s3cr3t-pw@db.example/anchor",
+        "postgresql+psycopg://anchor:p%40ss%2Fw0rd@db.example:5432/anchor?sslmode=require",
+        "postgresql://anchor:pa/ss:word@db.example/anchor",
+        "postgresql://anchor@db.example/anchor",
+        "postgresql://anchor:@db.example/anchor",
+        "sqlite:///.data/anchor.db",
+        "not a url",
+    ],
+)
+def test_the_database_password_is_the_one_sqlalchemy_reads(url: str) -> None:
+    """``secrets_of`` reads the password without SQLAlchemy (the verifier-only install
+    has none); it finds what SQLAlchemy's own URL parser finds."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        expected = make_url(url).password
+    except ArgumentError:
+        expected = None
+    assert secrets_of(settings(database_url=url)) == ([str(expected)] if expected else [])

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import pytest
 
 from anchor_service import merkle
+from anchor_service.db.repositories.proofs import SqlProofRows
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.merkle import MemoryTileStore, TileError, TileId, inclusion_nodes
 from anchor_service.services.proofs.anchored_heads import AnchoredHead, AnchoredHeadIndex
 from anchor_service.services.proofs.node_cache import NodeCache
-from anchor_service.services.proofs.store import SqlProofStore
+from anchor_service.services.proofs.store import ProofStore
 
 from .conftest import LogBuilder
 
@@ -66,7 +67,7 @@ def test_node_cache_of_size_zero_reads_every_time_and_missing_tiles_are_errors()
 
 
 class CountingHeads:
-    def __init__(self, store: SqlProofStore) -> None:
+    def __init__(self, store: ProofStore) -> None:
         self.store = store
         self.reads = 0
 
@@ -82,7 +83,7 @@ def test_confirmed_heads_are_remembered_and_mined_ones_read_again(
     second = log.head(2, confirm=False)
     index = AnchoredHeadIndex()
     with unit_of_work(database.reader) as session:
-        source = CountingHeads(SqlProofStore(session.connection()))
+        source = CountingHeads(ProofStore(SqlProofRows(session.connection())))
         assert [head.tree_size for head in index.all(source)] == [first, second]
         reads = source.reads
         head = index.covering(source, 2)

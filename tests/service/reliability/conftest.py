@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.settings import Settings
 from tests.support.ports import free_port

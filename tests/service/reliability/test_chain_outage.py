@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anchor_service.chain import DevChain
 from anchor_service.db import Role
+from anchor_service.dev import DevChain
 from tests.support.waiting import wait_until
 
 from .conftest import Scale, StackEnv

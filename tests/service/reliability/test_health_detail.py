@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
-from anchor_service.chain import DevChain, free_port
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain, free_port
 from anchor_service.settings import Settings
 
 

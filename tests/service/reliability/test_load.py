@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.chain import DevChain
 from anchor_service.db import Role
+from anchor_service.dev import DevChain
 from tests.support.waiting import wait_until
 
 from .conftest import Scale, StackEnv

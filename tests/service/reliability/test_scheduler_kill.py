@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from anchor_service.chain import DevChain
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain
 from tests.support.waiting import wait_until
 
 from .backlog import store_backlog

@@ -1,4 +1,4 @@
-"""BatchRepository: lookups by leaf and tree size, paging, and the anchoring status moves."""
+"""BatchRepository: lookups by leaf, paging, and the anchoring status moves."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def three_batches(log: LogWriter, seal: Seal) -> None:
     log.add([entry_payload()])
 
 
-def test_lookups_find_the_batch_of_a_leaf_and_of_a_tree_size(
+def test_lookups_find_the_batch_of_a_leaf(
     three_batches: None, database: Database
 ) -> None:
     with unit_of_work(database.reader) as session:
@@ -36,10 +36,6 @@ def test_lookups_find_the_batch_of_a_leaf_and_of_a_tree_size(
         assert batches.latest() is not None and batches.latest().seq == 2  # type: ignore[union-attr]
         assert [batches.covering(i).seq for i in range(6)] == [0, 0, 1, 1, 1, 2]  # type: ignore[union-attr]
         assert batches.covering(6) is None
-        assert batches.first_covering_tree_size(3) == 5
-        assert batches.first_covering_tree_size(6) is None
-        assert batches.by_tree_size(5).seq == 1  # type: ignore[union-attr]
-        assert batches.by_tree_size(4) is None
         assert batches.get(2).entry_count == 1
         with pytest.raises(NotFoundError):
             batches.get(3)
@@ -53,17 +49,12 @@ def test_status_moves_from_sealed_to_anchored_to_settled(
         batches = BatchRepository(session)
         assert batches.mark_anchored(5, anchor_id=7) == 2
         assert batches.mark_anchored(6, anchor_id=8) == 1  # only the one still sealed
-        assert batches.first_covering_tree_size(0, statuses=[BatchStatus.SETTLED]) is None
         assert batches.unmark_anchored(8) == 1
         assert batches.mark_settled(5, anchor_id=7, settled_at=settled_at) == 2
     with unit_of_work(database.reader) as session:
         rows = [(b.status, b.anchor_id, b.settled_at) for b in BatchRepository(session).page()]
-        first = BatchRepository(session).first_covering_tree_size(
-            3, statuses=[BatchStatus.SETTLED]
-        )
     assert rows == [
         (BatchStatus.SETTLED, 7, settled_at),
         (BatchStatus.SETTLED, 7, settled_at),
         (BatchStatus.SEALED, None, None),
     ]
-    assert first == 5

@@ -14,7 +14,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.types import Wei
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS
+from anchor_service.dev import DEV_ACCOUNT_KEYS
 from anchor_service.observability import build_formatter, secrets_of
 from anchor_service.settings import Settings
 

@@ -20,10 +20,11 @@ from web3.types import RPCEndpoint
 
 from anchor_service.api import create_app
 from anchor_service.api.deps import state_of
-from anchor_service.chain import ANCHORER_ROLE, DevChain, RegistryClient, Signer, free_port
+from anchor_service.chain import ANCHORER_ROLE, RegistryClient, Signer
 from anchor_service.chain.txbuilder import transact
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain, free_port
 from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.settings import Settings
 

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
-from anchor_service.chain import DevChain, free_port
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain, free_port
 from anchor_service.services.sealing import seal_pending
 from anchor_service.settings import Settings
 

@@ -17,13 +17,8 @@ import pytest
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
-    DevChain,
-    RegistryClient,
-    Signer,
-    deploy_registry,
-)
+from anchor_service.chain import RegistryClient, Signer, deploy_registry
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.settings import Settings
 from anchor_service.verifier.onchain import Web3ChainView
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
-from anchor_service.chain import free_port
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database
+from anchor_service.dev import free_port
 from anchor_service.settings import Settings
 from anchor_service.verifier import CHAIN_CHECKS
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from anchor_service.chain import DevChain, free_port
 from anchor_service.cli import verify as verify_command
+from anchor_service.dev import DevChain, free_port
 from anchor_service.settings import Settings
 from anchor_service.verifier import CHAIN_CHECKS
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from anchor_service.chain import RegistryClient, Signer, free_port
+from anchor_service.chain import RegistryClient, Signer
+from anchor_service.dev import free_port
 from anchor_service.verifier import (
     ANCHOR_RECORD,
     ANCHOR_TRANSACTION,

@@ -30,12 +30,13 @@ from sqlalchemy.engine import URL
 from web3 import Web3
 from web3.types import Wei
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, Signer, deploy_registry
+from anchor_service.chain import Signer, deploy_registry
 from anchor_service.chain.registry import RegistryClient
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.settings import Settings
 from tests.support.ci import skip_or_fail
 from tests.support.ports import free_port

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from selenium.webdriver import Chrome
 
-from anchor_service.chain import free_port
+from anchor_service.dev import free_port
 from anchor_service.verifier import CHAIN_CHECKS, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 

@@ -28,15 +28,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
-    DevChain,
-    DevChainError,
-    RegistryClient,
-    Signer,
-    connect,
-)
-from anchor_service.cli.supervisor import Child
+from anchor_service.chain import RegistryClient, Signer, connect
+from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS
+from anchor_service.dev.chain import DevChain
+from anchor_service.dev.errors import DevChainError
+from anchor_service.dev.supervisor import Child
 from anchor_service.services.anchoring.deployment import (
     DeploymentFileError,
     deploy_and_record,

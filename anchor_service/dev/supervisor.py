@@ -18,13 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
-__all__ = ["Child", "ChildFailedError", "Supervisor"]
+from anchor_service.dev.errors import ChildFailedError
+
+__all__ = ["Child", "Supervisor"]
 
 logger = logging.getLogger(__name__)
-
-
-class ChildFailedError(RuntimeError):
-    """A child exited or did not become ready while the supervisor was starting it."""
 
 
 @dataclass(frozen=True)

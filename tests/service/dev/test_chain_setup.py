@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from anchor_service.chain import DEV_ACCOUNT_KEYS, DevChain, DevChainError, Signer, free_port
-from anchor_service.cli.dev import dev_children
-from anchor_service.cli.dev_chain import DevChainSetup
+from anchor_service.chain import Signer
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, DevChainError, free_port
+from anchor_service.dev.chain_setup import DevChainSetup
+from anchor_service.dev.stack import dev_children
 from anchor_service.settings import Settings
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from anchor_service.cli.import_batches import (
+from anchor_service.importer.batches import (
     BatchOutcome,
     Problem,
     count_problems,
@@ -22,16 +22,12 @@ from anchor_service.cli.import_batches import (
     stopped,
     without_repeats,
 )
-from anchor_service.cli.import_source import SourceRecord
-from anchor_service.errors import AnchorServiceError
+from anchor_service.importer.errors import RemoteError
+from anchor_service.importer.source import SourceRecord
 
-__all__ = ["RemoteError", "post_batch", "remote_client"]
+__all__ = ["post_batch", "remote_client"]
 
 BULK_PATH = "/v1/entries/bulk"
-
-
-class RemoteError(AnchorServiceError):
-    """The API refused the batch as a whole (authentication, limits, server error)."""
 
 
 def remote_client(url: str, key: str, *, timeout: float = 120.0) -> httpx.Client:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from anchor_service.cli.import_source import SourceRecord
-from anchor_service.cli.import_state import ImportCounts
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.db.writer import EntryWriter
 from anchor_service.errors import EntryConflictError, InvalidEntryError
+from anchor_service.importer.source import SourceRecord
+from anchor_service.importer.state import ImportCounts
 from anchor_service.ledger import encode_entry
 from anchor_service.ledger.canonical import EncodedEntry
 

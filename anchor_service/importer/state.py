@@ -1,4 +1,4 @@
-"""Where an interrupted ``anchor-service import`` stopped: the sidecar state file.
+"""Where an interrupted import stopped: the sidecar state file.
 
 Saved atomically (temporary file, fsync, rename) after every committed batch: the byte
 offset and line count after that batch, the running totals, and a fingerprint of the
@@ -18,14 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STATE_VERSION", "ImportCounts", "ImportState", "StateMismatchError", "prefix_hash"]
+from anchor_service.importer.errors import StateMismatchError
+
+__all__ = ["STATE_VERSION", "ImportCounts", "ImportState", "prefix_hash"]
 
 STATE_VERSION = 1
 _CHUNK = 1 << 20
-
-
-class StateMismatchError(Exception):
-    """The state file does not belong to this file (or this file changed before it)."""
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""Read entries from a JSONL or CSV file for ``anchor-service import``, with positions.
+"""Read entries from a JSONL or CSV file for an import, with positions.
 
 JSONL: one entry per line, the same JSON document as ``POST /v1/entries``; blank lines
 are skipped. CSV: a header row, then one row per posting with the columns
@@ -22,19 +22,16 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from anchor_service.errors import InvalidEntryError
+from anchor_service.importer.errors import SourceFormatError
 from anchor_service.ledger import EntryIn, parse_entry
 
-__all__ = ["CSV_COLUMNS", "SourceFormatError", "SourceRecord", "read_records"]
+__all__ = ["CSV_COLUMNS", "SourceRecord", "read_records"]
 
 CSV_COLUMNS = (
     "external_id", "occurred_at", "description", "account", "amount", "currency", "metadata"
 )  # fmt: skip
 _REQUIRED = ("external_id", "occurred_at", "account", "amount", "currency")
 _ENTRY_FIELDS = ("occurred_at", "description", "metadata")
-
-
-class SourceFormatError(Exception):
-    """The file cannot be read as the format at all (e.g. a CSV header is wrong)."""
 
 
 @dataclass(frozen=True, slots=True)

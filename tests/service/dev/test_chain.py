@@ -10,16 +10,8 @@ from eth_account import Account
 from web3 import Web3
 from web3.types import RPCEndpoint
 
-from anchor_service.chain import (
-    DEV_ACCOUNT_KEYS,
-    ChainUnavailableError,
-    DevChain,
-    DevChainError,
-    chain_id_of,
-    connect,
-    find_ganache,
-    free_port,
-)
+from anchor_service.chain import ChainUnavailableError, chain_id_of, connect
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, DevChainError, find_ganache, free_port
 from anchor_service.settings import Settings
 
 

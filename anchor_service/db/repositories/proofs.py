@@ -1,0 +1,261 @@
+"""The rows proofs are made of, with a fast path for PostgreSQL.
+
+:class:`ProofRows` reads an entry with its leaf's level-0 tile (one query), tiles by id,
+the anchors of the anchored heads, and the status of the batch holding a leaf.
+:class:`SqlProofRows` answers over any SQLAlchemy connection (SQLite, PostgreSQL);
+:class:`PsycopgProofRows` answers the same questions with plain psycopg on an autocommit
+connection with server-side prepared statements: the proof route is the API's busiest
+read, and SQLAlchemy's per-statement work costs more than the query itself there. Both
+run the same SQL, and the tests run both.
+
+:class:`ProofRowSource` hands one API worker's proof threads their rows: on PostgreSQL
+from a :mod:`psycopg_pool` pool of autocommit connections, elsewhere from a read session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NamedTuple, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.errors import DatabaseUnavailableError
+from anchor_service.merkle import TILE_HEIGHT, TileId
+
+__all__ = [
+    "AnchorRow",
+    "EntryRow",
+    "ProofRowSource",
+    "ProofRows",
+    "PsycopgProofRows",
+    "SqlProofRows",
+]
+
+# The leaf's level-0 tile is the one at index leaf_index >> TILE_HEIGHT (a constant).
+_ENTRY = (
+    "SELECT e.leaf_index, e.leaf_hash, e.document, e.redacted_at IS NOT NULL, t.hashes"  # noqa: S608
+    " FROM entries e LEFT JOIN merkle_tiles t"
+    f" ON t.tile_level = 0 AND t.tile_index = e.leaf_index >> {TILE_HEIGHT}"
+    " WHERE e.external_id = {external_id}"
+)
+_TILES = (
+    "SELECT tile_level, tile_index, hashes FROM merkle_tiles"
+    " WHERE tile_level = {level} AND tile_index {indices}"
+)
+_ANCHORS = (
+    "SELECT id, tree_size, root, statement_hash, batch_seq, chain_id, registry_address,"
+    " chain_seq, tx_hash, block_number, status FROM anchors"
+    " WHERE status IN ('submitted', 'confirmed') AND block_number IS NOT NULL"
+    " AND chain_seq IS NOT NULL AND tx_hash IS NOT NULL ORDER BY id"
+)
+_STATUS = (
+    "SELECT start_index, status FROM batches WHERE end_index > {index} ORDER BY end_index LIMIT 1"
+)
+
+#: Seconds a proof read waits for a pooled connection before the database counts as
+#: unavailable (in normal operation a connection is idle, or opens in milliseconds).
+POOL_WAIT_SECONDS = 5.0
+
+
+class EntryRow(NamedTuple):
+    """An entry as a proof needs it, with its leaf's level-0 tile (``None`` if unsealed)."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    document: bytes | None
+    redacted: bool
+    leaf_tile: bytes | None
+
+
+class AnchorRow(NamedTuple):
+    """An anchor whose transaction is mined: the head it recorded, and where."""
+
+    anchor_id: int
+    tree_size: int
+    root: bytes
+    statement_hash: bytes
+    batch_seq: int
+    chain_id: int
+    registry_address: str
+    chain_seq: int
+    tx_hash: bytes
+    block_number: int
+    status: str
+
+
+class ProofRows(Protocol):
+    """The reads behind proofs."""
+
+    def entry(self, external_id: str) -> EntryRow | None:
+        """The entry with ``external_id`` and its leaf tile, if the entry exists."""
+        ...
+
+    def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
+        """The stored tiles among ``ids``."""
+        ...
+
+    def mined_anchors(self) -> list[AnchorRow]:
+        """Every anchor whose transaction is mined (submitted or confirmed), by id."""
+        ...
+
+    def entry_status(self, leaf_index: int) -> str:
+        """The status of the batch holding leaf ``leaf_index`` (``pending`` without one)."""
+        ...
+
+
+def _by_level(ids: Sequence[TileId]) -> Iterator[tuple[int, list[int]]]:
+    """``(level, tile indices)`` per tile level (one query each; a proof spans few levels)."""
+    levels: dict[int, set[int]] = {}
+    for tile in ids:
+        levels.setdefault(tile.level, set()).add(tile.index)
+    for level, indices in sorted(levels.items()):
+        yield level, sorted(indices)
+
+
+def _entry_row(row: Sequence[Any] | None) -> EntryRow | None:
+    if row is None:
+        return None
+    index, leaf_hash, document, redacted, tile = row
+    return EntryRow(
+        int(index),
+        bytes(leaf_hash),
+        None if document is None else bytes(document),
+        bool(redacted),
+        None if tile is None else bytes(tile),
+    )
+
+
+def _anchor_row(row: Sequence[Any]) -> AnchorRow:
+    anchor_id, size, root, statement, batch_seq, chain_id, registry, seq, tx, block, status = row
+    return AnchorRow(
+        anchor_id=int(anchor_id),
+        tree_size=int(size),
+        root=bytes(root),
+        statement_hash=bytes(statement),
+        batch_seq=int(batch_seq),
+        chain_id=int(chain_id),
+        registry_address=str(registry),
+        chain_seq=int(seq),
+        tx_hash=bytes(tx),
+        block_number=int(block),
+        status=str(status),
+    )
+
+
+def _status(row: Sequence[Any] | None, leaf_index: int) -> str:
+    if row is None or row[0] > leaf_index:
+        return "pending"
+    return str(row[1])
+
+
+class SqlProofRows:
+    """:class:`ProofRows` over a SQLAlchemy connection (any database)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def entry(self, external_id: str) -> EntryRow | None:
+        statement = text(_ENTRY.format(external_id=":external_id"))
+        row = self._connection.execute(statement, {"external_id": external_id}).first()
+        return _entry_row(row)
+
+    def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
+        statement = text(_TILES.format(level=":level", indices="IN :indices")).bindparams(
+            bindparam("indices", expanding=True)
+        )
+        found: dict[TileId, bytes] = {}
+        for level, indices in _by_level(ids):
+            params = {"level": level, "indices": indices}
+            for tile_level, tile_index, hashes in self._connection.execute(statement, params):
+                found[TileId(int(tile_level), int(tile_index))] = bytes(hashes)
+        return found
+
+    def mined_anchors(self) -> list[AnchorRow]:
+        return [_anchor_row(row) for row in self._connection.execute(text(_ANCHORS))]
+
+    def entry_status(self, leaf_index: int) -> str:
+        statement = text(_STATUS.format(index=":index"))
+        return _status(
+            self._connection.execute(statement, {"index": leaf_index}).first(), leaf_index
+        )
+
+
+class PsycopgProofRows:
+    """:class:`ProofRows` over a psycopg connection in autocommit mode."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._connection.cursor(binary=True) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+
+    def entry(self, external_id: str) -> EntryRow | None:
+        rows = self._rows(_ENTRY.format(external_id="%s"), (external_id,))
+        return _entry_row(rows[0] if rows else None)
+
+    def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
+        sql = _TILES.format(level="%s", indices="= ANY(%s)")
+        found: dict[TileId, bytes] = {}
+        for level, indices in _by_level(ids):
+            for tile_level, tile_index, hashes in self._rows(sql, (level, indices)):
+                found[TileId(int(tile_level), int(tile_index))] = bytes(hashes)
+        return found
+
+    def mined_anchors(self) -> list[AnchorRow]:
+        return [_anchor_row(row) for row in self._rows(_ANCHORS, ())]
+
+    def entry_status(self, leaf_index: int) -> str:
+        rows = self._rows(_STATUS.format(index="%s"), (leaf_index,))
+        return _status(rows[0] if rows else None, leaf_index)
+
+
+class ProofRowSource:
+    """Where one API worker's proof threads read: ``connections`` pooled psycopg
+    connections on PostgreSQL (one per thread), a read session per use elsewhere."""
+
+    def __init__(self, database: Database, connections: int) -> None:
+        self._database = database
+        self._pool = _pool(database.engine, connections) if is_postgresql(database.engine) else None
+
+    @contextmanager
+    def rows(self) -> Iterator[ProofRows]:
+        """Rows for one request; an unreachable database is ``DatabaseUnavailableError``."""
+        if self._pool is None:
+            with unit_of_work(self._database.reader) as session:
+                yield SqlProofRows(session.connection())
+            return
+        try:
+            with self._pool.connection() as connection:
+                yield PsycopgProofRows(connection)
+        except psycopg.OperationalError as exc:  # the pool's PoolTimeout included
+            raise DatabaseUnavailableError(f"database unavailable ({type(exc).__name__})") from exc
+
+    def close(self) -> None:
+        """Close the pooled connections (the pool cannot be used afterwards)."""
+        if self._pool is not None:
+            self._pool.close()
+
+
+def _pool(engine: Engine, size: int) -> ConnectionPool[psycopg.Connection[Any]]:
+    """Up to ``size`` autocommit connections to the database of ``engine``, opened when
+    first needed. A connection found broken is replaced on demand: an attempt to
+    reconnect that fails is given up at once (``reconnect_timeout=0``) rather than
+    retried with growing delays, so the next request after an outage connects again."""
+    url = engine.url.set(drivername="postgresql")
+    return ConnectionPool(
+        url.render_as_string(hide_password=False),
+        kwargs={"autocommit": True},
+        min_size=0,
+        max_size=size,
+        timeout=POOL_WAIT_SECONDS,
+        reconnect_timeout=0,
+        name="proof-reads",
+        open=True,
+    )

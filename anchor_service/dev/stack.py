@@ -1,0 +1,160 @@
+"""What ``anchor-service dev`` (``make run``) runs: everything local, one command.
+
+Steps: make the data directory, apply migrations, create an admin API key on the very
+first start (printed once, with curl examples), then supervise the child processes: a
+local ganache (unless ``ANCHOR_RPC_URL`` is another machine; its registry is deployed on
+the first start and reused afterwards, see :mod:`anchor_service.dev.chain_setup`), the
+API on ``settings.host:settings.port``, and the scheduler. To add a process, add a
+:class:`Child` in :func:`dev_children`; to add a set-up step, add it to :func:`prepare`
+(which starts nothing long-lived).
+"""
+
+from __future__ import annotations
+
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from anchor_service.db import migrate
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev.chain_setup import DevChainSetup
+from anchor_service.dev.supervisor import Child, Supervisor
+from anchor_service.settings import Settings
+
+__all__ = ["dev_children", "prepare", "run_dev"]
+
+
+def run_dev(settings: Settings) -> int:
+    """Prepare, then supervise the children until one stops or Ctrl-C; the exit status."""
+    prepare(settings)
+    chain = DevChainSetup(settings)
+    children = dev_children(settings, chain)
+    if chain.chain is None:
+        chain.describe_remote()
+
+    def started() -> None:
+        print(_running_banner(settings, chain), flush=True)
+
+    return Supervisor(children, on_started=started).run()
+
+
+def prepare(settings: Settings) -> None:
+    """Create the data directory, migrate, and make the first admin key if none exists."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings)
+    database = Database.from_settings(settings)
+    try:
+        with unit_of_work(database.writer) as session:
+            keys = ApiKeyRepository(session)
+            new = keys.create(Role.ADMIN, name="dev admin") if keys.count() == 0 else None
+    finally:
+        database.dispose()
+    base_url = f"http://{settings.host}:{settings.port}"
+    if new is None:
+        print(
+            "API keys exist already (the first admin key was printed on the first start).\n"
+            "Create another: .venv/bin/anchor-service keys create --role admin",
+            flush=True,
+        )
+        return
+    print(_first_start_banner(new.token, base_url), flush=True)
+
+
+def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list[Child]:
+    """The processes ``dev`` supervises, in start order: the local chain (if any), the
+    API, the scheduler."""
+    chain = chain if chain is not None else DevChainSetup(settings)
+    ganache = chain.child()
+    base_url = f"http://{settings.host}:{settings.port}"
+    api = Child(
+        name="api",
+        argv=[
+            sys.executable, "-m", "anchor_service.cli", "serve",
+            "--host", settings.host, "--port", str(settings.port),
+        ],
+        ready=_http_ok(f"{base_url}/readyz"),
+    )
+    scheduler = Child(
+        name="scheduler",
+        argv=[sys.executable, "-m", "anchor_service.cli", "scheduler"],
+    )
+    return [*([ganache] if ganache is not None else []), api, scheduler]
+
+
+def _http_ok(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310  # nosec B310
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+def _running_banner(settings: Settings, chain: DevChainSetup) -> str:
+    base_url = f"http://{settings.host}:{settings.port}"
+    data_dir = settings.data_dir.resolve()
+    if chain.chain is not None:
+        blocks = (
+            f"a block every {settings.dev_block_seconds:g} s"
+            if settings.dev_block_seconds > 0
+            else "a block per transaction"
+        )
+        chain_line = (
+            f"{chain.rpc_url}  (local ganache, chain id {settings.chain_id}, {blocks}; "
+            f"its data in {chain.chain.db_path.resolve()})"
+        )
+    else:
+        chain_line = f"{chain.rpc_url}  (configured; not started by dev)"
+    registry = chain.registry or "none"
+    trigger = (
+        f"; also when {settings.seal_when_pending} entries are pending"
+        if settings.seal_when_pending
+        else ""
+    )
+    line = "=" * 78
+    rows = [
+        f"API:        {base_url}  (docs: {base_url}/docs)",
+        f"chain RPC:  {chain_line}",
+        f"registry:   {registry}  ({chain.registry_note})",
+    ]
+    if chain.signer_note:
+        rows.append(f"anchoring:  {chain.signer_note}")
+    rows += [
+        f"schedule:   seal + anchor at '{settings.seal_cron}' ({settings.timezone}){trigger};"
+        f" anchors followed every {settings.confirm_interval_seconds:g} s",
+        f"data:       {data_dir}  (database, chain, deployment.json)",
+        "stop:       Ctrl-C (stops the scheduler, the API and the chain)",
+        f"reset:      stop, then delete {data_dir} (database and chain together)",
+    ]
+    body = "\n".join(f"  {row}" for row in rows)
+    return f"{line}\nanchor-service is running\n{body}\n{line}"
+
+
+def _first_start_banner(token: str, base_url: str) -> str:
+    entry = (
+        '{"external_id": "pay-2026-11-21-000123", "occurred_at": "2026-11-21T08:15:00+07:00", '
+        '"postings": [{"account": "wallet:user:981", "amount": "-150000", "currency": "IDR"}, '
+        '{"account": "escrow:project:42", "amount": "150000", "currency": "IDR"}]}'
+    )
+    line = "=" * 78
+    return f"""{line}
+First start: created an admin API key. It is shown only this once (only its hash
+is stored); keep it somewhere safe.
+
+    {token}
+
+Try it:
+
+    export ANCHOR_KEY={token}
+    curl -s -X POST {base_url}/v1/entries \\
+      -H "Authorization: Bearer $ANCHOR_KEY" -H "Content-Type: application/json" \\
+      -d '{entry}'
+    curl -s {base_url}/v1/entries/pay-2026-11-21-000123 -H "Authorization: Bearer $ANCHOR_KEY"
+
+More keys: .venv/bin/anchor-service keys create --role writer|auditor|admin
+{line}"""
