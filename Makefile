@@ -26,13 +26,13 @@ test: setup browser-tools lint test-service test-contracts
 
 setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed: pyproject.toml tools/make-venv.sh
+	tools/make-venv.sh $(PYTHON) $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[server,dev]'
 	touch $@
 
-$(BVENV)/.installed: requirements-brownie.txt
-	test -x $(BVENV)/bin/python || $(PYTHON) -m venv $(BVENV)
+$(BVENV)/.installed: requirements-brownie.txt tools/make-venv.sh
+	tools/make-venv.sh $(PYTHON) $(BVENV)
 	$(BVENV)/bin/pip install -q --disable-pip-version-check -r requirements-brownie.txt
 	touch $@
 
