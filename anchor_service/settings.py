@@ -1,8 +1,9 @@
 """Service settings: one object, read from ``ANCHOR_*`` environment variables and ``.env``.
 
-Entry points (the CLI, the app factory) build a :class:`Settings`; nothing builds one
-at import time. Tests build their own, usually with ``_env_file=None`` and explicit
-values.
+Entry points (the CLI, the app factory) build a :class:`Settings` with
+:func:`load_settings` (which adds the dev settings file of ``anchor-service dev``);
+nothing builds one at import time. Tests build their own, usually with
+``_env_file=None`` and explicit values.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./.data/anchor.db"
 
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+    )
+
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="`production`: never read the dev settings file `anchor-service dev` "
+        "writes (<data_dir>/dev.env: its local chain, registry and public test signer).",
     )
 
     # --- storage ---------------------------------------------------------------------
@@ -178,3 +185,18 @@ class Settings(BaseSettings):
         if self.deployment_file is None:
             self.deployment_file = self.data_dir / "deployment.json"
         return self
+
+
+def load_settings() -> Settings:
+    """The settings of a CLI command or the API: :class:`Settings` from the environment
+    and ``.env``, completed by the dev settings file ``anchor-service dev`` writes in the
+    data directory (its local chain, registry and public test signer; see
+    :mod:`anchor_service.dev.settings_file`) for what is not configured, unless
+    ``ANCHOR_ENV=production``."""
+    settings = Settings()
+    if settings.env == "production":
+        return settings
+    from anchor_service.dev.settings_file import read_dev_settings
+
+    extra = read_dev_settings(settings)
+    return Settings(**extra) if extra else settings

@@ -21,7 +21,7 @@ from anchor_service.db.session import Database
 from anchor_service.ledger import BulkEntriesIn, EntryIn
 from anchor_service.observability.install import install_observability
 from anchor_service.observability.metrics import MetricsExporter
-from anchor_service.settings import Settings
+from anchor_service.settings import Settings, load_settings
 
 __all__ = ["create_app"]
 
@@ -49,7 +49,8 @@ _TAGS = [
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the API. Reads :class:`Settings` from the environment when none is given.
+    """Build the API. Reads :class:`Settings` from the environment when none is given
+    (:func:`~anchor_service.settings.load_settings`: the dev settings file too).
 
     The database engine is created here (connections open lazily) and disposed when the
     app shuts down, unless the caller passed its own ``database``. The app's
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     starts and closed when it stops (its lifespan); routes reach it through
     :mod:`anchor_service.api.deps`.
     """
-    settings = settings if settings is not None else Settings()
+    settings = settings if settings is not None else load_settings()
     owns_database = database is None
     database = database if database is not None else Database.from_settings(settings)
     metrics: MetricsExporter | None = None  # set below, before the app can start

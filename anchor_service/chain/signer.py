@@ -94,7 +94,11 @@ class Signer:
             return cls.from_keystore(settings.keystore_path, settings.keystore_password)
         raise SignerError(
             "no signing key configured: set ANCHOR_SIGNER_KEY, or ANCHOR_KEYSTORE_PATH "
-            "and ANCHOR_KEYSTORE_PASSWORD"
+            "and ANCHOR_KEYSTORE_PASSWORD (in the environment or ./.env). On the local dev "
+            "chain of `make run` (`anchor-service dev`), run the command in the directory "
+            f"where `make run` runs: it writes {settings.data_dir / 'dev.env'} with the "
+            "chain, registry and test signer"
+            + (", which ANCHOR_ENV=production ignores" if settings.env == "production" else "")
         )
 
     @property

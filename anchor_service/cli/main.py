@@ -20,7 +20,7 @@ from anchor_service.cli.extras import server_installed, server_missing_message
 from anchor_service.cli.parsers import Handler
 from anchor_service.errors import AnchorServiceError
 from anchor_service.observability.logging_setup import configure_logging
-from anchor_service.settings import Settings
+from anchor_service.settings import Settings, load_settings
 
 __all__ = ["Handler", "build_parser", "main"]
 
@@ -46,7 +46,8 @@ examples:
 progress on stderr.
 
 configuration comes from ANCHOR_* environment variables and ./.env
-(e.g. ANCHOR_DATABASE_URL=postgresql://user@db.example/anchor).
+(e.g. ANCHOR_DATABASE_URL=postgresql://user@db.example/anchor); beside `make run`,
+also from the .data/dev.env it writes (its local chain; not with ANCHOR_ENV=production).
 """
 
 
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(server_missing_message(args.command), file=sys.stderr)
         return 2
     try:
-        settings = Settings()
+        settings = load_settings() if args.reads_dev_settings else Settings()
     except ValidationError as exc:
         print(f"error: invalid configuration:\n{exc}", file=sys.stderr)
         return 2

@@ -51,6 +51,7 @@ def add_command(
     epilog: str | None = None,
     handler: Handler | None = None,
     needs_server: bool = True,
+    reads_dev_settings: bool = True,
 ) -> argparse.ArgumentParser:
     """Add the sub-command ``name``; text is printed as written (no re-wrapping).
 
@@ -59,6 +60,9 @@ def add_command(
     Without a ``handler`` the command only groups sub-commands (``db``, ``keys``).
     ``needs_server``: the handler needs the ``server`` extra (database, API, jobs);
     ``main`` says so instead of running it in a verifier-only install.
+    ``reads_dev_settings``: the handler's settings are completed from the dev settings
+    file (:func:`~anchor_service.settings.load_settings`); only ``dev``, which writes it,
+    reads the configuration alone.
     """
     if epilog is None and examples:
         epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
@@ -70,7 +74,12 @@ def add_command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if handler is not None:
-        parser.set_defaults(handler=handler, command=parser.prog, needs_server=needs_server)
+        parser.set_defaults(
+            handler=handler,
+            command=parser.prog,
+            needs_server=needs_server,
+            reads_dev_settings=reads_dev_settings,
+        )
     return parser
 
 

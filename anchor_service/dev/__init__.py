@@ -6,6 +6,7 @@ the benchmarks need to run the whole service on one machine:
 - :mod:`.accounts`     ganache's deterministic accounts: PUBLIC, TEST-ONLY keys
 - :mod:`.chain`        :class:`DevChain`, a ganache child process; :func:`free_port`
 - :mod:`.chain_setup`  ``dev``'s chain: a supervised ganache and its registry
+- :mod:`.settings_file` ``<data_dir>/dev.env``: ``dev``'s chain for the CLI beside it
 - :mod:`.supervisor`   start child processes in order, stop them together
 - :mod:`.stack`        what ``anchor-service dev`` runs (migrate, first key, children)
 - :mod:`.errors`       the exception tree

@@ -14,8 +14,10 @@ makes sure a registry is deployed there:
 
 The API and the scheduler then get ``ANCHOR_RPC_URL``, ``ANCHOR_REGISTRY_ADDRESS`` and
 ``ANCHOR_SIGNER_KEY`` in their environment, each only when the user has not configured
-their own. With a non-local ``ANCHOR_RPC_URL`` nothing is started or deployed: the
-children use the configuration as it is.
+their own; the same is written to ``<data_dir>/dev.env`` for the commands run by hand
+beside ``dev`` (:mod:`anchor_service.dev.settings_file`). With a non-local
+``ANCHOR_RPC_URL`` nothing is started or deployed: the children use the configuration
+as it is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from anchor_service.chain import RegistryClient, Signer, connect
 from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS
 from anchor_service.dev.chain import DevChain
 from anchor_service.dev.errors import DevChainError
+from anchor_service.dev.settings_file import write_dev_settings
 from anchor_service.dev.supervisor import Child
 from anchor_service.services.anchoring.deployment import (
     DeploymentFileError,
@@ -130,7 +133,21 @@ class DevChainSetup:
 
     def prepare_registry(self) -> dict[str, str]:
         """Reuse or deploy the registry on the local chain; the environment the API and
-        the scheduler need for it."""
+        the scheduler need for it, also written to the dev settings file for the CLI run
+        beside ``dev`` (:mod:`anchor_service.dev.settings_file`)."""
+        env = self._prepare_registry()
+        assert self.chain is not None
+        path = write_dev_settings(
+            self.settings.data_dir,
+            rpc_url=self.chain.rpc_url,
+            chain_id=self.settings.chain_id,
+            registry=self.registry,
+            dev_account=0 if self._uses_dev_key() else None,
+        )
+        logger.info("dev settings for the CLI written to %s", path)
+        return env
+
+    def _prepare_registry(self) -> dict[str, str]:
         assert self.chain is not None
         settings = self.settings
         web3 = connect(self.chain.rpc_url, expected_chain_id=settings.chain_id)

@@ -21,6 +21,7 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev.chain_setup import DevChainSetup
+from anchor_service.dev.settings_file import remove_dev_settings
 from anchor_service.dev.supervisor import Child, Supervisor
 from anchor_service.settings import Settings
 
@@ -33,6 +34,7 @@ def run_dev(settings: Settings) -> int:
     chain = DevChainSetup(settings)
     children = dev_children(settings, chain)
     if chain.chain is None:
+        remove_dev_settings(settings.data_dir)  # a former local chain's, stale now
         chain.describe_remote()
 
     def started() -> None:

@@ -71,6 +71,7 @@ MOVED_SECTIONS = {
 # code reads them (as a quoted string).
 NOT_SETTINGS = {
     "ANCHOR_KEY": ROOT / "anchor_service",  # `anchor-service import --url`'s API key
+    "ANCHOR_DEV_ACCOUNT": ROOT / "anchor_service",  # in dev.env: a public dev account
     "ANCHOR_TEST_POSTGRES_URL": ROOT / "tests",  # the server the tests make databases on
 }
 

@@ -150,3 +150,40 @@ def test_dev_runs_chain_api_and_scheduler_an_entry_settles_and_a_restart_reuses_
         wait_until(lambda: httpx.get(later_url, headers=headers).json()["status"] == "settled", 90)
     finally:
         second.stop()
+
+
+def test_the_documented_seal_and_anchor_commands_work_beside_dev(tmp_path: Path) -> None:
+    """docs/cli.md's ``anchor-service seal && anchor-service anchor --wait``, run in the
+    directory of a running ``dev`` with no ``ANCHOR_*`` setting of its own: it finds the
+    local chain, the registry and the public dev signer in ``.data/dev.env``."""
+    api_port, chain_port = free_port(), free_port()
+    env = service_env(
+        ANCHOR_PORT=str(api_port),
+        ANCHOR_RPC_URL=f"http://127.0.0.1:{chain_port}",
+        ANCHOR_DEV_BLOCK_SECONDS="0.5",
+        ANCHOR_LOG_LEVEL="WARNING",
+    )
+    base = f"http://127.0.0.1:{api_port}"
+    dev = Dev(tmp_path, env)
+    try:
+        dev.wait_running()
+        [key] = [line.strip() for line in dev.out.splitlines() if line.strip().startswith("ak_")]
+        registry = banner_value(dev.out, "registry")
+        headers = {"Authorization": f"Bearer {key}"}
+        assert httpx.post(f"{base}/v1/entries", json=ENTRY, headers=headers).status_code == 201
+
+        cli_env = service_env(ANCHOR_CONFIRMATIONS="2")  # nothing about the chain
+        assert "sealed batch 0" in seal(tmp_path, cli_env)
+        anchored = subprocess.run(
+            service_command("anchor", "--wait", "--timeout", "120"),
+            cwd=tmp_path, env=cli_env, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert anchored.returncode == 0, anchored.stdout + anchored.stderr
+        assert "confirmed: tree size 1" in anchored.stdout, anchored.stdout
+
+        entry_url = f"{base}/v1/entries/{ENTRY['external_id']}"
+        entry = httpx.get(entry_url, headers=headers).json()
+        assert entry["status"] in {"anchored", "settled"}
+        assert entry["anchor"]["registry"] == registry
+    finally:
+        dev.stop()

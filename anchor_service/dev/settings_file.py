@@ -1,0 +1,127 @@
+"""The dev settings file: what ``anchor-service dev`` tells the CLI run beside it.
+
+``make run`` (``anchor-service dev``) configures its API and scheduler through their
+environment: the local chain's RPC URL, the registry it deployed or reused, and ganache's
+dev account 0 as signer. A command run by hand in the same directory
+(``anchor-service seal && anchor-service anchor --wait``) sees none of that, so ``dev``
+also writes it to ``<data_dir>/dev.env`` (:data:`DEV_SETTINGS_FILE`), and
+:func:`anchor_service.settings.load_settings` (the CLI's and the API's loader) reads it:
+
+- only for settings not configured otherwise (environment, ``.env``);
+- never with ``ANCHOR_ENV=production``, nor when ``ANCHOR_RPC_URL`` or
+  ``ANCHOR_CHAIN_ID`` name another chain than the file's;
+- the signer is a *reference* (``ANCHOR_DEV_ACCOUNT=0``) to a PUBLIC, test-only ganache
+  account of :data:`~anchor_service.dev.accounts.DEV_ACCOUNT_KEYS`, written only when
+  ``dev`` signs with it (no key of the user's), and used only when no signer is
+  configured. ``Settings`` itself ignores that name, so the file copied into ``.env``
+  gives no signer.
+
+``dev`` rewrites the file on every start with a local chain, and removes it otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS
+
+if TYPE_CHECKING:
+    from anchor_service.settings import Settings
+
+__all__ = [
+    "DEV_SETTINGS_FILE",
+    "dev_settings_path",
+    "read_dev_settings",
+    "remove_dev_settings",
+    "write_dev_settings",
+]
+
+#: The file's name, in the data directory.
+DEV_SETTINGS_FILE = "dev.env"
+
+_HEADER = """\
+# Written by `anchor-service dev` (`make run`) for the commands run beside it, e.g.
+# `anchor-service seal && anchor-service anchor --wait`: its local chain and registry.
+# DEVELOPMENT ONLY. ANCHOR_DEV_ACCOUNT names a PUBLIC, test-only ganache account
+# (anyone can spend from it): never use it on a real chain.
+# Read only for settings not configured otherwise; ignored with ANCHOR_ENV=production
+# and when ANCHOR_RPC_URL / ANCHOR_CHAIN_ID name another chain. Rewritten by each start.
+"""
+
+# The file's variables and the settings they fill.
+_FIELDS = {
+    "ANCHOR_RPC_URL": "rpc_url",
+    "ANCHOR_CHAIN_ID": "chain_id",
+    "ANCHOR_REGISTRY_ADDRESS": "registry_address",
+}
+_DEV_ACCOUNT = "ANCHOR_DEV_ACCOUNT"
+_CHAIN_FIELDS = ("rpc_url", "chain_id")
+_SIGNER_FIELDS = ("signer_key", "keystore_path")
+
+
+def dev_settings_path(data_dir: Path) -> Path:
+    """Where ``dev`` writes the file for ``data_dir``."""
+    return data_dir / DEV_SETTINGS_FILE
+
+
+def write_dev_settings(
+    data_dir: Path,
+    *,
+    rpc_url: str,
+    chain_id: int,
+    registry: str | None,
+    dev_account: int | None = None,
+) -> Path:
+    """Write the file for the local chain at ``rpc_url``; ``dev_account``: the index of
+    the public dev account ``dev`` signs with (``None``: the user configured a signer)."""
+    lines = [f"ANCHOR_RPC_URL={rpc_url}", f"ANCHOR_CHAIN_ID={chain_id}"]
+    if registry:
+        lines.append(f"ANCHOR_REGISTRY_ADDRESS={registry}")
+    if dev_account is not None:
+        lines.append(f"{_DEV_ACCOUNT}={dev_account}")
+    path = dev_settings_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def remove_dev_settings(data_dir: Path) -> None:
+    """Remove the file (``dev`` without a local chain has nothing to tell)."""
+    dev_settings_path(data_dir).unlink(missing_ok=True)
+
+
+def _parse(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def read_dev_settings(settings: Settings) -> dict[str, Any]:
+    """The values the file adds to ``settings`` (none configured there); empty when there
+    is no file, with ``ANCHOR_ENV=production``, or when it is about another chain."""
+    if settings.env == "production":
+        return {}
+    try:
+        text = dev_settings_path(settings.data_dir).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return {}
+    found = _parse(text)
+    values: dict[str, Any] = {
+        field: found[name] for name, field in _FIELDS.items() if found.get(name)
+    }
+    configured = settings.model_fields_set
+    for field in _CHAIN_FIELDS:
+        configured_value = str(getattr(settings, field))
+        if field in configured and field in values and configured_value != values[field]:
+            return {}  # the user's chain is not dev's
+    account = found.get(_DEV_ACCOUNT, "")
+    own_signer = any(field in configured for field in _SIGNER_FIELDS)
+    if account.isdigit() and int(account) < len(DEV_ACCOUNT_KEYS) and not own_signer:
+        values["signer_key"] = DEV_ACCOUNT_KEYS[int(account)]
+    return {field: value for field, value in values.items() if field not in configured}
