@@ -153,9 +153,10 @@ def test_dev_runs_chain_api_and_scheduler_an_entry_settles_and_a_restart_reuses_
 
 
 def test_the_documented_seal_and_anchor_commands_work_beside_dev(tmp_path: Path) -> None:
-    """docs/cli.md's ``anchor-service seal && anchor-service anchor --wait``, run in the
-    directory of a running ``dev`` with no ``ANCHOR_*`` setting of its own: it finds the
-    local chain, the registry and the public dev signer in ``.data/dev.env``."""
+    """docs/cli.md's ``anchor-service seal && anchor-service anchor --wait``, and
+    ``scheduler --once``, run in the directory of a running ``dev`` with no chain setting
+    of their own: they find the local chain, the registry and the public dev signer in
+    the ``.data/dev.env`` it wrote."""
     api_port, chain_port = free_port(), free_port()
     env = service_env(
         ANCHOR_PORT=str(api_port),
@@ -185,5 +186,17 @@ def test_the_documented_seal_and_anchor_commands_work_beside_dev(tmp_path: Path)
         entry = httpx.get(entry_url, headers=headers).json()
         assert entry["status"] in {"anchored", "settled"}
         assert entry["anchor"]["registry"] == registry
+
+        # the cron form, `scheduler --once`, seals and anchors the next entry the same way
+        later = {**ENTRY, "external_id": "pay-2026-11-21-000124"}
+        assert httpx.post(f"{base}/v1/entries", json=later, headers=headers).status_code == 201
+        once = subprocess.run(
+            service_command("scheduler", "--once", "--json"),
+            cwd=tmp_path, env=cli_env, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert once.returncode == 0, once.stdout + once.stderr
+        report = json.loads(once.stdout)
+        assert report["ok"] and report["sealed"][0]["seq"] == 1, report
+        assert report["anchor"][0]["outcome"] in {"submitted", "in_flight"}, report
     finally:
         dev.stop()
