@@ -8,13 +8,12 @@ are missing) and leave the judging to the audit.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.dialect import read_one_snapshot
+from anchor_service.db.dialect import read_one_snapshot, stored_as_bytes
 from anchor_service.db.models import Entry, LogState
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch, MerkleTile
@@ -27,13 +26,19 @@ _STREAM_ROWS = 10_000
 
 
 class AuditedEntry(NamedTuple):
-    """What the audit checks of one stored entry."""
+    """What the audit checks of one stored entry, as stored.
+
+    ``external_id``, ``document`` and ``leaf_hash`` are the bytes stored (``None`` for
+    SQL ``NULL``); ``stored_as`` names their storage classes (``text``, ``blob``,
+    ``integer``, ``real``, ``null``), in that order: on SQLite any column holds any type.
+    """
 
     leaf_index: int
-    external_id: str
+    external_id: bytes | None
     document: bytes | None
-    leaf_hash: bytes
-    redacted_at: datetime | None
+    leaf_hash: bytes | None
+    redacted: bool
+    stored_as: tuple[str, str, str]
 
 
 class AuditRepository:
@@ -60,18 +65,34 @@ class AuditRepository:
 
     def entries(self, start: int, stop: int) -> list[AuditedEntry]:
         """The stored entries with leaf indices in ``[start, stop)``, by index."""
+        external_id, external_id_type = stored_as_bytes(self._session, Entry.external_id, "text")
+        document, document_type = stored_as_bytes(self._session, Entry.document, "blob")
+        leaf_hash, leaf_hash_type = stored_as_bytes(self._session, Entry.leaf_hash, "blob")
         rows = self._session.execute(
             select(
                 Entry.leaf_index,
-                Entry.external_id,
-                Entry.document,
-                Entry.leaf_hash,
-                Entry.redacted_at,
+                external_id,
+                document,
+                leaf_hash,
+                Entry.redacted_at.is_not(None),
+                external_id_type,
+                document_type,
+                leaf_hash_type,
             )
             .where(Entry.leaf_index >= start, Entry.leaf_index < stop)
             .order_by(Entry.leaf_index)
         )
-        return [AuditedEntry(*row) for row in rows]
+        return [
+            AuditedEntry(
+                int(index),
+                _as_bytes(external),
+                _as_bytes(stored_document),
+                _as_bytes(stored_leaf),
+                bool(redacted),
+                (str(types[0]), str(types[1]), str(types[2])),
+            )
+            for index, external, stored_document, stored_leaf, redacted, *types in rows
+        ]
 
     def entries_from(self, start: int) -> Iterator[tuple[int, str]]:
         """``(leaf_index, external_id)`` of every entry at or beyond ``start``, by index."""
@@ -96,3 +117,12 @@ class AuditRepository:
             )
         )
         return {int(tile_index): bytes(hashes) for tile_index, hashes in rows}
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """A stored value as bytes (PostgreSQL gives the external id as ``str``)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 
 from anchor_service.cli.main import main
 from anchor_service.db.models import Role
@@ -109,3 +112,50 @@ def test_admin_audit_endpoint_reports_findings_and_needs_an_admin_key(
     assert client.post("/v1/admin/audit", headers=headers(Role.AUDITOR)).status_code == 403
     offline = client.post("/v1/admin/audit", params={"chain": "false"}, headers=headers(Role.ADMIN))
     assert offline.json()["chain_checked"] is False
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("tampering", "named"),
+    [
+        # the issue's sqlite3 one-liner: replace() on a blob stores text
+        (
+            "UPDATE entries SET document = replace(document, '-1002', '-1003')"
+            " WHERE external_id = :id",
+            "its document is stored as text",
+        ),
+        (
+            "UPDATE entries SET document = 42 WHERE external_id = :id",
+            "its document is stored as an integer",
+        ),
+        (
+            "UPDATE entries SET leaf_hash = substr(hex(leaf_hash), 1, 32) WHERE external_id = :id",
+            "its stored leaf hash is stored as text",
+        ),
+        (
+            "UPDATE entries SET external_id = CAST(external_id AS BLOB) WHERE external_id = :id",
+            "its external id is stored as a blob",
+        ),
+    ],
+    ids=["document-text", "document-integer", "leaf-hash-text", "external-id-blob"],
+)
+def test_cli_audit_reports_any_stored_type_as_tampering_naming_the_entry(
+    log: LogBuilder,
+    cli_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    tampering: str,
+    named: str,
+) -> None:
+    """sqlite3 writes what it is given: a value of the wrong type is an altered entry."""
+    log.head(4)
+    path = make_url(database_url).database
+    assert path is not None
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        changed = connection.execute(tampering, {"id": log.ids[2]}).rowcount
+    assert changed == 1
+    assert main(["audit"]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith("TAMPERING FOUND: "), text
+    assert f"ALTERED (index 2, external_id {log.ids[2]!r}): " in text, text
+    assert named in text, text
