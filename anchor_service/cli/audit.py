@@ -53,6 +53,7 @@ def register(subparsers: Subparsers) -> None:
         ],
         handler=run,
     )
+    parser.set_defaults(cannot_run_status=EXIT_CANNOT_RUN)  # for main's database check
     add_json_flag(parser, "print the report as JSON")
     parser.add_argument(
         "--no-chain",

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from anchor_service import __version__
 from anchor_service.cli.commands import COMMANDS
+from anchor_service.cli.database_check import database_hint, missing_database
 from anchor_service.cli.extras import server_installed, server_missing_message
 from anchor_service.cli.parsers import Handler
 from anchor_service.errors import AnchorServiceError
@@ -82,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    missing = missing_database(args, settings)
+    if missing is not None:
+        print(f"error: {missing}", file=sys.stderr)
+        return int(getattr(args, "cannot_run_status", 1))
     try:
         return handler(args, settings)
     except AnchorServiceError as exc:
@@ -94,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"error: database: {type(exc).__name__}: {str(exc).splitlines()[0]}\n"
-            "is the database reachable, and migrated (`anchor-service db upgrade`)?",
+            f"{database_hint(settings)}",
             file=sys.stderr,
         )
         return 1

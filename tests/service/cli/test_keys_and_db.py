@@ -86,6 +86,54 @@ def test_installed_console_script_creates_a_key(database_url: str, tmp_path: Pat
     result = subprocess.run(
         [str(script), "keys", "create", "--role", "auditor"],
         env={**os.environ, "ANCHOR_DATABASE_URL": database_url},
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout.splitlines()[-1].startswith("ak_")
+
+
+def _cli_in(directory: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``anchor-service ARGV`` of this checkout, run in ``directory`` without ANCHOR_*."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ANCHOR_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    return subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", *argv],
+        env=env, cwd=directory, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [(["keys", "list"], 1), (["db", "current"], 1), (["seal"], 1), (["audit"], 2)],
+    ids=["keys-list", "db-current", "seal", "audit"],
+)
+def test_cli_outside_a_set_up_names_the_database_and_creates_nothing(
+    tmp_path: Path, argv: list[str], status: int
+) -> None:
+    """Run from an empty directory: the default SQLite file does not exist, so say which
+    database the command would use and that there is none, instead of creating it."""
+    result = _cli_in(tmp_path, *argv)
+    assert result.returncode == status, result.stderr
+    expected = tmp_path.resolve() / ".data" / "anchor.db"
+    assert f"no database at {expected}" in result.stderr, result.stderr
+    assert "the default ANCHOR_DATABASE_URL" in result.stderr
+    assert "anchor-service db upgrade" in result.stderr  # how to create one here, if meant
+    assert list(tmp_path.iterdir()) == []  # nothing created: no .data, no anchor.db
+
+
+def test_cli_on_an_empty_database_file_says_it_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # what earlier versions left behind
+    env_url = "sqlite:///empty.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", "keys", "list"],
+        env={**os.environ, "ANCHOR_DATABASE_URL": env_url,
+             "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    empty = tmp_path.resolve() / "empty.db"
+    assert f"the database {empty} (ANCHOR_DATABASE_URL) is empty" in result.stderr
+    assert "anchor-service db upgrade" in result.stderr
