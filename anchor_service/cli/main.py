@@ -9,6 +9,7 @@ lacks).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -83,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    _quiet_http_clients()
     missing = missing_database(args, settings)
     if missing is not None:
         print(f"error: {missing}", file=sys.stderr)
@@ -103,6 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _quiet_http_clients() -> None:
+    """No INFO line per HTTP request (``import --url``) from httpx and httpcore: a
+    command's output is its own; their warnings and errors still show."""
+    for name in ("httpx", "httpcore"):
+        http_logger = logging.getLogger(name)
+        http_logger.setLevel(max(http_logger.getEffectiveLevel(), logging.WARNING))
 
 
 def _is_database_error(exc: Exception) -> bool:
