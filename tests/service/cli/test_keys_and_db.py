@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,6 +53,23 @@ def test_keys_revoke_marks_the_key_revoked(
     assert "revoked" in capsys.readouterr().out
     assert main(["keys", "revoke", "0123456789abcdef"]) == 1
     assert "no API key with id" in capsys.readouterr().err
+
+
+def test_revoking_a_revoked_key_says_when_it_was_revoked_and_exits_1(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with unit_of_work(database.writer) as session:
+        new = ApiKeyRepository(session).create(Role.WRITER)
+    assert main(["keys", "revoke", new.key.id, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["revoked_at"] is not None and first["already_revoked"] is False
+    assert main(["keys", "revoke", new.key.id]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"writer key {new.key.id} was already revoked at {first['revoked_at']}" in err
+    assert main(["keys", "revoke", new.key.id, "--json"]) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert again["revoked_at"] == first["revoked_at"] and again["already_revoked"] is True
 
 
 def test_keys_create_refuses_unknown_roles(cli_env: str) -> None:
