@@ -60,6 +60,7 @@ __all__ = [
     "prefer_index_range_scans",
     "read_one_snapshot",
     "rows_where_in",
+    "storage_class",
     "stored_as_bytes",
     "sums_exactly",
 ]
@@ -93,8 +94,18 @@ def stored_as_bytes(
     and its class is ``declared``.
     """
     if is_postgresql(session):
-        return column.expression, literal(declared, String)
-    return cast(column, LargeBinary), func.typeof(column)
+        return column.expression, storage_class(session, column, declared)
+    return cast(column, LargeBinary), storage_class(session, column, declared)
+
+
+def storage_class(
+    session: Session, column: InstrumentedAttribute[Any], declared: str
+) -> ColumnElement[str]:
+    """The storage class of ``column``'s values: SQLite's ``typeof``; on PostgreSQL, which
+    enforces the column types, the constant ``declared`` (see :func:`stored_as_bytes`)."""
+    if is_postgresql(session):
+        return literal(declared, String)
+    return func.typeof(column)
 
 
 def sums_exactly(session: Session) -> bool:

@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.dialect import read_one_snapshot, stored_as_bytes
+from anchor_service.db.dialect import (
+    is_postgresql,
+    read_one_snapshot,
+    storage_class,
+    stored_as_bytes,
+)
 from anchor_service.db.models import Entry, LogState
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch, MerkleTile
@@ -79,7 +84,7 @@ class AuditRepository:
                 document_type,
                 leaf_hash_type,
             )
-            .where(Entry.leaf_index >= start, Entry.leaf_index < stop)
+            .where(Entry.leaf_index >= start, Entry.leaf_index < stop, self._integer_index())
             .order_by(Entry.leaf_index)
         )
         return [
@@ -96,14 +101,31 @@ class AuditRepository:
 
     def entries_from(self, start: int) -> Iterator[tuple[int, str]]:
         """``(leaf_index, external_id)`` of every entry at or beyond ``start``, by index."""
+        external_id, _ = stored_as_bytes(self._session, Entry.external_id, "text")
         statement = (
-            select(Entry.leaf_index, Entry.external_id)
-            .where(Entry.leaf_index >= start)
+            select(Entry.leaf_index, external_id)
+            .where(Entry.leaf_index >= start, self._integer_index())
             .order_by(Entry.leaf_index)
             .execution_options(yield_per=_STREAM_ROWS)
         )
-        for index, external_id in self._session.execute(statement):
-            yield int(index), str(external_id)
+        for index, stored_id in self._session.execute(statement):
+            yield int(index), _text(stored_id)
+
+    def entries_without_an_index(self) -> list[tuple[bytes | None, str, str]]:
+        """``(leaf index as stored, its storage class, external_id)`` of every entry whose
+        leaf index is not an integer (SQLite stores text or a real number there too)."""
+        if is_postgresql(self._session):
+            return []
+        index, index_type = stored_as_bytes(self._session, Entry.leaf_index, "integer")
+        external_id, _ = stored_as_bytes(self._session, Entry.external_id, "text")
+        rows = self._session.execute(
+            select(index, index_type, external_id).where(index_type != "integer")
+        )
+        return [(_as_bytes(raw), str(kind), _text(stored_id)) for raw, kind, stored_id in rows]
+
+    def _integer_index(self) -> ColumnElement[bool]:
+        """Only rows whose leaf index is stored as an integer (always, on PostgreSQL)."""
+        return storage_class(self._session, Entry.leaf_index, "integer") == "integer"
 
     def leaf_tiles(self, start: int, stop: int) -> dict[int, bytes]:
         """The stored level-0 tiles holding leaves ``[start, stop)``, by tile index."""
@@ -126,3 +148,8 @@ def _as_bytes(value: object) -> bytes | None:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     return str(value).encode("utf-8")
+
+
+def _text(value: object) -> str:
+    """A stored external id as text (undecodable bytes replaced)."""
+    return (_as_bytes(value) or b"").decode("utf-8", "replace")

@@ -109,6 +109,7 @@ class LeafScan:
             if progress is not None:
                 progress(stop, self.end)
         self._find_inserted()
+        self._find_without_an_index()
 
     # --- entries ------------------------------------------------------------------------
     def _read_chunk(self, start: int, stop: int) -> list[bytes | None]:
@@ -192,6 +193,18 @@ class LeafScan:
                     f"an entry is stored at leaf index {index}, beyond the end of the log "
                     f"({self.end} leaves: counter, batches and anchors)",
                     index=index,
+                    external_id=external_id,
+                )
+            )
+
+    def _find_without_an_index(self) -> None:
+        for raw, kind, external_id in self._reads.entries_without_an_index():
+            shown = (raw or b"").decode("utf-8", "replace")
+            self._report.add(
+                Finding(
+                    FindingKind.ALTERED,
+                    f"its leaf index is stored as {_a(kind)} ({shown!r}), not as an "
+                    "integer: the entry is at no position of the log",
                     external_id=external_id,
                 )
             )

@@ -136,8 +136,23 @@ def test_admin_audit_endpoint_reports_findings_and_needs_an_admin_key(
             "UPDATE entries SET external_id = CAST(external_id AS BLOB) WHERE external_id = :id",
             "its external id is stored as a blob",
         ),
+        (
+            "UPDATE entries SET leaf_index = 'two' WHERE external_id = :id",
+            "its leaf index is stored as text ('two'), not as an integer",
+        ),
+        (
+            "UPDATE entries SET leaf_index = 2.5 WHERE external_id = :id",
+            "its leaf index is stored as a real number ('2.5'), not as an integer",
+        ),
     ],
-    ids=["document-text", "document-integer", "leaf-hash-text", "external-id-blob"],
+    ids=[
+        "document-text",
+        "document-integer",
+        "leaf-hash-text",
+        "external-id-blob",
+        "leaf-index-text",
+        "leaf-index-real",
+    ],
 )
 def test_cli_audit_reports_any_stored_type_as_tampering_naming_the_entry(
     log: LogBuilder,
@@ -157,5 +172,6 @@ def test_cli_audit_reports_any_stored_type_as_tampering_naming_the_entry(
     assert main(["audit"]) == 1
     text = capsys.readouterr().out
     assert text.startswith("TAMPERING FOUND: "), text
-    assert f"ALTERED (index 2, external_id {log.ids[2]!r}): " in text, text
+    named_entry = f"external_id {log.ids[2]!r}): "
+    assert f"ALTERED (index 2, {named_entry}" in text or f"ALTERED ({named_entry}" in text, text
     assert named in text, text
