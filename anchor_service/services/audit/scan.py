@@ -3,8 +3,11 @@
 :class:`LeafScan` reads the entries in chunks of leaf indices, with the level-0 tiles
 (the leaf hashes as they were sealed) of the same range, and classifies every index:
 
-- an entry whose document, stored leaf hash and sealed leaf hash do not all agree (or
-  whose external id is not the one in its document) is ``altered``;
+- an entry whose document, stored leaf hash and sealed leaf hash do not all agree, whose
+  external id is not its parsed document's top-level ``external_id`` (the same text in
+  ``metadata`` names nothing), or whose columns hold a value of the wrong type (SQLite
+  stores any type anywhere; the values are read as stored) is ``altered``; so is an
+  entry whose leaf index is not an integer (it is at no position of the log);
 - an index without an entry, below the end of the log, is ``deleted``; its sealed leaf
   hash stands in for it so that the roots after it can still be checked;
 - an entry at or beyond the end of the log is ``inserted``.
