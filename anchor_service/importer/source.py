@@ -92,18 +92,19 @@ def _jsonl(lines: Iterator[_Line]) -> Iterator[SourceRecord]:
         try:
             entry = parse_entry(item.raw)
         except InvalidEntryError as exc:
-            error = _of_the_line(exc)
+            error = _worded_for(exc, "the line")
         yield SourceRecord(item.number, item.number, item.end, pending, entry, error, item.number)
         pending = b""
 
 
-def _of_the_line(error: InvalidEntryError) -> InvalidEntryError:
-    """``error`` of :func:`parse_entry` worded for a line of the file: the parser calls it
-    the "request body", and its position "line 1 column N" is a column of this line."""
+def _worded_for(error: InvalidEntryError, what: str) -> InvalidEntryError:
+    """``error`` of :func:`parse_entry` worded for ``what`` was parsed (a JSONL line, a CSV
+    entry): the parser calls it the "request body", and its position "line 1 column N"
+    is a column of that one line."""
     detail = error.detail
     if not detail.startswith("request body "):
         return error
-    detail = "the line " + detail.removeprefix("request body ")
+    detail = f"{what} " + detail.removeprefix("request body ")
     detail = _FIRST_LINE_COLUMN.sub(" column ", detail)
     return InvalidEntryError(detail, field=error.field, index=error.index)
 
@@ -259,4 +260,4 @@ def _entry_from_rows(rows: list[_Row]) -> EntryIn:
         posting = _posting_index(exc.field)
         if posting is not None and posting < len(rows):
             raise _RowError(exc.detail, line=rows[posting].first, field=exc.field) from None
-        raise
+        raise _worded_for(exc, "the entry") from None

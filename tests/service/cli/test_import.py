@@ -364,3 +364,19 @@ def test_with_url_the_command_prints_no_http_client_info_lines(
     assert result.returncode == 0, result.stderr
     assert "2 entries imported" in result.stdout
     assert "HTTP Request" not in result.stderr and "httpx" not in result.stderr, result.stderr
+
+
+def test_a_csv_entry_with_a_repeated_metadata_key_is_not_called_a_request_body(
+    cli_env: str, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "dup.csv"
+    source.write_text(
+        CSV_HEADER
+        + 'dup-0,2026-11-21T08:15:00+07:00,,wallet:user:1,-1,IDR,"{""a"": 1, ""a"": 2}"\n'
+        + "dup-0,,,escrow:project:1,1,IDR,\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:2: the entry " in err and "'a'" in err, err  # the parser's wording
+    assert "request body" not in err
