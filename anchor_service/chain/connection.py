@@ -6,7 +6,7 @@ from typing import cast
 
 import requests
 from pydantic_core import from_json
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import BadResponseFormat
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
 from web3.types import RPCResponse
@@ -17,7 +17,7 @@ from anchor_service.chain.errors import ChainMismatchError
 __all__ = ["BoundedHTTPProvider", "chain_id_of", "connect"]
 
 
-class BoundedHTTPProvider(Web3.HTTPProvider):
+class BoundedHTTPProvider(HTTPProvider):
     """web3's HTTP provider with a JSON parser that cannot be made to crash the process.
 
     web3 parses answers with :func:`json.loads`, which recurses once per nesting level;

@@ -8,6 +8,7 @@ the real executable runs against a real HTTP server in a thread.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,8 +67,8 @@ def http_server(kind: str) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _assert_unverified(result: object, node: str) -> None:
-    returncode, stdout, stderr = result.returncode, result.stdout, result.stderr  # type: ignore[attr-defined]
+def _assert_unverified(result: subprocess.CompletedProcess[str], node: str) -> None:
+    returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
     assert returncode == 1, f"exit {returncode}\n{stdout}\n{stderr}"
     assert "Traceback" not in stderr, stderr
     last = stdout.splitlines()[-1]
@@ -91,7 +92,9 @@ def test_a_url_that_is_no_url_leaves_a_good_bundle_unverified_naming_it(
     anchored_log: AnchoredLog, tmp_path: Path
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    _assert_unverified(cli(["verify", str(path), "--rpc", "foo"], tmp_path), "foo")
+    result = cli(["verify", str(path), "--rpc", "foo"], tmp_path)
+    _assert_unverified(result, "foo")
+    assert "not a valid http(s) URL" in result.stdout
 
 
 def test_an_unreachable_node_is_named_without_its_credentials(
