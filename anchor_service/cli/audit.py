@@ -7,7 +7,8 @@ index and external id (see :mod:`anchor_service.services.audit.run`). Progress g
 stderr (redrawn in place on a terminal).
 
 Exit status: 0 clean, 1 tampering found, 2 the audit could not run (database or chain
-unreachable, chain misconfigured).
+unreachable, chain misconfigured); with ``--json`` that case prints
+``{"error": "AuditCannotRun", "detail": "..."}``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except (AnchorServiceError, SQLAlchemyError) as exc:
         detail = exc.detail if isinstance(exc, AnchorServiceError) else str(exc).splitlines()[0]
         print(f"error: the audit could not run: {detail}", file=sys.stderr)
+        if args.json:  # a script reading stdout gets a document, not nothing
+            print(json.dumps({"error": "AuditCannotRun", "detail": detail}, indent=2))
         return EXIT_CANNOT_RUN
     finally:
         database.dispose()

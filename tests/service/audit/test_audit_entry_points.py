@@ -49,7 +49,7 @@ def test_cli_audit_exits_0_when_clean_and_1_with_the_tampered_index(
     log.head(4)
     assert main(["audit"]) == 0
     out = capsys.readouterr()
-    assert out.out.startswith("clean: 4 entries (0 redacted), 1 batches, 1 tree heads")
+    assert out.out.startswith("clean: 4 entries (0 redacted), 1 batch, 1 tree head")
     log.sql("DELETE FROM entries WHERE leaf_index = 2")
     assert main(["audit", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
@@ -57,7 +57,7 @@ def test_cli_audit_exits_0_when_clean_and_1_with_the_tampered_index(
     assert [(f["kind"], f["index"]) for f in report["findings"]] == [("deleted", 2)]
     assert main(["audit"]) == 1
     text = capsys.readouterr().out
-    assert text.startswith("TAMPERING FOUND: 1 findings (1 deleted)")
+    assert text.startswith("TAMPERING FOUND: 1 finding (1 deleted)")
     assert "DELETED (index 2): no entry is stored at leaf index 2" in text
 
 
