@@ -19,6 +19,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from anchor_service.cli.database_check import refuse_missing_database
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.cli.progress import ProgressLine
 from anchor_service.errors import AnchorServiceError
@@ -53,8 +54,8 @@ def register(subparsers: Subparsers) -> None:
             "anchor-service audit --json > audit.json || echo 'findings or failure'",
         ],
         handler=run,
+        database="checks",
     )
-    parser.set_defaults(cannot_run_status=EXIT_CANNOT_RUN)  # for main's database check
     add_json_flag(parser, "print the report as JSON")
     parser.add_argument(
         "--no-chain",
@@ -70,8 +71,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from anchor_service.db.session import Database
     from anchor_service.services.audit.run import audit_from_settings
 
-    database = Database.from_settings(settings)
+    database: Database | None = None
     try:
+        refuse_missing_database(settings)  # before opening it would create an empty one
+        database = Database.from_settings(settings)
         report = audit_from_settings(
             settings, database, check_chain=not args.no_chain, progress=_progress(sys.stderr)
         )
@@ -82,7 +85,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"error": "AuditCannotRun", "detail": detail}, indent=2))
         return EXIT_CANNOT_RUN
     finally:
-        database.dispose()
+        if database is not None:
+            database.dispose()
     if args.json:
         print(json.dumps(AuditOut.of(report).model_dump(mode="json"), indent=2))
     else:

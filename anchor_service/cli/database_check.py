@@ -18,15 +18,29 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.settings import Settings
 
-__all__ = ["database_hint", "missing_database"]
+__all__ = ["database_hint", "missing_database", "refuse_missing_database"]
 
 
 def missing_database(args: argparse.Namespace, settings: Settings) -> str | None:
     """Why a command that reads the database must not run: its SQLite file is missing."""
     if getattr(args, "database", "none") != "reads" or getattr(args, "url", None):
-        return None  # no database, one it creates, or an API given by --url instead
+        return None  # no database, one it creates, one it checks itself, or an API (--url)
+    return _missing_file(settings)
+
+
+def refuse_missing_database(settings: Settings) -> None:
+    """For a command that reports errors its own way (``audit``): raise
+    :class:`~anchor_service.errors.DatabaseUnavailableError` when the SQLite file of
+    the configured database is missing (see :func:`missing_database`)."""
+    problem = _missing_file(settings)
+    if problem is not None:
+        raise DatabaseUnavailableError(problem)
+
+
+def _missing_file(settings: Settings) -> str | None:
     path = _sqlite_file(settings)
     if path is None or path.exists():
         return None

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = missing_database(args, settings)
     if missing is not None:
         print(f"error: {missing}", file=sys.stderr)
-        return int(getattr(args, "cannot_run_status", 1))
+        return 1
     try:
         return handler(args, settings)
     except AnchorServiceError as exc:

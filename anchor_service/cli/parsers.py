@@ -34,7 +34,7 @@ __all__ = [
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace, "Settings"], int]
 #: What a command does with the configured database (see :func:`add_command`).
-DatabaseUse: TypeAlias = Literal["reads", "creates", "none"]
+DatabaseUse: TypeAlias = Literal["reads", "creates", "checks", "none"]
 
 
 class CommandModule(Protocol):
@@ -65,7 +65,9 @@ def add_command(
     ``main`` says so instead of running it in a verifier-only install.
     ``database``: ``"reads"`` (the default: it needs the configured database to exist;
     ``main`` refuses to run it, creating nothing, when the SQLite file is missing),
-    ``"creates"`` (it may create the database: ``dev``, ``db upgrade``) or ``"none"``.
+    ``"creates"`` (it may create the database: ``dev``, ``db upgrade``), ``"checks"``
+    (it reads it but says itself that it is missing, in its own error format: ``audit``)
+    or ``"none"``.
     """
     if epilog is None and examples:
         epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)

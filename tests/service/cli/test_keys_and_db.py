@@ -125,8 +125,14 @@ def _cli_in(directory: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     ("argv", "status"),
-    [(["keys", "list"], 1), (["db", "current"], 1), (["seal"], 1), (["audit"], 2)],
-    ids=["keys-list", "db-current", "seal", "audit"],
+    [
+        (["keys", "list"], 1),
+        (["db", "current"], 1),
+        (["seal"], 1),
+        (["audit"], 2),
+        (["audit", "--json"], 2),
+    ],
+    ids=["keys-list", "db-current", "seal", "audit", "audit-json"],
 )
 def test_cli_outside_a_set_up_names_the_database_and_creates_nothing(
     tmp_path: Path, argv: list[str], status: int
@@ -139,6 +145,8 @@ def test_cli_outside_a_set_up_names_the_database_and_creates_nothing(
     assert f"no database at {expected}" in result.stderr, result.stderr
     assert "the default ANCHOR_DATABASE_URL" in result.stderr
     assert "anchor-service db upgrade" in result.stderr  # how to create one here, if meant
+    if "--json" in argv:  # audit --json: its error document on stdout
+        assert json.loads(result.stdout)["detail"].startswith(f"no database at {expected}")
     assert list(tmp_path.iterdir()) == []  # nothing created: no .data, no anchor.db
 
 
