@@ -15,7 +15,7 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts gas-report contract-artifact lint benchmark-merkle clean browser-tools reliability
+.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle clean browser-tools reliability
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
@@ -81,10 +81,17 @@ lint: $(VENV)/.installed
 test-service: $(VENV)/.installed
 	$(VENV)/bin/pytest -p no:cacheprovider tests/service
 
-test-contracts: $(CONTRACT_TOOLS)
+# Brownie waits 30 s for a JSON-RPC answer on its development networks; a loaded
+# machine can make ganache slower than that on the longest proofs. The setting lives
+# in ~/.brownie/network-config.yaml (the project config cannot hold it): set it each run.
+BROWNIE_RPC_TIMEOUT := 120
+brownie-network: $(BVENV)/.installed
+	$(BROWNIE) networks modify $(BROWNIE_NETWORK) timeout=$(BROWNIE_RPC_TIMEOUT) >/dev/null
+
+test-contracts: $(CONTRACT_TOOLS) brownie-network
 	$(BROWNIE) test tests/contracts --network $(BROWNIE_NETWORK)
 
-gas-report: $(CONTRACT_TOOLS)
+gas-report: $(CONTRACT_TOOLS) brownie-network
 	$(BROWNIE) run scripts/gas_report.py --network $(BROWNIE_NETWORK)
 
 ## contract-artifact: compile, then write anchor_service/chain/artifacts/AnchorRegistry.json
