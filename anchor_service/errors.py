@@ -12,6 +12,7 @@ their own ``errors`` module, named in brackets)::
     ├── EntryConflictError         an external_id is already stored with another body
     ├── EntryNotAnchoredError      no anchored tree head covers the entry yet (its status)
     ├── EntryNotSealedError        the entry is still pending: it cannot be redacted yet
+    ├── AuditRunningError          an audit runs already in this process (one at a time)
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 __all__ = [
     "AnchorServiceError",
+    "AuditRunningError",
     "AuthenticationError",
     "DatabaseUnavailableError",
     "EntryConflictError",
@@ -91,6 +93,10 @@ class EntryNotSealedError(AnchorServiceError):
         super().__init__(detail)
         self.external_id = external_id
         self.entry_status = "pending"
+
+
+class AuditRunningError(AnchorServiceError):
+    """An audit asked for while another one runs (admin audits run one at a time)."""
 
 
 class InvalidEntryError(AnchorServiceError):

@@ -81,6 +81,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # no redirect of "/path/" to "/path": starlette builds its Location from the
+        # Host header, which the client chooses
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     install_rate_limit(app)

@@ -18,6 +18,7 @@ of a bulk request, when they apply. Status codes:
 409    EntryConflict        external_id already stored with a different body
 409    EntryNotAnchored     no anchored head covers the entry yet (body adds ``status``)
 409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
+409    AuditRunning         an admin audit is running already (they run one at a time)
 413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES (``PayloadTooLargeError``)
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
 422    InvalidRequest       a query or path parameter, or a proof bundle, breaks a rule
@@ -45,6 +46,7 @@ from starlette.exceptions import HTTPException
 from anchor_service.chain.errors import ChainError, ChainUnavailableError
 from anchor_service.errors import (
     AnchorServiceError,
+    AuditRunningError,
     AuthenticationError,
     DatabaseUnavailableError,
     EntryConflictError,
@@ -94,6 +96,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (EntryConflictError, 409, "EntryConflict"),
     (EntryNotAnchoredError, 409, "EntryNotAnchored"),
     (EntryNotSealedError, 409, "EntryNotSealed"),
+    (AuditRunningError, 409, "AuditRunning"),
     (InvalidEntryError, 422, "InvalidEntry"),
     (BundleFormatError, 422, "InvalidRequest"),  # a proof bundle in a request body
     (DatabaseUnavailableError, 503, "DatabaseUnavailable"),

@@ -74,8 +74,24 @@ def test_same_external_id_and_body_returns_the_original_with_200(
     }
     again = client.post("/v1/entries", json=equivalent, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json() == first.json()
+    # a replay answers the stored entry without its salt (issue 17, item 6)
+    original = first.json()
+    del original["document"]["salt"]
+    assert again.json() == original
     assert stored_count() == (1, 1)
+
+
+def test_another_writer_guessing_a_body_does_not_get_the_salt(
+    client: TestClient, auth: Auth, make_entry: Callable[..., dict[str, Any]]
+) -> None:
+    entry = make_entry()
+    first = client.post("/v1/entries", json=entry, headers=auth(Role.WRITER))
+    salt = first.json()["document"]["salt"]
+    guessed = client.post("/v1/entries", json=entry, headers=auth(Role.WRITER))  # another key
+    assert guessed.status_code == 200
+    assert "salt" not in guessed.json()["document"]
+    assert salt not in guessed.text
+    assert guessed.json()["leaf_hash"] == first.json()["leaf_hash"]
 
 
 def test_same_external_id_with_another_body_is_a_409(
