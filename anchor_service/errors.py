@@ -10,6 +10,7 @@ their own ``errors`` module, named in brackets)::
     AnchorServiceError
     ├── NotFoundError              a requested object does not exist
     ├── EntryConflictError         an external_id is already stored with another body
+    │   └── EntryRedactedError     ... or was stored and redacted (cannot be compared)
     ├── EntryNotAnchoredError      no anchored tree head covers the entry yet (its status)
     ├── EntryNotSealedError        the entry is still pending: it cannot be redacted yet
     ├── AuditRunningError          an audit runs already in this process (one at a time)
@@ -37,6 +38,7 @@ __all__ = [
     "EntryConflictError",
     "EntryNotAnchoredError",
     "EntryNotSealedError",
+    "EntryRedactedError",
     "InvalidEntryError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -71,6 +73,11 @@ class EntryConflictError(AnchorServiceError):
         super().__init__(detail)
         self.external_id = external_id
         self.index = index
+
+
+class EntryRedactedError(EntryConflictError):
+    """The ``external_id`` was stored, then redacted: its body is erased, so a posting
+    cannot be compared with it, and the id cannot be used again."""
 
 
 class EntryNotAnchoredError(AnchorServiceError):

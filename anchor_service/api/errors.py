@@ -16,6 +16,7 @@ of a bulk request, when they apply. Status codes:
 404    NotFound             no such entry (or route)
 405    MethodNotAllowed     wrong HTTP method for the route
 409    EntryConflict        external_id already stored with a different body
+409    EntryRedacted        external_id stored and then redacted (cannot be stored again)
 409    EntryNotAnchored     no anchored head covers the entry yet (body adds ``status``)
 409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
 409    AuditRunning         an admin audit is running already (they run one at a time)
@@ -52,6 +53,7 @@ from anchor_service.errors import (
     EntryConflictError,
     EntryNotAnchoredError,
     EntryNotSealedError,
+    EntryRedactedError,
     InvalidEntryError,
     NotFoundError,
     PermissionDeniedError,
@@ -93,6 +95,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (AuthenticationError, 401, "Unauthenticated"),
     (PermissionDeniedError, 403, "PermissionDenied"),
     (NotFoundError, 404, "NotFound"),
+    (EntryRedactedError, 409, "EntryRedacted"),  # before its base class
     (EntryConflictError, 409, "EntryConflict"),
     (EntryNotAnchoredError, 409, "EntryNotAnchored"),
     (EntryNotSealedError, 409, "EntryNotSealed"),
