@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from anchor_service import __version__
 from anchor_service.api.body_limit import BodyLimitMiddleware
-from anchor_service.api.docs import install_docs
+from anchor_service.api.docs import install_docs, install_root
 from anchor_service.api.errors import install_error_handlers
 from anchor_service.api.hardening import RequestTargetMiddleware
 from anchor_service.api.openapi import install_openapi
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])
     install_docs(app)
+    install_root(app)
     metrics = install_observability(app, settings, database)  # outermost middleware, /metrics
     return app
 

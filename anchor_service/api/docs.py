@@ -20,9 +20,9 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
-__all__ = ["DOCS_STATIC_URL", "install_docs"]
+__all__ = ["DOCS_STATIC_URL", "install_docs", "install_root"]
 
 DOCS_STATIC_URL = "/docs/static"
 _STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
@@ -65,3 +65,30 @@ def _security_headers(nonce: str) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+_ROOT_LINKS = {
+    "docs": "/docs",
+    "openapi": "/openapi.json",
+    "verify": "/verify",
+    "health": "/healthz",
+}
+
+_ROOT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>anchor-service</title></head>
+<body><h1>anchor-service</h1><ul>
+<li><a href="docs">API documentation</a> (<a href="openapi.json">OpenAPI</a>)</li>
+<li><a href="verify">Verify a proof bundle</a> in your browser</li>
+<li><a href="healthz">Health</a></li>
+</ul></body></html>
+"""
+
+
+def install_root(app: FastAPI) -> None:
+    """``GET /``: where to go from here (HTML for browsers, JSON links otherwise)."""
+
+    @app.get("/", include_in_schema=False)
+    async def root(request: Request) -> Response:
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(_ROOT_PAGE, headers=_security_headers(secrets.token_urlsafe(8)))
+        return JSONResponse({"service": app.title, "version": app.version, **_ROOT_LINKS})

@@ -7,8 +7,7 @@ A NUL character (``%00``) in the path or the query string is answered with
 
 from __future__ import annotations
 
-import json
-
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from anchor_service.api.errors import error_body
@@ -26,7 +25,7 @@ class RequestTargetMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _has_nul(scope):
-            body = json.dumps(error_body("InvalidRequest", _NUL_DETAIL)).encode("utf-8")
+            body = JSONResponse(error_body("InvalidRequest", _NUL_DETAIL)).body
             await send(
                 {
                     "type": "http.response.start",
