@@ -140,7 +140,8 @@ class RateLimitedError(AnchorServiceError):
 
 
 class DatabaseUnavailableError(AnchorServiceError):
-    """The database cannot be reached (connection refused, lost, or timed out)."""
+    """The database cannot be reached (connection refused, lost, or timed out), or its
+    SQLite file does not exist."""
 
 
 class SealingError(AnchorServiceError):

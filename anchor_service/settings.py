@@ -97,7 +97,14 @@ class Settings(BaseSettings):
     )
 
     # --- chain (used by anchoring) ---------------------------------------------------
-    rpc_url: str = Field(default="http://127.0.0.1:8546", description="EVM JSON-RPC URL.")
+    rpc_url: str = Field(
+        default="http://127.0.0.1:8546",
+        description=(
+            "EVM JSON-RPC URL. May carry credentials or a key (`https://user:pass@host/v3/KEY`): "
+            "answers name the node as `scheme://host:port` only; logs mask its user "
+            "information and path/query."
+        ),
+    )
     chain_id: int = Field(default=1337, ge=1, description="Expected EVM chain id.")
     registry_address: str | None = Field(
         default=None, description="AnchorRegistry address (0x...); deployed if unset in dev."

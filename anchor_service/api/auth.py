@@ -38,9 +38,16 @@ class Principal:
         if not self.role.allows(role):
             raise PermissionDeniedError(
                 f"API key {self.key_id} has role {self.role.value!r}; this needs "
-                f"{role.value!r} or 'admin'"
+                + _needed_key(role)
             )
         return self
+
+
+def _needed_key(role: Role) -> str:
+    """``an 'admin' key``, ``a 'writer' or 'admin' key``: the keys allowed where ``role`` is."""
+    article = "an" if role.value[0] in "aeiou" else "a"
+    alternative = "" if role is Role.ADMIN else " or 'admin'"
+    return f"{article} {role.value!r}{alternative} key"
 
 
 class ApiKeyCache:

@@ -73,6 +73,11 @@ def rpc_errors(action: str, decoder: RevertDecoder | None = None) -> Iterator[No
         if status >= 500 or status == 429:  # gateway down, overloaded or rate-limited
             raise ChainUnavailableError(f"{action}: chain node answered HTTP {status}") from exc
         raise ChainRequestError(f"{action}: chain node answered HTTP {status}") from exc
+    except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidURL) as exc:  # fmt: skip
+        raise ChainRequestError(
+            f"{action}: the RPC URL is not a valid http(s) URL ({type(exc).__name__})"
+        ) from exc
     except requests.RequestException as exc:
         raise ChainRequestError(f"{action}: HTTP error ({type(exc).__name__})") from exc
     except Web3Exception as exc:

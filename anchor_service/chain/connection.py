@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import requests
-from web3 import Web3
+from pydantic_core import from_json
+from web3 import HTTPProvider, Web3
+from web3.exceptions import BadResponseFormat
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+from web3.types import RPCResponse
 
 from anchor_service.chain.boundary import rpc_errors
 from anchor_service.chain.errors import ChainMismatchError
 
-__all__ = ["chain_id_of", "connect"]
+__all__ = ["BoundedHTTPProvider", "chain_id_of", "connect"]
+
+
+class BoundedHTTPProvider(HTTPProvider):
+    """web3's HTTP provider with a JSON parser that cannot be made to crash the process.
+
+    web3 parses answers with :func:`json.loads`, which recurses once per nesting level;
+    with the recursion limit web3's dependencies raise (100,000), an answer nested
+    300,000 deep overflows the C stack (a segfault). pydantic's parser stops at a fixed
+    depth with an error: a hostile or wrong node gets a clean :class:`ChainRequestError`
+    (``BadResponseFormat`` through :func:`rpc_errors`), as does an answer that is no
+    JSON at all (an HTML page).
+    """
+
+    @staticmethod
+    def decode_rpc_response(raw_response: bytes) -> RPCResponse:
+        try:
+            decoded = from_json(raw_response)
+        except ValueError as exc:
+            raise BadResponseFormat(f"the node's answer is not JSON-RPC ({exc})") from None
+        if not isinstance(decoded, dict | list):
+            raise BadResponseFormat("the node's answer is not JSON-RPC (not an object)")
+        return cast(RPCResponse, decoded)
 
 
 def connect(
@@ -28,7 +55,7 @@ def connect(
     :class:`ChainUnavailableError` if the node cannot be reached. Without it no request
     is made here.
     """
-    provider = Web3.HTTPProvider(
+    provider = BoundedHTTPProvider(
         rpc_url,
         request_kwargs={"timeout": timeout},
         exception_retry_configuration=ExceptionRetryConfiguration(

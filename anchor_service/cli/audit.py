@@ -7,7 +7,8 @@ index and external id (see :mod:`anchor_service.services.audit.run`). Progress g
 stderr (redrawn in place on a terminal).
 
 Exit status: 0 clean, 1 tampering found, 2 the audit could not run (database or chain
-unreachable, chain misconfigured).
+unreachable, chain misconfigured); with ``--json`` that case prints
+``{"error": "AuditCannotRun", "detail": "..."}``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from anchor_service.cli.database_check import refuse_missing_database
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag
 from anchor_service.cli.progress import ProgressLine
 from anchor_service.errors import AnchorServiceError
@@ -52,6 +54,7 @@ def register(subparsers: Subparsers) -> None:
             "anchor-service audit --json > audit.json || echo 'findings or failure'",
         ],
         handler=run,
+        database="checks",
     )
     add_json_flag(parser, "print the report as JSON")
     parser.add_argument(
@@ -68,17 +71,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from anchor_service.db.session import Database
     from anchor_service.services.audit.run import audit_from_settings
 
-    database = Database.from_settings(settings)
+    database: Database | None = None
     try:
+        refuse_missing_database(settings)  # before opening it would create an empty one
+        database = Database.from_settings(settings)
         report = audit_from_settings(
             settings, database, check_chain=not args.no_chain, progress=_progress(sys.stderr)
         )
     except (AnchorServiceError, SQLAlchemyError) as exc:
         detail = exc.detail if isinstance(exc, AnchorServiceError) else str(exc).splitlines()[0]
         print(f"error: the audit could not run: {detail}", file=sys.stderr)
+        if args.json:  # a script reading stdout gets a document, not nothing
+            print(json.dumps({"error": "AuditCannotRun", "detail": detail}, indent=2))
         return EXIT_CANNOT_RUN
     finally:
-        database.dispose()
+        if database is not None:
+            database.dispose()
     if args.json:
         print(json.dumps(AuditOut.of(report).model_dump(mode="json"), indent=2))
     else:

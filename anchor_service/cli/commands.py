@@ -24,6 +24,7 @@ from anchor_service.cli import (
     seal,
     serve,
     verify,
+    verify_consistency,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -40,6 +41,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     anchor,
     deploy,
     verify,
+    verify_consistency,
     audit,
     redact,
 )

@@ -33,6 +33,7 @@ def register(subparsers: Subparsers) -> None:
         help="apply migrations up to the newest (idempotent)",
         examples=_EXAMPLES,
         handler=run_upgrade,
+        database="creates",
     )
     add_json_flag(upgrade, "print the revision as JSON")
     current = add_command(

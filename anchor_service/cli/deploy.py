@@ -43,6 +43,7 @@ def register(subparsers: Subparsers) -> None:
             "anchor-service deploy --json | jq -r .address",
         ],
         handler=run,
+        database="none",
     )
     parser.add_argument(
         "--admin",

@@ -24,6 +24,7 @@ def register(subparsers: Subparsers) -> None:
             "ANCHOR_RPC_URL=http://127.0.0.1:8547 anchor-service dev   chain on another port",
         ],
         handler=run,
+        database="creates",
     )
 
 

@@ -181,7 +181,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if work.stopped is None:
         work.complete(progress)
     summary = import_summary(
-        source, fmt, work.state, time.monotonic() - started, work.resumed_from, work.stopped
+        source,
+        fmt,
+        work.state,
+        time.monotonic() - started,
+        work.resumed_from,
+        work.stopped,
+        work.stopped_counts,
     )
     print_summary(summary, state_path, as_json=args.json)
     problems = work.state.counts.invalid + work.state.counts.conflicts

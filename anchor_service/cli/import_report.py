@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from anchor_service.importer import BatchOutcome, ImportState
+    from anchor_service.importer import BatchOutcome, ImportCounts, ImportState
 
 __all__ = ["import_summary", "print_summary", "report_problems"]
 
@@ -27,17 +27,24 @@ def import_summary(
     elapsed: float,
     resumed_from: int | None,
     stopped: int | None,
+    stopped_counts: ImportCounts | None = None,
 ) -> dict[str, Any]:
-    """The figures of an import (counts over the whole file, across resumed runs)."""
+    """The figures of an import (counts over the whole file, across resumed runs; the
+    invalid records and conflicts of the batch that stopped it, ``stopped_counts``,
+    included)."""
     counts = state.counts
+    invalid, conflicts = counts.invalid, counts.conflicts
+    if stopped_counts is not None:
+        invalid += stopped_counts.invalid
+        conflicts += stopped_counts.conflicts
     return {
         "file": str(source),
         "format": fmt,
         "complete": stopped is None,
         "imported": counts.imported,
         "existing": counts.existing,
-        "conflicts": counts.conflicts,
-        "invalid": counts.invalid,
+        "conflicts": conflicts,
+        "invalid": invalid,
         "batches": state.batches,
         "lines": state.line,
         "resumed_after_line": resumed_from,
@@ -59,11 +66,15 @@ def print_summary(summary: dict[str, Any], state_path: Path, *, as_json: bool) -
     )
     if summary["stopped_at_line"] is not None:
         stream = sys.stderr
+        where = (
+            f"resume there (position saved in {state_path})"
+            if state_path.exists()
+            else "read the file from the start (nothing was stored, no position saved)"
+        )
         text = (
             f"stopped at the batch starting on line {summary['stopped_at_line']:,}; nothing "
             f"of it was stored. So far: {text}.\nFix the line(s) above and run the same "
-            f"command again to resume there (position saved in {state_path}), or pass "
-            "--skip-invalid."
+            f"command again to {where}, or pass --skip-invalid."
         )
     else:
         stream = sys.stdout

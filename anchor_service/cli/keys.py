@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
     from anchor_service.db.models import ApiKey
     from anchor_service.db.repositories.api_keys import ApiKeyRepository
 
-__all__ = ["key_json", "register"]
+__all__ = ["EXIT_ALREADY_REVOKED", "key_json", "register"]
+
+#: `keys revoke` of a key revoked before: nothing changed.
+EXIT_ALREADY_REVOKED = 1
 
 
 def register(subparsers: Subparsers) -> None:
@@ -66,7 +70,12 @@ def register(subparsers: Subparsers) -> None:
     revoke = add_command(
         commands,
         "revoke",
-        help="revoke a key by id",
+        help="revoke a key by id (exit 1 when it was revoked already)",
+        description=(
+            "Revoke an API key: it stops working at once (within the API's key cache "
+            "time).\n\nexit status: 0 revoked, 1 it was revoked already (nothing changed; "
+            "the message says when) or there is no such key."
+        ),
         examples=["anchor-service keys revoke 3f9a1c2b7d4e5f60"],
         handler=run_revoke,
     )
@@ -125,10 +134,20 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke a key; exit 1 (changing nothing) when it was revoked already."""
     with _api_keys(settings, write=True) as keys:
+        already = keys.get(args.key_id).revoked_at is not None
         key = keys.revoke(args.key_id)
     if args.json:
-        print(json.dumps(key_json(key), indent=2))
-    else:
+        print(json.dumps({**key_json(key), "already_revoked": already}, indent=2))
+    elif not already:
         print(f"revoked {key.role.value} key {key.id}")
+    if already:
+        assert key.revoked_at is not None
+        print(
+            f"error: the {key.role.value} key {key.id} was already revoked at "
+            f"{format_utc(key.revoked_at)}; nothing changed",
+            file=sys.stderr,
+        )
+        return EXIT_ALREADY_REVOKED
     return 0

@@ -9,6 +9,7 @@ lacks).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from anchor_service import __version__
 from anchor_service.cli.commands import COMMANDS
+from anchor_service.cli.database_check import database_hint, missing_database
 from anchor_service.cli.extras import server_installed, server_missing_message
 from anchor_service.cli.parsers import Handler
 from anchor_service.errors import AnchorServiceError
@@ -82,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    _quiet_http_clients()
+    missing = missing_database(args, settings)
+    if missing is not None:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     try:
         return handler(args, settings)
     except AnchorServiceError as exc:
@@ -94,10 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"error: database: {type(exc).__name__}: {str(exc).splitlines()[0]}\n"
-            "is the database reachable, and migrated (`anchor-service db upgrade`)?",
+            f"{database_hint(settings)}",
             file=sys.stderr,
         )
         return 1
+
+
+def _quiet_http_clients() -> None:
+    """No INFO line per HTTP request (``import --url``) from httpx and httpcore: a
+    command's output is its own; their warnings and errors still show."""
+    for name in ("httpx", "httpcore"):
+        http_logger = logging.getLogger(name)
+        http_logger.setLevel(max(http_logger.getEffectiveLevel(), logging.WARNING))
 
 
 def _is_database_error(exc: Exception) -> bool:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 if TYPE_CHECKING:
     from anchor_service.settings import Settings
 
 __all__ = [
     "CommandModule",
+    "DatabaseUse",
     "Handler",
     "Subparsers",
     "add_command",
@@ -32,6 +33,8 @@ __all__ = [
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Handler: TypeAlias = Callable[[argparse.Namespace, "Settings"], int]
+#: What a command does with the configured database (see :func:`add_command`).
+DatabaseUse: TypeAlias = Literal["reads", "creates", "checks", "none"]
 
 
 class CommandModule(Protocol):
@@ -51,6 +54,7 @@ def add_command(
     epilog: str | None = None,
     handler: Handler | None = None,
     needs_server: bool = True,
+    database: DatabaseUse = "reads",
 ) -> argparse.ArgumentParser:
     """Add the sub-command ``name``; text is printed as written (no re-wrapping).
 
@@ -59,6 +63,11 @@ def add_command(
     Without a ``handler`` the command only groups sub-commands (``db``, ``keys``).
     ``needs_server``: the handler needs the ``server`` extra (database, API, jobs);
     ``main`` says so instead of running it in a verifier-only install.
+    ``database``: ``"reads"`` (the default: it needs the configured database to exist;
+    ``main`` refuses to run it, creating nothing, when the SQLite file is missing),
+    ``"creates"`` (it may create the database: ``dev``, ``db upgrade``), ``"checks"``
+    (it reads it but says itself that it is missing, in its own error format: ``audit``)
+    or ``"none"``.
     """
     if epilog is None and examples:
         epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
@@ -70,7 +79,12 @@ def add_command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if handler is not None:
-        parser.set_defaults(handler=handler, command=parser.prog, needs_server=needs_server)
+        parser.set_defaults(
+            handler=handler,
+            command=parser.prog,
+            needs_server=needs_server,
+            database=database if needs_server else "none",
+        )
     return parser
 
 

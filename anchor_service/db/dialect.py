@@ -28,7 +28,24 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import ARRAY, Connection, Engine, Row, Select, Table, any_, bindparam, insert, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Engine,
+    LargeBinary,
+    Row,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    text,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -43,6 +60,8 @@ __all__ = [
     "prefer_index_range_scans",
     "read_one_snapshot",
     "rows_where_in",
+    "storage_class",
+    "stored_as_bytes",
     "sums_exactly",
 ]
 
@@ -61,6 +80,32 @@ def is_postgresql(bind: Bind) -> bool:
     if isinstance(bind, Connection | Engine):
         return bind.dialect.name == "postgresql"
     return normalize_database_url(bind).get_backend_name() == "postgresql"
+
+
+def stored_as_bytes(
+    session: Session, column: InstrumentedAttribute[Any], declared: str
+) -> tuple[ColumnElement[Any], ColumnElement[str]]:
+    """``column`` as stored and its storage class (``text``, ``blob``, ``integer``, ``real``,
+    ``null``), for reads that must not trust the declared type.
+
+    SQLite stores any value in any column (``replace()`` on a blob stores text; a text that
+    is not UTF-8 cannot even be read as ``str``), so there the value is read as the bytes
+    stored, with ``typeof``. PostgreSQL enforces the types: the value is read as declared
+    and its class is ``declared``.
+    """
+    if is_postgresql(session):
+        return column.expression, storage_class(session, column, declared)
+    return cast(column, LargeBinary), storage_class(session, column, declared)
+
+
+def storage_class(
+    session: Session, column: InstrumentedAttribute[Any], declared: str
+) -> ColumnElement[str]:
+    """The storage class of ``column``'s values: SQLite's ``typeof``; on PostgreSQL, which
+    enforces the column types, the constant ``declared`` (see :func:`stored_as_bytes`)."""
+    if is_postgresql(session):
+        return literal(declared, String)
+    return func.typeof(column)
 
 
 def sums_exactly(session: Session) -> bool:

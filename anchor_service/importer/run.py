@@ -5,7 +5,8 @@ URL; :func:`~anchor_service.importer.batches.store_batch`) or a running API
 (:func:`~anchor_service.importer.remote.post_batch`). After every committed batch the
 position is saved in the state file (:mod:`anchor_service.importer.state`), so an
 interrupted import continues where it stopped; the state file is deleted once the whole
-file is read.
+file is read. A run stopped before anything is stored leaves no state file: a corrected
+run (another ``--format``, say) starts afresh.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchor_service.db.session import Database
@@ -21,7 +22,7 @@ from anchor_service.db.writer import EntryWriter
 from anchor_service.importer.batches import BatchOutcome, store_batch
 from anchor_service.importer.remote import post_batch, remote_client
 from anchor_service.importer.source import SourceRecord, read_records
-from anchor_service.importer.state import ImportState, prefix_hash
+from anchor_service.importer.state import ImportCounts, ImportState, prefix_hash
 from anchor_service.settings import Settings
 
 __all__ = ["FileImport", "Progress", "Store", "format_of", "open_store", "state_path_for"]
@@ -79,7 +80,9 @@ class FileImport:
 
     ``resumed_from`` is the line the saved position is after (``None``: from the start);
     after :meth:`store_batches`, ``stopped`` is the first line of the batch that stopped
-    the run (``None``: the whole file was read) and ``records`` the records read.
+    the run (``None``: the whole file was read), ``stopped_counts`` what that batch
+    found (its invalid records and conflicts; not saved, as the batch is read again on
+    resuming) and ``records`` the records read.
     """
 
     source: Path
@@ -89,6 +92,7 @@ class FileImport:
     digest: hashlib._Hash
     resumed_from: int | None = None
     stopped: int | None = None
+    stopped_counts: ImportCounts = field(default_factory=ImportCounts)
     records: int = 0
     total: int = 0
 
@@ -127,7 +131,11 @@ class FileImport:
                 on_batch(outcome)
                 if not outcome.stored:
                     self.stopped = batch[0].line
-                    state.save(self.state_path, self.source)  # the position before this batch
+                    self.stopped_counts = outcome.counts
+                    if state.offset:  # the position before this batch
+                        state.save(self.state_path, self.source)
+                    else:  # nothing stored yet: no position to keep (and no format to pin)
+                        self.state_path.unlink(missing_ok=True)
                     return
                 for record in batch:
                     self.digest.update(record.raw)

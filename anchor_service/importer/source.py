@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -32,6 +33,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 _REQUIRED = ("external_id", "occurred_at", "account", "amount", "currency")
 _ENTRY_FIELDS = ("occurred_at", "description", "metadata")
+_FIRST_LINE_COLUMN = re.compile(r" line 1,? column ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +92,21 @@ def _jsonl(lines: Iterator[_Line]) -> Iterator[SourceRecord]:
         try:
             entry = parse_entry(item.raw)
         except InvalidEntryError as exc:
-            error = exc
+            error = _worded_for(exc, "the line")
         yield SourceRecord(item.number, item.number, item.end, pending, entry, error, item.number)
         pending = b""
+
+
+def _worded_for(error: InvalidEntryError, what: str) -> InvalidEntryError:
+    """``error`` of :func:`parse_entry` worded for ``what`` was parsed (a JSONL line, a CSV
+    entry): the parser calls it the "request body", and its position "line 1 column N"
+    is a column of that one line."""
+    detail = error.detail
+    if not detail.startswith("request body "):
+        return error
+    detail = f"{what} " + detail.removeprefix("request body ")
+    detail = _FIRST_LINE_COLUMN.sub(" column ", detail)
+    return InvalidEntryError(detail, field=error.field, index=error.index)
 
 
 def _csv_header(raw: bytes) -> list[str]:
@@ -246,4 +260,4 @@ def _entry_from_rows(rows: list[_Row]) -> EntryIn:
         posting = _posting_index(exc.field)
         if posting is not None and posting < len(rows):
             raise _RowError(exc.detail, line=rows[posting].first, field=exc.field) from None
-        raise
+        raise _worded_for(exc, "the entry") from None

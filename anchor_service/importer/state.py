@@ -92,9 +92,11 @@ class ImportState:
     def check(self, source: Path, fmt: str) -> hashlib._Hash:
         """Check the state belongs to ``source`` read as ``fmt``; return the prefix hash."""
         if fmt != self.format:
-            raise StateMismatchError(
-                f"the saved position is for the {self.format} format, not {fmt}"
-            )
+            if self.offset or self.batches:
+                raise StateMismatchError(
+                    f"the saved position is for the {self.format} format, not {fmt}"
+                )
+            self.format = fmt  # nothing was stored: nothing is read another way
         size = source.stat().st_size
         if size < self.offset:
             raise StateMismatchError(

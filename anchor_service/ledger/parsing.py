@@ -9,6 +9,7 @@ so ``{"amount": "1", "amount": "2"}`` would store an amount the sender may not h
 (and that another JSON reader, keeping the first, would see differently). Bodies that
 pass validation are read once more with an ``object_pairs_hook`` that rejects repeated
 keys; that second reader never sees deep nesting or huge integers (validation has
+<<<<<<< HEAD
 refused them already).
 
 Hostile bodies are refused before they are parsed: a body with more than
@@ -16,6 +17,11 @@ Hostile bodies are refused before they are parsed: a body with more than
 strings) costs more memory than any real request needs; and a bulk body's item limit is
 checked before any item is validated (pydantic checks ``max_length`` first for JSON
 arrays), so one bounded error is built, not three per item.
+=======
+refused them already). A single entry that fails validation but is valid JSON is read
+for repeated keys first: ``{"amount": "1", "amount": "2"}`` is reported as the repeated
+key, not as the balance error its last value causes.
+>>>>>>> main
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ def parse_entry(raw: bytes | str) -> EntryIn:
     try:
         entry = EntryIn.model_validate_json(raw)
     except ValidationError as exc:
+        if exc.errors()[0]["type"] != "json_invalid":  # valid JSON, at most 200 deep
+            _reject_duplicate_keys(raw)  # a repeated key explains more than its last value
         raise _to_invalid_entry(exc, bulk=False) from None
     _reject_duplicate_keys(raw)
     return entry
@@ -133,6 +141,8 @@ def _reject_duplicate_keys(raw: bytes | str) -> None:
             f"request body has the key {exc.key!r} twice in one JSON object; "
             "every key must appear once"
         ) from None
+    except ValueError:  # an integer too long for ``json``: pydantic's error says so
+        return
 
 
 def _check_distinct(entries: Sequence[EntryIn]) -> None:

@@ -6,7 +6,12 @@ What :class:`Redactor` masks, in this order:
    signer key and keystore password, and the database password), replaced by ``***``
    wherever they appear; a hex private key also with or without ``0x``, in any case;
 2. API tokens (``ak_<16 hex id>_<secret>``): the secret part, keeping the public id;
-3. ``Bearer <token>`` values and the password of ``scheme://user:password@host`` URLs;
+3. ``Bearer <token>`` values; in ``http(s)``/``ws(s)`` URLs (a node's) the user
+   information and the path and query (node providers put API keys in either:
+   ``https://mainnet.example/v3/KEY``), leaving ``https://***@host:port/***``; in other
+   URLs (``postgresql://user:password@host/db``) the password; the
+   configured RPC URL's password and path/query are configured secrets as well
+   (urllib3 logs the path without the host);
 4. anything shaped like an unknown private key, ``0x`` + exactly 64 hex digits, is cut
    to its first and last 4 digits (``0x1a2b...9f8e``). Transaction hashes, block hashes
    and roots have that shape too; the short form still lets a reader match them with the
@@ -20,13 +25,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
 from anchor_service.settings import Settings
 
-__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "secrets_of"]
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "public_url", "secrets_of"]
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4
@@ -35,6 +40,11 @@ _HEX_KEY = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
 _API_TOKEN = re.compile(r"\b(ak_[0-9a-f]{16}_)[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+@")
+# An HTTP or WebSocket URL (a node's): scheme://[userinfo@]host[:port][/path][?query]:
+# group 1 the scheme, group 2 the user information, group 3 host and port, 4 the rest.
+_NODE_URL = re.compile(
+    r"(?i)\b((?:http|ws)s?://)([^@\s/?#'\"<>]*@)?([^\s/?#'\"<>,]*)([/?#][^\s'\"<>,]*)?"
+)
 # The user-information part of a database URL as SQLAlchemy's make_url reads it (the
 # password runs to the first "@"); no SQLAlchemy import, so logging works in the
 # verifier-only install.
@@ -63,15 +73,33 @@ class Redactor:
             text = _API_TOKEN.sub(rf"\g<1>{MASK}", text)
         text = _BEARER.sub(rf"\g<1>{MASK}", text)
         if "://" in text:
+            text = _NODE_URL.sub(_mask_node_url, text)
             text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
         if "0x" in text:
             text = _KEY_SHAPED.sub(r"0x\1...\2", text)
         return text
 
 
+def public_url(url: str) -> str:
+    """``url`` as answers may show it: ``scheme://host:port`` only, without the user
+    information, path, query and fragment (any of them may hold an API key). A text
+    that is not a URL (``foo``) is cut at its first ``/``, ``?``, ``#`` or ``@``."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        host, port, parts = None, None, None
+    if parts is None or not parts.scheme or host is None:
+        return re.split(r"[/?#@\s]", url.strip(), maxsplit=1)[0] if url.strip() else url
+    shown = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown}" + (f":{port}" if port is not None else "")
+
+
 def secrets_of(settings: Settings) -> list[str]:
-    """The secret values in ``settings``: every ``SecretStr`` field and the database password."""
-    found: list[str] = []
+    """The secret values in ``settings``: every ``SecretStr`` field, the database
+    password, and the RPC URL's password and path/query."""
+    found: list[str] = list(_url_secrets(settings.rpc_url))
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         if isinstance(value, SecretStr):
@@ -87,3 +115,24 @@ def _secret_pattern(secret: str) -> str:
         digits = secret.removeprefix("0x")
         return rf"(?i:(?:0x)?{digits})"
     return re.escape(secret)
+
+
+def _mask_node_url(match: re.Match[str]) -> str:
+    scheme, userinfo, host, rest = match.group(1, 2, 3, 4)
+    shown = scheme + (f"{MASK}@" if userinfo else "") + host
+    if rest and rest not in ("/", "?", "#"):
+        shown += f"/{MASK}" if rest.startswith("/") else MASK
+    return shown
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The password and path-with-query of ``url`` (a path of ``/`` is no secret)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return []
+    found = [unquote(parts.password)] if parts.password else []
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if path not in ("", "/"):
+        found.append(path)
+    return found

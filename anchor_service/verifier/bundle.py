@@ -126,6 +126,20 @@ def dump_bundle(bundle: ProofBundle, *, indent: int | None = 2) -> bytes:
     return json.dumps(bundle.to_json(), indent=indent, ensure_ascii=False).encode("utf-8")
 
 
+def _reject_api_error(document: Any) -> None:
+    """An API error answer saved in place of a bundle (``curl -o`` keeps any answer)."""
+    if (
+        isinstance(document, Mapping)
+        and "version" not in document
+        and isinstance(document.get("error"), str)
+        and "detail" in document
+    ):
+        raise BundleFormatError(
+            f"this is an API error document, not a proof bundle: {document['error']}: "
+            f"{json.dumps(document['detail'], ensure_ascii=False)[:500]}"
+        )
+
+
 def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
     """Read a bundle from JSON text (or an already decoded JSON object).
 
@@ -145,6 +159,7 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
             raise BundleFormatError(f"duplicate key {exc.key!r} in a JSON object") from None
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, nesting too deep
             raise BundleFormatError(f"not valid JSON: {exc}") from None
+    _reject_api_error(document)
     top = _object(
         document,
         None,

@@ -37,6 +37,7 @@ from anchor_service.merkle import ProofError, RootMismatchError, check_inclusion
 from anchor_service.verifier.bundle import ProofBundle
 from anchor_service.verifier.chainview import AnchorReceipt, ChainReadError, ChainView
 from anchor_service.verifier.report import CheckResult, Outcome, VerificationReport
+from anchor_service.wording import counted
 
 __all__ = [
     "ANCHOR_RECORD",
@@ -84,9 +85,13 @@ def check_format(bundle: ProofBundle) -> CheckResult:
     return _passed(
         BUNDLE_FORMAT,
         f"version {bundle.version}, {document}, leaf {bundle.leaf_index} of tree size "
-        f"{bundle.tree_size}, {len(bundle.path)} path hashes, anchor {bundle.anchor.seq} on "
+        f"{bundle.tree_size}, {_path_hashes(bundle)}, anchor {bundle.anchor.seq} on "
         f"chain {bundle.anchor.chain_id}",
     )
+
+
+def _path_hashes(bundle: ProofBundle) -> str:
+    return counted(len(bundle.path), "path hash", "path hashes")
 
 
 def check_leaf_hash(bundle: ProofBundle) -> CheckResult:
@@ -121,8 +126,8 @@ def check_inclusion_path(bundle: ProofBundle) -> CheckResult:
         return _failed(INCLUSION, f"the path does not fit: {exc.reason}")
     return _passed(
         INCLUSION,
-        f"{len(bundle.path)} path hashes lead from leaf {bundle.leaf_index} to inclusion.root "
-        f"at tree size {bundle.tree_size}",
+        f"{_path_hashes(bundle)} lead{'s' if len(bundle.path) == 1 else ''} from leaf "
+        f"{bundle.leaf_index} to inclusion.root at tree size {bundle.tree_size}",
     )
 
 
@@ -147,10 +152,10 @@ def check_on_chain(
     except ChainReadError as exc:
         done = len(results)
         failing = CHAIN_CHECKS[done]
-        if exc.unreachable:
-            results.append(CheckResult(failing, Outcome.ERROR, f"chain unreachable: {exc}"))
-        else:
-            results.append(_failed(failing, f"chain read failed: {exc}"))
+        # A read that failed says nothing about the bundle (a wrong URL, a node that is
+        # down or answers garbage): the check could not be run, the bundle is unverified.
+        what = "chain unreachable" if exc.unreachable else "chain read failed"
+        results.append(CheckResult(failing, Outcome.ERROR, f"{what}: {exc}"))
         results += [
             _skipped(name, f"not checked: the chain read for {failing} failed")
             for name in CHAIN_CHECKS[done + 1 :]
@@ -263,10 +268,10 @@ def check_confirmations(
     if receipt is None:
         return _skipped(CONFIRMATIONS, "not checked: the anchor transaction is not mined")
     count = chain.head_block_number() - receipt.block_number + 1 if canonical else 0
-    counted = f"{count} confirmation{'' if count == 1 else 's'}"
+    shown = counted(count, "confirmation")
     if count < minimum:
-        return _failed(CONFIRMATIONS, f"{counted}, fewer than the {minimum} required")
-    return _passed(CONFIRMATIONS, f"{counted} (at least {minimum} required)")
+        return _failed(CONFIRMATIONS, f"{shown}, fewer than the {minimum} required")
+    return _passed(CONFIRMATIONS, f"{shown} (at least {minimum} required)")
 
 
 def _differences(fields: Sequence[tuple[str, int | bytes, int | bytes]]) -> str:

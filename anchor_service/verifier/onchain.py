@@ -22,6 +22,7 @@ from anchor_service.chain import (
 )
 from anchor_service.chain.events import head_anchored_from_logs
 from anchor_service.chain.transactions import block_hash_at, fetch_receipt, head_block_number
+from anchor_service.observability.redaction import public_url
 from anchor_service.verifier.chainview import (
     AnchorReceipt,
     ChainReadError,
@@ -33,13 +34,14 @@ __all__ = ["Web3ChainView"]
 
 
 @contextmanager
-def _reading() -> Iterator[None]:
+def _reading(node: str) -> Iterator[None]:
+    """Chain errors as :class:`ChainReadError`, naming ``node`` (``scheme://host:port``)."""
     try:
         yield
     except ChainUnavailableError as exc:
-        raise ChainReadError(exc.detail, unreachable=True) from exc
+        raise ChainReadError(f"{exc.detail} (node {node})", unreachable=True) from exc
     except ChainError as exc:
-        raise ChainReadError(exc.detail) from exc
+        raise ChainReadError(f"{exc.detail} (node {node})") from exc
 
 
 class Web3ChainView:
@@ -47,6 +49,8 @@ class Web3ChainView:
 
     def __init__(self, web3: Web3, *, artifact: ContractArtifact | None = None) -> None:
         self.web3 = web3
+        endpoint = getattr(web3.provider, "endpoint_uri", None)
+        self.node = public_url(str(endpoint)) if endpoint else type(web3.provider).__name__
         self._artifact = artifact
         self._registries: dict[str, RegistryClient] = {}
 
@@ -59,7 +63,7 @@ class Web3ChainView:
         key = address.lower()
         client = self._registries.get(key)
         if client is None:
-            with _reading():
+            with _reading(self.node):
                 if self._artifact is None:
                     self._artifact = load_artifact()
             client = RegistryClient(self.web3, address, artifact=self._artifact)
@@ -67,19 +71,19 @@ class Web3ChainView:
         return client
 
     def chain_id(self) -> int:
-        with _reading():
+        with _reading(self.node):
             return chain_id_of(self.web3)
 
     def is_contract(self, address: str) -> bool:
-        with _reading():
+        with _reading(self.node):
             return self._registry(address).is_deployed()
 
     def root_at(self, registry: str, tree_size: int) -> bytes | None:
-        with _reading():
+        with _reading(self.node):
             return self._registry(registry).root_at(tree_size)
 
     def anchor_at(self, registry: str, seq: int) -> RegistryAnchor | None:
-        with _reading():
+        with _reading(self.node):
             record = self._registry(registry).anchor_at(seq)
         if record is None:
             return None
@@ -88,7 +92,7 @@ class Web3ChainView:
         )
 
     def receipt(self, tx_hash: bytes, registry: str) -> AnchorReceipt | None:
-        with _reading():
+        with _reading(self.node):
             raw = fetch_receipt(self.web3, tx_hash)
             if raw is None:
                 return None
@@ -105,9 +109,9 @@ class Web3ChainView:
         )
 
     def head_block_number(self) -> int:
-        with _reading():
+        with _reading(self.node):
             return head_block_number(self.web3)
 
     def block_hash_at(self, number: int) -> bytes | None:
-        with _reading():
+        with _reading(self.node):
             return block_hash_at(self.web3, number)

@@ -2,12 +2,13 @@
 
 Outcomes of a check: ``passed``; ``failed`` (the bundle is wrong); ``skipped`` (not run:
 offline, redacted document, or an earlier check made it meaningless — the reason says
-which); ``error`` (could not be run: the chain node was unreachable).
+which); ``error`` (could not be run: the chain node was unreachable, or its answer unreadable:
+a wrong URL, a node answering garbage).
 
 Status of the whole report, first rule that applies:
 
 - ``invalid``    some check failed;
-- ``unverified`` no check failed but one could not be run (chain unreachable);
+- ``unverified`` no check failed but one could not be run (chain unreachable or unreadable);
 - ``redacted``   every check that could run passed, but the document was erased, so the
   leaf hash is taken as given;
 - ``valid``      every check passed (``chain_checked`` false: Merkle checks only).

@@ -79,11 +79,16 @@ class ApiKeyRepository:
         """All keys, oldest first (revoked ones included)."""
         return list(self._session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
 
-    def revoke(self, key_id: str) -> ApiKey:
-        """Revoke a key by id (idempotent); raise :class:`NotFoundError` if unknown."""
+    def get(self, key_id: str) -> ApiKey:
+        """A key by id; raise :class:`NotFoundError` if unknown."""
         key = self._session.get(ApiKey, key_id)
         if key is None:
             raise NotFoundError(f"no API key with id {key_id!r}")
+        return key
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Revoke a key by id (idempotent); raise :class:`NotFoundError` if unknown."""
+        key = self.get(key_id)
         if key.revoked_at is None:
             key.revoked_at = datetime.now(UTC)
             self._session.flush()

@@ -8,13 +8,17 @@ are missing) and leave the judging to the audit.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.dialect import read_one_snapshot
+from anchor_service.db.dialect import (
+    is_postgresql,
+    read_one_snapshot,
+    storage_class,
+    stored_as_bytes,
+)
 from anchor_service.db.models import Entry, LogState
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch, MerkleTile
@@ -27,13 +31,19 @@ _STREAM_ROWS = 10_000
 
 
 class AuditedEntry(NamedTuple):
-    """What the audit checks of one stored entry."""
+    """What the audit checks of one stored entry, as stored.
+
+    ``external_id``, ``document`` and ``leaf_hash`` are the bytes stored (``None`` for
+    SQL ``NULL``); ``stored_as`` names their storage classes (``text``, ``blob``,
+    ``integer``, ``real``, ``null``), in that order: on SQLite any column holds any type.
+    """
 
     leaf_index: int
-    external_id: str
+    external_id: bytes | None
     document: bytes | None
-    leaf_hash: bytes
-    redacted_at: datetime | None
+    leaf_hash: bytes | None
+    redacted: bool
+    stored_as: tuple[str, str, str]
 
 
 class AuditRepository:
@@ -60,29 +70,62 @@ class AuditRepository:
 
     def entries(self, start: int, stop: int) -> list[AuditedEntry]:
         """The stored entries with leaf indices in ``[start, stop)``, by index."""
+        external_id, external_id_type = stored_as_bytes(self._session, Entry.external_id, "text")
+        document, document_type = stored_as_bytes(self._session, Entry.document, "blob")
+        leaf_hash, leaf_hash_type = stored_as_bytes(self._session, Entry.leaf_hash, "blob")
         rows = self._session.execute(
             select(
                 Entry.leaf_index,
-                Entry.external_id,
-                Entry.document,
-                Entry.leaf_hash,
-                Entry.redacted_at,
+                external_id,
+                document,
+                leaf_hash,
+                Entry.redacted_at.is_not(None),
+                external_id_type,
+                document_type,
+                leaf_hash_type,
             )
-            .where(Entry.leaf_index >= start, Entry.leaf_index < stop)
+            .where(Entry.leaf_index >= start, Entry.leaf_index < stop, self._integer_index())
             .order_by(Entry.leaf_index)
         )
-        return [AuditedEntry(*row) for row in rows]
+        return [
+            AuditedEntry(
+                int(index),
+                _as_bytes(external),
+                _as_bytes(stored_document),
+                _as_bytes(stored_leaf),
+                bool(redacted),
+                (str(types[0]), str(types[1]), str(types[2])),
+            )
+            for index, external, stored_document, stored_leaf, redacted, *types in rows
+        ]
 
     def entries_from(self, start: int) -> Iterator[tuple[int, str]]:
         """``(leaf_index, external_id)`` of every entry at or beyond ``start``, by index."""
+        external_id, _ = stored_as_bytes(self._session, Entry.external_id, "text")
         statement = (
-            select(Entry.leaf_index, Entry.external_id)
-            .where(Entry.leaf_index >= start)
+            select(Entry.leaf_index, external_id)
+            .where(Entry.leaf_index >= start, self._integer_index())
             .order_by(Entry.leaf_index)
             .execution_options(yield_per=_STREAM_ROWS)
         )
-        for index, external_id in self._session.execute(statement):
-            yield int(index), str(external_id)
+        for index, stored_id in self._session.execute(statement):
+            yield int(index), _text(stored_id)
+
+    def entries_without_an_index(self) -> list[tuple[bytes | None, str, str]]:
+        """``(leaf index as stored, its storage class, external_id)`` of every entry whose
+        leaf index is not an integer (SQLite stores text or a real number there too)."""
+        if is_postgresql(self._session):
+            return []
+        index, index_type = stored_as_bytes(self._session, Entry.leaf_index, "integer")
+        external_id, _ = stored_as_bytes(self._session, Entry.external_id, "text")
+        rows = self._session.execute(
+            select(index, index_type, external_id).where(index_type != "integer")
+        )
+        return [(_as_bytes(raw), str(kind), _text(stored_id)) for raw, kind, stored_id in rows]
+
+    def _integer_index(self) -> ColumnElement[bool]:
+        """Only rows whose leaf index is stored as an integer (always, on PostgreSQL)."""
+        return storage_class(self._session, Entry.leaf_index, "integer") == "integer"
 
     def leaf_tiles(self, start: int, stop: int) -> dict[int, bytes]:
         """The stored level-0 tiles holding leaves ``[start, stop)``, by tile index."""
@@ -96,3 +139,17 @@ class AuditRepository:
             )
         )
         return {int(tile_index): bytes(hashes) for tile_index, hashes in rows}
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """A stored value as bytes (PostgreSQL gives the external id as ``str``)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
+def _text(value: object) -> str:
+    """A stored external id as text (undecodable bytes replaced)."""
+    return (_as_bytes(value) or b"").decode("utf-8", "replace")

@@ -27,6 +27,8 @@ import enum
 from collections import Counter
 from dataclasses import dataclass, field
 
+from anchor_service.wording import counted
+
 __all__ = ["AuditReport", "Finding", "FindingKind"]
 
 #: Findings kept in a report; beyond it they are only counted.
@@ -111,15 +113,17 @@ class AuditReport:
     def summary(self) -> str:
         """One line: clean, or how many findings of which kinds."""
         scope = (
-            f"{self.entries_checked:,} entries ({self.redacted:,} redacted), "
-            f"{self.batches_checked} batches, {len(self.heads_checked)} tree heads"
+            f"{counted(self.entries_checked, 'entry', 'entries', grouped=True)} "
+            f"({self.redacted:,} redacted), {counted(self.batches_checked, 'batch', 'batches')}, "
+            f"{counted(len(self.heads_checked), 'tree head')}"
         )
         chain = (
-            f", {self.chain_anchors} anchors in registry {self.registry}"
+            f", {counted(self.chain_anchors, 'anchor')} in registry {self.registry}"
             if self.chain_checked
             else ", chain not checked"
         )
         if self.clean:
             return f"clean: {scope}{chain}; nothing altered, deleted or inserted"
         kinds = ", ".join(f"{count} {kind.value}" for kind, count in sorted(self.counts.items()))
-        return f"TAMPERING FOUND: {self.total_findings} findings ({kinds}) in {scope}{chain}"
+        found = counted(self.total_findings, "finding")
+        return f"TAMPERING FOUND: {found} ({kinds}) in {scope}{chain}"

@@ -37,6 +37,7 @@ from anchor_service.chain import (
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.audit import AuditRepository
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.observability.redaction import public_url
 from anchor_service.services.anchoring.chain_context import ChainConfigError, registry_address_from
 from anchor_service.services.audit.checks import (
     AuditError,
@@ -134,8 +135,8 @@ def audit_from_settings(
         chain_id = chain_id_of(web3)
         if chain_id != settings.chain_id:
             raise AuditError(
-                f"the node at {settings.rpc_url} serves chain {chain_id}, not ANCHOR_CHAIN_ID "
-                f"{settings.chain_id}"
+                f"the node at {public_url(settings.rpc_url)} serves chain {chain_id}, "
+                f"not ANCHOR_CHAIN_ID {settings.chain_id}"
             )
         artifact = load_artifact()
 
@@ -146,7 +147,7 @@ def audit_from_settings(
         if not registry.is_deployed():
             raise AuditError(f"no registry contract at {address} on chain {chain_id}")
     except ChainError as exc:
-        raise AuditError(f"cannot read the chain at {settings.rpc_url}: {exc}") from exc
+        raise AuditError(f"cannot read the chain at {public_url(settings.rpc_url)}: {exc}") from exc
     return run_audit(database, registry, registry_for=registry_for, progress=progress)
 
 

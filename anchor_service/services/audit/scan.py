@@ -3,8 +3,11 @@
 :class:`LeafScan` reads the entries in chunks of leaf indices, with the level-0 tiles
 (the leaf hashes as they were sealed) of the same range, and classifies every index:
 
-- an entry whose document, stored leaf hash and sealed leaf hash do not all agree (or
-  whose external id is not the one in its document) is ``altered``;
+- an entry whose document, stored leaf hash and sealed leaf hash do not all agree, whose
+  external id is not its parsed document's top-level ``external_id`` (the same text in
+  ``metadata`` names nothing), or whose columns hold a value of the wrong type (SQLite
+  stores any type anywhere; the values are read as stored) is ``altered``; so is an
+  entry whose leaf index is not an integer (it is at no position of the log);
 - an index without an entry, below the end of the log, is ``deleted``; its sealed leaf
   hash stands in for it so that the roots after it can still be checked;
 - an entry at or beyond the end of the log is ``inserted``.
@@ -18,9 +21,9 @@ stored tiles and the registry say.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import cast
 
 from sqlalchemy.orm import Session
@@ -28,9 +31,8 @@ from sqlalchemy.orm import Session
 from anchor_service.chain import AnchorRecord
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
-from anchor_service.db.repositories.audit import AuditRepository
+from anchor_service.db.repositories.audit import AuditedEntry, AuditRepository
 from anchor_service.db.repositories.tiles import TileRepository
-from anchor_service.ledger.jcs import json_string
 from anchor_service.merkle import (
     HASH_SIZE,
     TILE_HEIGHT,
@@ -41,6 +43,17 @@ from anchor_service.merkle import (
 from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
 
 __all__ = ["LeafScan"]
+
+#: The columns read as stored, and the storage class each must have.
+_COLUMNS = ("external id", "document", "stored leaf hash")
+_STORED_AS = ("text", "blob", "blob")
+_IN_WORDS = {
+    "text": "text",
+    "blob": "a blob",
+    "integer": "an integer",
+    "real": "a real number",
+    "null": "NULL",
+}
 
 _MASK = (1 << TILE_HEIGHT) - 1
 _NO_LEVELS: tuple[int, ...] = ()
@@ -99,6 +112,7 @@ class LeafScan:
             if progress is not None:
                 progress(stop, self.end)
         self._find_inserted()
+        self._find_without_an_index()
 
     # --- entries ------------------------------------------------------------------------
     def _read_chunk(self, start: int, stop: int) -> list[bytes | None]:
@@ -106,32 +120,30 @@ class LeafScan:
         tiles = self._reads.leaf_tiles(start, min(stop, self._sealed))
         leaves: list[bytes | None] = []
         expected = start
-        for index, external_id, document, stored, redacted_at in rows:
-            while expected < index:
+        for entry in rows:
+            while expected < entry.leaf_index:
                 leaves.append(self._deleted(expected, tiles))
                 expected += 1
-            leaves.append(self._entry(index, external_id, document, stored, redacted_at, tiles))
-            expected = index + 1
+            leaves.append(self._entry(entry, tiles))
+            expected = entry.leaf_index + 1
         while expected < stop:
             leaves.append(self._deleted(expected, tiles))
             expected += 1
         self._report.entries_checked += len(rows)
         return leaves
 
-    def _entry(
-        self,
-        index: int,
-        external_id: str,
-        document: bytes | None,
-        stored: bytes,
-        redacted_at: datetime | None,
-        tiles: dict[int, bytes],
-    ) -> bytes:
-        """Check one entry; return the leaf hash it gives."""
-        problems: list[str] = []
+    def _entry(self, entry: AuditedEntry, tiles: dict[int, bytes]) -> bytes | None:
+        """Check one entry; return the leaf hash it gives (``None``: it gives none)."""
+        index, document, stored = entry.leaf_index, entry.document, entry.leaf_hash
+        external_id = (entry.external_id or b"").decode("utf-8", "replace")
+        problems = [
+            f"its {name} is stored as {_a(found)}, not as {_a(expected)}"
+            for name, found, expected in zip(_COLUMNS, entry.stored_as, _STORED_AS, strict=True)
+            if found != expected and not (found == "null" and name == "document")
+        ]
         hashes: list[tuple[str, bytes]] = []
-        derived = stored
-        if redacted_at is not None:
+        derived = stored if stored is not None and len(stored) == HASH_SIZE else None
+        if entry.redacted:
             self._report.redacted += 1
             if document is not None:
                 problems.append("it is marked redacted but still holds a document")
@@ -140,10 +152,12 @@ class LeafScan:
         else:
             derived = hashlib.sha256(b"\x00" + document).digest()
             hashes.append(("its document hashes to", derived))
-            marker = b'"external_id":' + json_string(external_id).encode("utf-8")
-            if marker not in document:
-                problems.append(f"its document does not name external_id {external_id!r}")
-        hashes.append(("its stored leaf hash is", stored))
+            named = _named_external_id(document)
+            if named != external_id:
+                shown = "no external_id" if named is None else f"external_id {named!r}"
+                problems.append(f"its document names {shown}, not {external_id!r}")
+        if stored is not None:
+            hashes.append(("its stored leaf hash is", stored))
         sealed = self._sealed_leaf(index, tiles)
         if sealed is not None:
             hashes.append(("the sealed leaf hash is", sealed))
@@ -158,7 +172,7 @@ class LeafScan:
                     external_id=external_id,
                 )
             )
-        return derived
+        return derived if derived is not None else sealed
 
     def _deleted(self, index: int, tiles: dict[int, bytes]) -> bytes | None:
         """Report the missing entry at ``index``; return its sealed leaf hash, if stored."""
@@ -182,6 +196,18 @@ class LeafScan:
                     f"an entry is stored at leaf index {index}, beyond the end of the log "
                     f"({self.end} leaves: counter, batches and anchors)",
                     index=index,
+                    external_id=external_id,
+                )
+            )
+
+    def _find_without_an_index(self) -> None:
+        for raw, kind, external_id in self._reads.entries_without_an_index():
+            shown = (raw or b"").decode("utf-8", "replace")
+            self._report.add(
+                Finding(
+                    FindingKind.ALTERED,
+                    f"its leaf index is stored as {_a(kind)} ({shown!r}), not as an "
+                    "integer: the entry is at no position of the log",
                     external_id=external_id,
                 )
             )
@@ -272,3 +298,22 @@ class LeafScan:
                     tree_size=size,
                 )
             )
+
+
+def _a(storage_class: str) -> str:
+    """``text``, ``an integer``, ``a blob``: a storage class in a sentence."""
+    return _IN_WORDS.get(storage_class, storage_class)
+
+
+def _named_external_id(document: bytes) -> str | None:
+    """The ``external_id`` member of the document's top-level object (``None``: none).
+
+    Only the parsed top-level member counts: the same text inside ``metadata`` or a
+    description names nothing.
+    """
+    try:
+        parsed = json.loads(document)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deep
+        return None
+    named = parsed.get("external_id") if isinstance(parsed, dict) else None
+    return named if isinstance(named, str) else None

@@ -56,7 +56,7 @@ export async function merkleChecks(bundle) {
       BUNDLE_FORMAT,
       PASSED,
       `version ${bundle.version}, ${document}, leaf ${bundle.leafIndex} of tree size ` +
-        `${bundle.treeSize}, ${bundle.path.length} path hashes, anchor ${bundle.anchor.seq} ` +
+        `${bundle.treeSize}, ${pathHashes(bundle)}, anchor ${bundle.anchor.seq} ` +
         `on chain ${bundle.anchor.chainId}`,
       where,
     ),
@@ -114,7 +114,7 @@ async function inclusionCheck(bundle, where) {
   return result(
     INCLUSION,
     PASSED,
-    `${bundle.path.length} path hashes lead from leaf ${bundle.leafIndex} to inclusion.root ` +
+    `${pathHashes(bundle)} lead${bundle.path.length === 1 ? "s" : ""} from leaf ${bundle.leafIndex} to inclusion.root ` +
       `at tree size ${bundle.treeSize}`,
     where,
   );
@@ -150,8 +150,8 @@ export async function chainChecks(bundle, chain, minConfirmations) {
   } catch (error) {
     if (!(error instanceof ChainReadError)) throw error;
     const failing = CHAIN_CHECKS[out.length];
-    if (error.unreachable) add(failing, ERROR, `chain unreachable: ${error.reason}`);
-    else add(failing, FAILED, `chain read failed: ${error.reason}`);
+    // A failed read says nothing about the bundle: the check could not be run.
+    add(failing, ERROR, `${error.unreachable ? "chain unreachable" : "chain read failed"}: ${error.reason}`);
     for (const name of CHAIN_CHECKS.slice(out.length)) {
       add(name, SKIPPED, `not checked: the chain read for ${failing} failed`);
     }
@@ -234,6 +234,11 @@ async function anchorTransactionCheck(bundle, chain) {
           `HeadAnchored(seq ${anchor.seq}, tree size ${bundle.treeSize}) from the registry`,
       );
   return [check, receipt, canonical];
+}
+
+/** "1 path hash", "3 path hashes" (as the Python verifier says it). */
+function pathHashes(bundle) {
+  return `${bundle.path.length} path hash${bundle.path.length === 1 ? "" : "es"}`;
 }
 
 async function confirmationsCheck(receipt, canonical, chain, minimum) {

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from anchor_service.db.models import Entry
+from anchor_service.db.models import Entry, Role
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import free_port
 from anchor_service.services.audit.report import AuditReport, FindingKind
 from anchor_service.services.audit.run import AuditError, audit_from_settings, run_audit
 from anchor_service.settings import Settings
 
-from .conftest import LogBuilder
+from .conftest import LogBuilder, entry_payload
 
 
 def audit(log: LogBuilder, **options: object) -> AuditReport:
@@ -181,3 +182,26 @@ def test_unreachable_chain_stops_the_audit(
     with pytest.raises(AuditError, match="cannot read the chain"):
         audit_from_settings(down, log.database)
     assert audit_from_settings(down, log.database, check_chain=False).clean
+
+
+def test_row_renamed_to_an_external_id_quoted_in_its_metadata_is_altered(
+    log: LogBuilder, headers: Callable[[Role], dict[str, str]]
+) -> None:
+    """The audit compares the document's own ``external_id``, not any occurrence of it."""
+    log.head(2)
+    victim = f"{log.prefix}-victim-77"
+    payload = entry_payload(f"{log.prefix}-carrier", 5)
+    payload["metadata"] = {"external_id": victim}
+    response = log.client.post("/v1/entries", json=payload, headers=headers(Role.WRITER))
+    assert response.status_code == 201, response.text
+    log.seal()
+    log.anchor()
+    assert audit(log).clean
+    log.sql("UPDATE entries SET external_id = :victim WHERE leaf_index = 2", victim=victim)
+    served = log.client.get(f"/v1/entries/{victim}", headers=headers(Role.AUDITOR))
+    assert served.status_code == 200  # the renamed row is served under the victim's id
+    report = audit(log)
+    altered = report.of_kind(FindingKind.ALTERED)
+    assert [(f.index, f.external_id) for f in altered] == [(2, victim)]
+    assert f"names external_id {payload['external_id']!r}" in altered[0].detail
+    assert kinds(report) == {FindingKind.ALTERED}

@@ -209,7 +209,7 @@ def test_skip_invalid_reports_bad_and_conflicting_lines_and_stores_the_rest(
     summary = json.loads(captured.out)
     assert (summary["imported"], summary["conflicts"], summary["invalid"]) == (2, 2, 1)
     assert summary["complete"] is True
-    assert f"{source}:2: request body is not valid JSON" in captured.err
+    assert f"{source}:2: the line is not valid JSON" in captured.err  # issue 17: not "request body"
     assert f"{source}:3: conflict: external_id 'skip-0' is already stored (leaf 0)" in captured.err
     assert f"{source}:5: conflict: external_id 'skip-1' appears on line 1" in captured.err
     assert _stored(database) == [(0, "skip-0"), (1, "skip-1"), (2, "skip-2")]
@@ -337,3 +337,91 @@ def test_an_import_through_the_api_counts_redacted_entries_as_existing(
     assert main(["import", str(more), "--url", api_url, "--json"]) == 0
     summary = _summary(capsys)
     assert (summary["imported"], summary["existing"], summary["conflicts"]) == (1, 4, 0)
+
+
+def _csv_rows(prefix: str, count: int) -> str:
+    return "".join(
+        f"{prefix}-{n},2026-11-21T08:15:00+07:00,,wallet:user:{n},-{n + 1},IDR,\n"
+        f"{prefix}-{n},,,escrow:project:1,{n + 1},IDR,\n"
+        for n in range(count)
+    )
+
+
+def test_a_wrong_format_stores_nothing_leaves_no_state_and_names_the_file_line(
+    cli_env: str, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "payments.csv"
+    source.write_text(CSV_HEADER + _csv_rows("fmt", 2), encoding="utf-8")
+
+    assert main(["import", str(source), "--format", "jsonl"]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:1: the line is not valid JSON: expected value at column 1" in err, err
+    assert "request body" not in err and "line 1 column" not in err
+    assert "5 invalid" in err  # the stop summary counts what it just reported
+    assert _stored(database) == []
+    assert not state_path_for(source).exists()  # nothing stored: no position to keep
+
+    assert main(["import", str(source), "--format", "csv", "--json"]) == 0
+    assert _summary(capsys)["imported"] == 2
+    assert _stored(database) == [(0, "fmt-0"), (1, "fmt-1")]
+
+
+def test_a_state_file_from_a_run_that_stored_nothing_allows_another_format(
+    cli_env: str, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from anchor_service.importer import ImportState
+
+    source = tmp_path / "payments.csv"
+    source.write_text(CSV_HEADER + _csv_rows("old", 1), encoding="utf-8")
+    ImportState(format="jsonl").save(state_path_for(source), source)  # left by older versions
+    assert main(["import", str(source), "--json"]) == 0
+    assert _summary(capsys)["imported"] == 1
+
+
+def test_the_stop_summary_counts_the_invalid_record_it_reported(
+    cli_env: str, database: Database, make_entry: MakeEntry, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    entries = [make_entry(f"cnt-{n}") for n in range(3)]
+    entries[1] = {**entries[1], "postings": entries[1]["postings"][:1]}
+    source = tmp_path / "count.jsonl"
+    _write_jsonl(source, entries)
+    assert main(["import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:2: postings:" in err
+    assert "0 conflicts, 1 invalid" in err, err
+    assert main(["import", str(source), "--json"]) == 1
+    summary = _summary(capsys)
+    assert (summary["imported"], summary["invalid"]) == (0, 1)
+
+
+def test_with_url_the_command_prints_no_http_client_info_lines(
+    database_url: str, api_url: str, make_key: Callable[[Role], str], database: Database,
+    make_entry: MakeEntry, tmp_path: Path,
+) -> None:  # fmt: skip
+    source = tmp_path / "quiet.jsonl"
+    _write_jsonl(source, [make_entry("quiet-1"), make_entry("quiet-2")])
+    result = subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", "import", str(source), "--url", api_url],
+        env={**os.environ, "ANCHOR_KEY": make_key(Role.WRITER), "ANCHOR_LOG_LEVEL": "INFO"},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 entries imported" in result.stdout
+    assert "HTTP Request" not in result.stderr and "httpx" not in result.stderr, result.stderr
+
+
+def test_a_csv_entry_with_a_repeated_metadata_key_is_not_called_a_request_body(
+    cli_env: str, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "dup.csv"
+    source.write_text(
+        CSV_HEADER
+        + 'dup-0,2026-11-21T08:15:00+07:00,,wallet:user:1,-1,IDR,"{""a"": 1, ""a"": 2}"\n'
+        + "dup-0,,,escrow:project:1,1,IDR,\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:2: the entry " in err and "'a'" in err, err  # the parser's wording
+    assert "request body" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,23 @@ def test_keys_revoke_marks_the_key_revoked(
     assert "no API key with id" in capsys.readouterr().err
 
 
+def test_revoking_a_revoked_key_says_when_it_was_revoked_and_exits_1(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with unit_of_work(database.writer) as session:
+        new = ApiKeyRepository(session).create(Role.WRITER)
+    assert main(["keys", "revoke", new.key.id, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["revoked_at"] is not None and first["already_revoked"] is False
+    assert main(["keys", "revoke", new.key.id]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"writer key {new.key.id} was already revoked at {first['revoked_at']}" in err
+    assert main(["keys", "revoke", new.key.id, "--json"]) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert again["revoked_at"] == first["revoked_at"] and again["already_revoked"] is True
+
+
 def test_keys_create_refuses_unknown_roles(cli_env: str) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["keys", "create", "--role", "root"])
@@ -86,6 +104,62 @@ def test_installed_console_script_creates_a_key(database_url: str, tmp_path: Pat
     result = subprocess.run(
         [str(script), "keys", "create", "--role", "auditor"],
         env={**os.environ, "ANCHOR_DATABASE_URL": database_url},
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout.splitlines()[-1].startswith("ak_")
+
+
+def _cli_in(directory: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``anchor-service ARGV`` of this checkout, run in ``directory`` without ANCHOR_*."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ANCHOR_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    return subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", *argv],
+        env=env, cwd=directory, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["keys", "list"], 1),
+        (["db", "current"], 1),
+        (["seal"], 1),
+        (["audit"], 2),
+        (["audit", "--json"], 2),
+    ],
+    ids=["keys-list", "db-current", "seal", "audit", "audit-json"],
+)
+def test_cli_outside_a_set_up_names_the_database_and_creates_nothing(
+    tmp_path: Path, argv: list[str], status: int
+) -> None:
+    """Run from an empty directory: the default SQLite file does not exist, so say which
+    database the command would use and that there is none, instead of creating it."""
+    result = _cli_in(tmp_path, *argv)
+    assert result.returncode == status, result.stderr
+    expected = tmp_path.resolve() / ".data" / "anchor.db"
+    assert f"no database at {expected}" in result.stderr, result.stderr
+    assert "the default ANCHOR_DATABASE_URL" in result.stderr
+    assert "anchor-service db upgrade" in result.stderr  # how to create one here, if meant
+    if "--json" in argv:  # audit --json: its error document on stdout
+        assert json.loads(result.stdout)["detail"].startswith(f"no database at {expected}")
+    assert list(tmp_path.iterdir()) == []  # nothing created: no .data, no anchor.db
+
+
+def test_cli_on_an_empty_database_file_says_it_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # what earlier versions left behind
+    env_url = "sqlite:///empty.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", "keys", "list"],
+        env={**os.environ, "ANCHOR_DATABASE_URL": env_url,
+             "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    empty = tmp_path.resolve() / "empty.db"
+    assert f"the database {empty} (ANCHOR_DATABASE_URL) is empty" in result.stderr
+    assert "anchor-service db upgrade" in result.stderr
