@@ -23,12 +23,12 @@ TIMEOUT = 2.0
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def served(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = free_port()
     directory = tmp_path_factory.mktemp("slow-clients")
     env = {
         **os.environ,
-        "ANCHOR_DATABASE_URL": f"sqlite:///{directory / 'anchor.db'}",
+        "ANCHOR_DATABASE_URL": sqlite_url,
         "ANCHOR_HEADER_TIMEOUT_SECONDS": str(TIMEOUT),
         "ANCHOR_BODY_TIMEOUT_SECONDS": str(TIMEOUT),
     }
