@@ -10,8 +10,10 @@ their own ``errors`` module, named in brackets)::
     AnchorServiceError
     ├── NotFoundError              a requested object does not exist
     ├── EntryConflictError         an external_id is already stored with another body
+    │   └── EntryRedactedError     ... or was stored and redacted (cannot be compared)
     ├── EntryNotAnchoredError      no anchored tree head covers the entry yet (its status)
     ├── EntryNotSealedError        the entry is still pending: it cannot be redacted yet
+    ├── AuditRunningError          an audit runs already in this process (one at a time)
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action
@@ -30,11 +32,13 @@ from __future__ import annotations
 
 __all__ = [
     "AnchorServiceError",
+    "AuditRunningError",
     "AuthenticationError",
     "DatabaseUnavailableError",
     "EntryConflictError",
     "EntryNotAnchoredError",
     "EntryNotSealedError",
+    "EntryRedactedError",
     "InvalidEntryError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -71,6 +75,11 @@ class EntryConflictError(AnchorServiceError):
         self.index = index
 
 
+class EntryRedactedError(EntryConflictError):
+    """The ``external_id`` was stored, then redacted: its body is erased, so a posting
+    cannot be compared with it, and the id cannot be used again."""
+
+
 class EntryNotAnchoredError(AnchorServiceError):
     """No anchored (mined) tree head covers the entry yet, so there is no proof bundle.
 
@@ -91,6 +100,10 @@ class EntryNotSealedError(AnchorServiceError):
         super().__init__(detail)
         self.external_id = external_id
         self.entry_status = "pending"
+
+
+class AuditRunningError(AnchorServiceError):
+    """An audit asked for while another one runs (admin audits run one at a time)."""
 
 
 class InvalidEntryError(AnchorServiceError):

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body (413)."
     )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0,
+        description="Seconds a client has to send a request head (`serve` closes it after).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0,
+        description="Longest pause while a request body is sent (`serve` closes it after).",
+    )
     max_bulk_items: int = Field(
         default=10_000, ge=1, description="Most entries in one bulk request."
     )

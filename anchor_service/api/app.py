@@ -11,8 +11,9 @@ from fastapi import FastAPI
 
 from anchor_service import __version__
 from anchor_service.api.body_limit import BodyLimitMiddleware
-from anchor_service.api.docs import install_docs
+from anchor_service.api.docs import install_docs, install_root
 from anchor_service.api.errors import install_error_handlers
+from anchor_service.api.hardening import RequestTargetMiddleware
 from anchor_service.api.openapi import install_openapi
 from anchor_service.api.rate_limit import install_rate_limit
 from anchor_service.api.routers import ROUTERS
@@ -81,14 +82,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # no redirect of "/path/" to "/path": starlette builds its Location from the
+        # Host header, which the client chooses
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     install_rate_limit(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTargetMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])
     install_docs(app)
+    install_root(app)
     metrics = install_observability(app, settings, database)  # outermost middleware, /metrics
     return app
 

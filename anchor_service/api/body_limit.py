@@ -8,8 +8,7 @@ bodies, or a ``Content-Length`` that lies).
 
 from __future__ import annotations
 
-import json
-
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anchor_service.api.errors import PayloadTooLargeError, error_body
@@ -60,7 +59,8 @@ class BodyLimitMiddleware:
 
     async def _reject(self, send: Send) -> None:
         detail = PayloadTooLargeError(self.max_body_bytes).detail
-        body = json.dumps(error_body("PayloadTooLarge", detail)).encode("utf-8")
+        # the bytes of the app's own 413 (a JSONResponse), whichever check refused the body
+        body = JSONResponse(error_body("PayloadTooLarge", detail)).body
         await send(
             {
                 "type": "http.response.start",

@@ -16,8 +16,10 @@ of a bulk request, when they apply. Status codes:
 404    NotFound             no such entry (or route)
 405    MethodNotAllowed     wrong HTTP method for the route
 409    EntryConflict        external_id already stored with a different body
+409    EntryRedacted        external_id stored and then redacted (cannot be stored again)
 409    EntryNotAnchored     no anchored head covers the entry yet (body adds ``status``)
 409    EntryNotSealed       the entry is pending: seal before redacting (adds ``status``)
+409    AuditRunning         an admin audit is running already (they run one at a time)
 413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES (``PayloadTooLargeError``)
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
 422    InvalidRequest       a query or path parameter, or a proof bundle, breaks a rule
@@ -45,11 +47,13 @@ from starlette.exceptions import HTTPException
 from anchor_service.chain.errors import ChainError, ChainUnavailableError
 from anchor_service.errors import (
     AnchorServiceError,
+    AuditRunningError,
     AuthenticationError,
     DatabaseUnavailableError,
     EntryConflictError,
     EntryNotAnchoredError,
     EntryNotSealedError,
+    EntryRedactedError,
     InvalidEntryError,
     NotFoundError,
     PermissionDeniedError,
@@ -91,9 +95,11 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (AuthenticationError, 401, "Unauthenticated"),
     (PermissionDeniedError, 403, "PermissionDenied"),
     (NotFoundError, 404, "NotFound"),
+    (EntryRedactedError, 409, "EntryRedacted"),  # before its base class
     (EntryConflictError, 409, "EntryConflict"),
     (EntryNotAnchoredError, 409, "EntryNotAnchored"),
     (EntryNotSealedError, 409, "EntryNotSealed"),
+    (AuditRunningError, 409, "AuditRunning"),
     (InvalidEntryError, 422, "InvalidEntry"),
     (BundleFormatError, 422, "InvalidRequest"),  # a proof bundle in a request body
     (DatabaseUnavailableError, 503, "DatabaseUnavailable"),
@@ -115,7 +121,8 @@ _DESCRIPTIONS = {
     401: "Missing, malformed, unknown or revoked API key",
     403: "The API key's role does not allow this",
     404: "Not found",
-    409: "external_id already stored with a different body",
+    405: "The route exists, but not with this HTTP method",
+    409: "external_id already stored with a different body, or redacted",
     413: "Request body too large",
     422: "Invalid entry or parameter",
     429: "Over the API key's rate limit (see Retry-After)",

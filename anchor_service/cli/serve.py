@@ -37,6 +37,7 @@ def register(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from anchor_service.api.server_protocol import TimedHttpToolsProtocol
     from anchor_service.observability.metrics import multiprocess_directory
 
     workers = args.workers or settings.workers
@@ -51,5 +52,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             log_config=uvicorn_log_config(settings),
             access_log=not args.no_access_log,
             proxy_headers=False,
+            http=TimedHttpToolsProtocol,  # httptools with header and body read timeouts
         )
     return 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.db.writer import EntryWriter
-from anchor_service.errors import EntryConflictError, InvalidEntryError
+from anchor_service.errors import EntryConflictError, EntryRedactedError, InvalidEntryError
 from anchor_service.importer.source import SourceRecord
 from anchor_service.importer.state import ImportCounts
 from anchor_service.ledger import encode_entry
@@ -72,6 +72,12 @@ def store_batch(
     while encoded:
         try:
             stored = writer.submit([item for _, item, _ in encoded], bulk=True).result()
+        except EntryRedactedError as exc:  # stored and redacted meanwhile: it exists
+            if exc.index is None:
+                raise
+            encoded.pop(exc.index)
+            outcome.counts.existing += 1
+            continue
         except EntryConflictError as exc:  # stored meanwhile by someone else
             if exc.index is None:
                 raise
@@ -121,16 +127,21 @@ def stopped(outcome: BatchOutcome) -> BatchOutcome:
 
 
 def without_repeats(
-    encoded: Encoded, outcome: BatchOutcome, known: dict[str, tuple[bytes, int]]
+    encoded: Encoded, outcome: BatchOutcome, known: dict[str, tuple[bytes | None, int]]
 ) -> Encoded:
     """Drop entries repeated in the batch; conflicts (with ``known``: external id ->
-    (content hash, leaf index) of stored entries, or an earlier line) become problems."""
+    (content hash, leaf index) of stored entries, or an earlier line) become problems.
+
+    A redacted entry (no content hash: its body is erased) counts as existing: the
+    import that stored it, run again, must not stop at it."""
     first_seen: dict[str, tuple[int, bytes]] = {}
     kept: Encoded = []
     for line, item, record in encoded:
         stored = known.get(item.external_id)
         earlier = first_seen.get(item.external_id)
-        if stored is not None and stored[0] != item.content_hash:
+        if stored is not None and stored[0] is None:
+            outcome.counts.existing += 1  # stored, then redacted
+        elif stored is not None and stored[0] != item.content_hash:
             outcome.problems.append(
                 Problem(
                     line,

@@ -3,7 +3,8 @@
 Records are checked and encoded locally first (the same rules as the server), so every
 invalid record of a batch is reported with its line before anything is sent; the server
 then stores the batch all or nothing. A conflict it reports (``409`` with the item's
-index) is mapped back to the record's line. Needs a ``writer`` (or ``admin``) key.
+index) is mapped back to the record's line; an entry it reports as redacted counts as
+existing. Needs a ``writer`` (or ``admin``) key.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def post_batch(
             break
         error = _error_of(response)
         index = error.get("index")
+        if error.get("error") == "EntryRedacted" and isinstance(index, int):
+            encoded.pop(index)  # stored, then redacted: it exists
+            outcome.counts.existing += 1
+            continue
         if response.status_code not in (409, 422) or not isinstance(index, int):
             raise RemoteError(
                 f"the API refused the batch: {response.status_code} "

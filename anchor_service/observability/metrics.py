@@ -17,6 +17,7 @@ correct values:
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -108,7 +109,25 @@ class MetricsExporter:
         """The exposition body and its content type, in the format ``accept`` prefers
         (Prometheus text by default, OpenMetrics when asked)."""
         encoder, content_type = choose_encoder(accept or "")
-        return encoder(self.registry()), content_type
+        return _integers_in_full(encoder(self.registry())), content_type
+
+
+# A sample line whose value is an integer in exponent form ("1.17e+14"), as
+# prometheus_client prints floats of 1e7 and more; an optional timestamp follows.
+_EXPONENT_VALUE = re.compile(rb"^([^#\n][^\n]* )(\d(?:\.\d+)?e\+\d+)((?: \S+)?)$", re.MULTILINE)
+
+
+def _integers_in_full(body: bytes) -> bytes:
+    """Print integral values in full (``117000000000000``): fees in wei are read by
+    people, and ``1.17e+14`` hides digits. Same value for Prometheus."""
+
+    def full(match: re.Match[bytes]) -> bytes:
+        value = float(match.group(2))
+        if not value.is_integer() or value >= 1e21:
+            return match.group(0)
+        return match.group(1) + str(int(value)).encode("ascii") + match.group(3)
+
+    return _EXPONENT_VALUE.sub(full, body)
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import threading
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +14,7 @@ from pydantic import ValidationError
 from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.audit import AuditOut, RedactIn, RedactionOut
+from anchor_service.errors import AuditRunningError
 from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
 
@@ -20,6 +23,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 _ERRORS = (401, 403, 404, 422, 503)
+
+#: One audit at a time per worker process: an audit reads the whole log.
+_AUDIT_LOCK = threading.Lock()
 
 
 @router.post(
@@ -33,9 +39,10 @@ _ERRORS = (401, 403, 404, 422, 503)
         "**200** with the report, clean or not (`clean`, `findings` with the index and "
         "external_id of each altered, deleted or inserted entry); **503** when the chain "
         "cannot be read. Runs as long as `anchor-service audit` (about 3 minutes for 10M "
-        "entries); use that, or the weekly job, for large logs. Needs an `admin` key."
+        "entries); use that, or the weekly job, for large logs. Audits run one at a time: "
+        "**409** `AuditRunning` while one runs. Needs an `admin` key."
     ),
-    responses=error_responses(*_ERRORS),
+    responses=error_responses(*_ERRORS, described={409: "An audit is running already"}),
 )
 async def audit(
     _caller: AdminDep,
@@ -43,7 +50,14 @@ async def audit(
     settings: SettingsDep,
     chain: Annotated[bool, Query(description="Compare with the registry on chain.")] = True,
 ) -> AuditOut:
-    report = await run_in_threadpool(audit_from_settings, settings, database, check_chain=chain)
+    if not _AUDIT_LOCK.acquire(blocking=False):
+        raise AuditRunningError("an audit is running already; try again when it has finished")
+    try:
+        report = await run_in_threadpool(
+            audit_from_settings, settings, database, check_chain=chain
+        )
+    finally:
+        _AUDIT_LOCK.release()
     return AuditOut.of(report)
 
 
@@ -59,12 +73,27 @@ async def _redact_body(request: Request) -> RedactIn | None:
     if raw in (b"", b"null"):  # no body, as before
         return None
     try:
-        return RedactIn.model_validate_json(raw)
+        body = RedactIn.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in errors]
         ) from None
+    json.loads(raw, object_pairs_hook=_unique_keys)  # small and valid: checked above
+    return body
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` refusing a key given twice (pydantic keeps the last one)."""
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("body", key),
+                  "msg": "given twice; every key must appear once"}]
+            )
+        seen.add(key)
+    return dict(pairs)
 
 
 @router.post(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from fastapi import APIRouter, Request, Response, status
 
 from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
@@ -20,7 +23,7 @@ from anchor_service.db.models_sealing import BatchStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
-from anchor_service.ledger import BulkEntriesIn, EntryIn
+from anchor_service.ledger import BulkEntriesIn, EntryIn, canonical_json
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
 from anchor_service.ledger.status import EntryStatus
 
@@ -49,8 +52,9 @@ def _status(_stored: StoredEntry) -> EntryStatus:
     description=(
         "Validates the entry, stores its canonical document with a fresh salt and assigns "
         "the next leaf index. **201** when stored now; **200** with the stored entry when "
-        "the same external_id was already stored with the same body; **409** when it was "
-        "stored with a different body. Needs a `writer` or `admin` key."
+        "the same external_id was already stored with the same body (its `document` "
+        "without the `salt`: only the 201 answer, and auditors, see the salt); **409** "
+        "when it was stored with a different body. Needs a `writer` or `admin` key."
     ),
     responses={
         200: {"model": EntryOut, "description": "Already stored (replay)"},
@@ -60,12 +64,21 @@ def _status(_stored: StoredEntry) -> EntryStatus:
 )
 async def create_entry(_caller: WriterDep, request: Request) -> Response:
     stored = await _ingest(request).one(await request.body())
+    if not stored.created:
+        stored = _without_salt(stored)
     return Response(
         render_entry(stored, _status(stored)),
         status_code=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
         media_type="application/json",
         headers={"Location": f"{router.prefix}/{stored.external_id}"},
     )
+
+
+def _without_salt(stored: StoredEntry) -> StoredEntry:
+    """A replay's answer: whoever guessed an entry's body must not learn its salt."""
+    document = json.loads(stored.document)
+    document.pop("salt", None)
+    return dataclasses.replace(stored, document=canonical_json(document))
 
 
 @router.post(

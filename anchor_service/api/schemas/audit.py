@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from anchor_service.services.audit.report import AuditReport, Finding
 from anchor_service.services.redaction import MAX_REASON_LENGTH, Redaction
@@ -81,8 +81,16 @@ class RedactIn(BaseModel):
     reason: str | None = Field(
         default=None,
         max_length=MAX_REASON_LENGTH,
+        description="Free text without NUL characters.",
         examples=["UU PDP erasure request #2026-0142"],
     )
+
+    @field_validator("reason")
+    @classmethod
+    def _no_nul(cls, reason: str | None) -> str | None:
+        if reason is not None and "\x00" in reason:
+            raise ValueError("must not contain NUL characters")
+        return reason
 
 
 class RedactionOut(BaseModel):

@@ -31,7 +31,7 @@ from anchor_service.db.dialect import insert_rows, overwrite_deleted_content, ro
 from anchor_service.db.models import Entry
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository, PostingRow
-from anchor_service.errors import EntryConflictError, NotFoundError
+from anchor_service.errors import EntryConflictError, EntryRedactedError, NotFoundError
 from anchor_service.ledger.canonical import EncodedEntry
 
 __all__ = ["AppendRequest", "EntryRepository", "StoredEntry"]
@@ -149,8 +149,11 @@ class EntryRepository:
             log.advance(start, len(new_rows))
         return outcomes
 
-    def find(self, external_ids: Sequence[str]) -> dict[str, tuple[bytes, StoredEntry]]:
-        """Stored entries among ``external_ids``: id -> (content hash, entry)."""
+    def find(
+        self, external_ids: Sequence[str]
+    ) -> dict[str, tuple[bytes | None, StoredEntry]]:
+        """Stored entries among ``external_ids``: id -> (content hash, entry); a redacted
+        entry has no content hash, and ``null`` as its document."""
         if not external_ids:
             return {}
         columns = (
@@ -171,7 +174,7 @@ class EntryRepository:
                     external_id=row.external_id,
                     leaf_index=row.leaf_index,
                     leaf_hash=row.leaf_hash,
-                    document=row.document,
+                    document=row.document if row.document is not None else b"null",
                     received_at=row.received_at,
                     created=False,
                 ),
@@ -185,7 +188,7 @@ class EntryRepository:
 
 def _plan(
     request: AppendRequest,
-    known: dict[str, tuple[bytes, StoredEntry]],
+    known: dict[str, tuple[bytes | None, StoredEntry]],
     first_index: int,
     received_at: datetime,
 ) -> tuple[list[StoredEntry], list[tuple[Any, ...]]] | EntryConflictError:
@@ -195,6 +198,13 @@ def _plan(
         prior = known.get(item.external_id)
         if prior is not None:
             content_hash, entry = prior
+            if content_hash is None:  # redacted: its body is erased
+                return EntryRedactedError(
+                    f"external_id {item.external_id!r} was stored and then redacted: its "
+                    "document is erased, so it cannot be stored again or compared",
+                    external_id=item.external_id,
+                    index=position if request.bulk else None,
+                )
             if content_hash != item.content_hash:
                 return EntryConflictError(
                     f"external_id {item.external_id!r} is already stored with a different "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from anchor_service.api.schemas import EntryOut
-from anchor_service.db import Role
+from anchor_service.db import Database, Role
+from anchor_service.services.redaction import redact_entry
+from anchor_service.services.sealing import seal_pending
+from anchor_service.settings import Settings
 
 Auth = Callable[[Role], dict[str, str]]
 
@@ -74,8 +78,24 @@ def test_same_external_id_and_body_returns_the_original_with_200(
     }
     again = client.post("/v1/entries", json=equivalent, headers=headers)
     assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json() == first.json()
+    # a replay answers the stored entry without its salt (issue 17, item 6)
+    original = first.json()
+    del original["document"]["salt"]
+    assert again.json() == original
     assert stored_count() == (1, 1)
+
+
+def test_another_writer_guessing_a_body_does_not_get_the_salt(
+    client: TestClient, auth: Auth, make_entry: Callable[..., dict[str, Any]]
+) -> None:
+    entry = make_entry()
+    first = client.post("/v1/entries", json=entry, headers=auth(Role.WRITER))
+    salt = first.json()["document"]["salt"]
+    guessed = client.post("/v1/entries", json=entry, headers=auth(Role.WRITER))  # another key
+    assert guessed.status_code == 200
+    assert "salt" not in guessed.json()["document"]
+    assert salt not in guessed.text
+    assert guessed.json()["leaf_hash"] == first.json()["leaf_hash"]
 
 
 def test_same_external_id_with_another_body_is_a_409(
@@ -145,3 +165,26 @@ def test_stored_documents_are_canonical_and_their_hashes_recompute(
         assert parsed["salt"] == bytes(row.salt).hex()
         del parsed["salt"]
         assert bytes(row.content_hash) == hashlib.sha256(rfc8785.dumps(parsed)).digest()
+
+
+def test_reposting_a_redacted_entry_says_it_was_redacted(
+    client: TestClient, auth: Auth, make_entry: Callable[..., dict[str, Any]],
+    database: Database, settings: Settings,
+) -> None:
+    headers = auth(Role.WRITER)
+    entry = make_entry()
+    assert client.post("/v1/entries", json=entry, headers=headers).status_code == 201
+    time.sleep(0.01)  # sealing takes the entries received before now
+    assert seal_pending(database, settings)
+    redact_entry(database, entry["external_id"])
+
+    again = client.post("/v1/entries", json=entry, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["error"] == "EntryRedacted"
+    assert "redacted" in again.json()["detail"]
+    assert "different body" not in again.json()["detail"]
+    bulk = client.post(
+        "/v1/entries/bulk", json={"entries": [make_entry(), entry]}, headers=headers
+    )
+    assert bulk.status_code == 409
+    assert (bulk.json()["error"], bulk.json()["index"]) == ("EntryRedacted", 1)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.entries import EntryRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.importer import state_path_for
+from anchor_service.services.redaction import redact_entry
+from anchor_service.services.sealing import seal_pending
+from anchor_service.settings import Settings
 from tests.support.servers import app_in_thread
 
 MakeEntry = Callable[..., dict[str, Any]]
@@ -292,6 +296,47 @@ def test_with_url_batches_go_to_the_running_api_and_its_conflicts_name_the_line(
     monkeypatch.setenv("ANCHOR_KEY", "ak_0123456789abcdef_wrong")
     assert main(["import", str(clash), "--url", api_url, "--restart"]) == 1
     assert "401 Unauthenticated" in capsys.readouterr().err
+
+
+def _redact(database: Database, settings: Settings, external_ids: list[str]) -> None:
+    time.sleep(0.01)  # sealing takes the entries received before now
+    assert seal_pending(database, settings)
+    for external_id in external_ids:
+        redact_entry(database, external_id)
+
+
+def test_an_import_run_again_counts_its_redacted_entries_as_existing(
+    cli_env: str, database: Database, settings: Settings, make_entry: MakeEntry,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    source = tmp_path / "redacted.jsonl"
+    _write_jsonl(source, [make_entry(f"red-{n}") for n in range(4)])
+    assert main(["import", str(source)]) == 0
+    _redact(database, settings, ["red-1", "red-2"])
+    capsys.readouterr()
+
+    assert main(["import", str(source), "--restart", "--json"]) == 0
+    summary = _summary(capsys)
+    assert (summary["imported"], summary["existing"], summary["conflicts"]) == (0, 4, 0)
+
+
+def test_an_import_through_the_api_counts_redacted_entries_as_existing(
+    cli_env: str, api_url: str, make_key: Callable[[Role], str], database: Database,
+    settings: Settings, make_entry: MakeEntry, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("ANCHOR_KEY", make_key(Role.WRITER))
+    source = tmp_path / "redacted.jsonl"
+    _write_jsonl(source, [make_entry(f"rr-{n}") for n in range(4)])
+    assert main(["import", str(source), "--url", api_url]) == 0
+    _redact(database, settings, ["rr-0", "rr-3"])
+    capsys.readouterr()
+
+    more = tmp_path / "more.jsonl"
+    _write_jsonl(more, [make_entry(f"rr-{n}") for n in range(4)] + [make_entry("rr-new")])
+    assert main(["import", str(more), "--url", api_url, "--json"]) == 0
+    summary = _summary(capsys)
+    assert (summary["imported"], summary["existing"], summary["conflicts"]) == (1, 4, 0)
 
 
 def _csv_rows(prefix: str, count: int) -> str:

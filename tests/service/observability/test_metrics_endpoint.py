@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy.engine import URL
 
 from anchor_service.api import create_app
@@ -138,3 +139,17 @@ def test_openmetrics_is_served_when_the_scraper_asks_for_it(client: TestClient) 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     assert response.text.rstrip().endswith("# EOF")
+
+
+def test_large_integer_values_are_printed_as_integers_not_exponents() -> None:
+    class Fees:
+        def collect(self) -> Iterator[Metric]:
+            yield GaugeMetricFamily("anchor_last_anchor_fee_wei", "fee", value=117_000_000_000_000)
+            yield GaugeMetricFamily("anchor_ratio", "a fraction", value=0.25)
+
+    exporter = MetricsExporter([Fees()])
+    for accept in (None, "application/openmetrics-text; version=1.0.0"):
+        body, _ = exporter.render(accept)
+        lines = body.decode().splitlines()
+        assert "anchor_last_anchor_fee_wei 117000000000000" in lines, body.decode()
+        assert "anchor_ratio 0.25" in lines

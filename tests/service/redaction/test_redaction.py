@@ -130,7 +130,7 @@ def test_redaction_needs_an_admin_key(
     assert "redacted" not in bundle_of(client, headers, log.ids[0])
 
 
-def test_replaying_a_redacted_entry_is_a_conflict_not_a_new_entry(
+def test_replaying_a_redacted_entry_is_refused_as_redacted_not_a_new_entry(
     log: LogBuilder, database: Database, client: TestClient, headers: Headers
 ) -> None:
     log.head(1)
@@ -138,4 +138,16 @@ def test_replaying_a_redacted_entry_is_a_conflict_not_a_new_entry(
     response = client.post(
         "/v1/entries", json=entry_payload(log.ids[0], 1000), headers=headers(Role.WRITER)
     )
-    assert response.status_code == 409 and response.json()["error"] == "EntryConflict"
+    assert response.status_code == 409 and response.json()["error"] == "EntryRedacted"
+
+
+def test_a_nul_in_the_reason_is_a_422_and_nothing_is_redacted(
+    log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.head(1)
+    url = f"/v1/admin/entries/{log.ids[0]}/redact"
+    response = client.post(url, json={"reason": "erasure\u0000#1"}, headers=headers(Role.ADMIN))
+    assert response.status_code == 422, response.text
+    assert (response.json()["error"], response.json()["field"]) == ("InvalidRequest", "reason")
+    assert "\x00" not in response.text
+    assert "redacted" not in bundle_of(client, headers, log.ids[0])

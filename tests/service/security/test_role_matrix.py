@@ -30,6 +30,7 @@ PUBLIC = "public"
 
 #: (method, path template) -> the least role that may call it ("public": no key needed).
 MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
+    ("GET", "/"): PUBLIC,  # links to /docs and /verify
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/static"): PUBLIC,  # a mount: the docs page's assets
