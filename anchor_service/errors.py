@@ -13,7 +13,7 @@ their own ``errors`` module, named in brackets)::
     │   └── EntryRedactedError     ... or was stored and redacted (cannot be compared)
     ├── EntryNotAnchoredError      no anchored tree head covers the entry yet (its status)
     ├── EntryNotSealedError        the entry is still pending: it cannot be redacted yet
-    ├── AuditRunningError          an audit runs already in this process (one at a time)
+    ├── AuditRunningError          an audit runs already (one at a time across workers)
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action

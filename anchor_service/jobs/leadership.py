@@ -13,6 +13,10 @@ for it again). Two kinds, chosen by :func:`leader_lock_for` from the database UR
   database file (``anchor.db.scheduler-lock``), so two local schedulers do not both act.
   The kernel frees it when the process dies. Deleting the file counts as losing it.
 
+:func:`audit_lock_for` gives a lock of the same two kinds for the on-demand tamper audit
+(``POST /v1/admin/audit``), so that however many API workers serve it, one audit runs
+at a time (another advisory key; ``anchor.db.audit-lock`` beside a SQLite file).
+
 The lock avoids duplicate work; it is not what keeps the data right. Sealing holds its
 own lock per batch and the database admits one anchor in flight, so a leader that has
 just lost the lock and is finishing a job does no harm.
@@ -37,10 +41,12 @@ from anchor_service.db.locks import AdvisoryLock
 from anchor_service.settings import Settings
 
 __all__ = [
+    "AUDIT_LOCK_KEY",
     "LEADER_LOCK_KEY",
     "FileLeaderLock",
     "LeaderLock",
     "PostgresLeaderLock",
+    "audit_lock_for",
     "leader_lock_for",
 ]
 
@@ -48,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 #: PostgreSQL advisory lock key of the scheduler leader ("an-sched"); sealing uses another.
 LEADER_LOCK_KEY = int.from_bytes(b"an-sched", "big")
+
+#: PostgreSQL advisory lock key of the on-demand audit ("an-audit").
+AUDIT_LOCK_KEY = int.from_bytes(b"an-audit", "big")
 
 #: How often a waiting scheduler says it is still waiting.
 WAITING_LOG_SECONDS = 60.0
@@ -213,9 +222,18 @@ class FileLeaderLock:
 def leader_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
     """The leader lock for ``settings.database_url``: advisory lock on PostgreSQL, a file
     lock beside the SQLite file (in ``data_dir`` for an in-memory database)."""
+    return _lock_for(settings, "scheduler-lock", LEADER_LOCK_KEY)
+
+
+def audit_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
+    """The lock that lets one on-demand audit run at a time across API workers."""
+    return _lock_for(settings, "audit-lock", AUDIT_LOCK_KEY)
+
+
+def _lock_for(settings: Settings, suffix: str, key: int) -> PostgresLeaderLock | FileLeaderLock:
     if is_postgresql(settings.database_url):
-        return PostgresLeaderLock(settings)
+        return PostgresLeaderLock(settings, key=key)
     path = sqlite_path(normalize_database_url(settings.database_url))
     if path is None:
-        return FileLeaderLock(settings.data_dir / "scheduler-lock")
-    return FileLeaderLock(path.with_name(path.name + ".scheduler-lock"))
+        return FileLeaderLock(settings.data_dir / suffix)
+    return FileLeaderLock(path.with_name(f"{path.name}.{suffix}"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,6 +14,7 @@ from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.audit import AuditOut, RedactIn, RedactionOut
 from anchor_service.errors import AuditRunningError
+from anchor_service.jobs.leadership import audit_lock_for
 from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
 
@@ -24,8 +24,6 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 _ERRORS = (401, 403, 404, 422, 503)
 
-#: One audit at a time per worker process: an audit reads the whole log.
-_AUDIT_LOCK = threading.Lock()
 
 
 @router.post(
@@ -50,14 +48,17 @@ async def audit(
     settings: SettingsDep,
     chain: Annotated[bool, Query(description="Compare with the registry on chain.")] = True,
 ) -> AuditOut:
-    if not _AUDIT_LOCK.acquire(blocking=False):
-        raise AuditRunningError("an audit is running already; try again when it has finished")
+    # One audit at a time across every worker (an audit reads the whole log): the lock
+    # is the database's (advisory lock) or a file beside the SQLite file.
+    lock = audit_lock_for(settings)
     try:
+        if not await run_in_threadpool(lock.try_acquire):
+            raise AuditRunningError("an audit is running already; try again when it has finished")
         report = await run_in_threadpool(
             audit_from_settings, settings, database, check_chain=chain
         )
     finally:
-        _AUDIT_LOCK.release()
+        await run_in_threadpool(lock.close)
     return AuditOut.of(report)
 
 
