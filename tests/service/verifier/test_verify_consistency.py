@@ -1,17 +1,14 @@
 """``anchor-service verify-consistency N M``: a consistency proof checked against the chain.
 
 The session's anchored log has heads anchored at tree sizes 4 (seq 0) and 7 (seq 1) in
-its own registry; the real executable runs against the test ganache. The API is played
-by a small HTTP server in a thread answering what ``GET /v1/log/consistency`` answers.
+its own registry; the real executable runs against the test ganache. The proofs come
+from a file here; ``tests/service/proofs/test_verify_consistency_api.py`` fetches them
+from the real API.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -111,63 +108,3 @@ def test_an_unreachable_node_or_a_registry_on_another_chain_is_unverified(
                  "--rpc", devchain.rpc_url], tmp_path)  # fmt: skip
     assert other.returncode == 1
     assert other.stdout.startswith("UNVERIFIED: no pinned registry is on chain 1337")
-
-
-@contextmanager
-def fake_api(status: int, document: dict[str, Any], seen: list[dict[str, str]]) -> Iterator[str]:
-    """An HTTP server answering ``document`` with ``status``; records path and headers."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append({"path": self.path, "authorization": self.headers["Authorization"]})
-            payload = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-def test_the_proof_is_fetched_from_the_api_with_the_key(
-    anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path
-) -> None:
-    seen: list[dict[str, str]] = []
-    with fake_api(200, _answer(anchored_log), seen) as api:
-        pinned = ["--registry", anchored_log.registry, "--rpc", devchain.rpc_url]
-        args = ["verify-consistency", *SIZES, "--api", api, "--key", "ak_test", *pinned]
-        result = cli(args, tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert seen == [
-        {"path": "/v1/log/consistency?first=4&second=7", "authorization": "Bearer ak_test"}
-    ]
-
-
-def test_an_api_error_is_exit_2_quoting_it(
-    anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path
-) -> None:
-    error = {
-        "error": "NotFound",
-        "detail": "no anchored head of 5 leaves",
-        "field": None,
-        "index": None,
-    }
-    with fake_api(404, error, []) as api:
-        result = cli(["verify-consistency", "5", "7", "--api", api, "--key", "ak_test",
-                      "--registry", anchored_log.registry, "--rpc", devchain.rpc_url, "--json"],
-                     tmp_path)  # fmt: skip
-    assert result.returncode == 2
-    assert "HTTP 404: NotFound: no anchored head of 5 leaves" in result.stderr
-    assert json.loads(result.stdout)["error"] == "InputError"
