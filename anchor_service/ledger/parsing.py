@@ -77,6 +77,10 @@ def parse_bulk(raw: bytes | str, *, max_items: int) -> list[EntryIn]:
     try:
         entries = _bulk_model(max_items).model_validate_json(raw).entries
     except ValidationError as exc:
+        # valid JSON within the item limit: a repeated key explains more than its last
+        # value (over the limit, the body is refused without reading its items)
+        if exc.errors()[0]["type"] not in ("json_invalid", "too_long"):
+            _reject_duplicate_keys(raw)
         raise _to_invalid_entry(exc, bulk=True, max_items=max_items) from None
     _reject_duplicate_keys(raw)
     _check_distinct(entries)

@@ -51,6 +51,25 @@ def test_a_duplicate_key_in_a_posting_is_named_instead_of_a_balance_error(
     assert "balance" not in detail
 
 
+
+def test_a_duplicate_key_in_a_bulk_posting_is_named_instead_of_a_balance_error(
+    client: TestClient,
+    auth: Callable[[Role], dict[str, str]],
+    make_entry: Callable[..., dict[str, Any]],
+) -> None:
+    text = json.dumps({"entries": [make_entry(), make_entry()]})
+    # the second entry's second posting says "amount" twice; the last value unbalances it
+    head, tail = text.rsplit('"amount": "150000"', 1)
+    text = head + '"amount": "150000", "amount": "150001"' + tail
+    response = client.post(
+        "/v1/entries/bulk", content=text.encode(),
+        headers={**auth(Role.WRITER), "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "'amount' twice" in detail, detail
+    assert "balance" not in detail
+
 def test_an_api_error_document_saved_as_a_bundle_is_recognised_and_quoted() -> None:
     error = {"error": "NotFound", "detail": "no entry 'tour-9'", "field": None, "index": None}
     with pytest.raises(BundleFormatError) as caught:
