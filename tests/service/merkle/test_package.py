@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ast
-import importlib
 import os
-import pkgutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import anchor_service.merkle as merkle
+from tests.support.packages import (
+    absolute_imports,
+    assert_all_is_complete,
+    assert_all_is_the_submodules_union,
+)
 
 PACKAGE_DIR = Path(merkle.__file__).parent
 REPO_ROOT = PACKAGE_DIR.parents[1]
@@ -26,31 +28,12 @@ DESIGN_API = [
 ]
 
 
-def _submodules() -> list[types.ModuleType]:
-    return [
-        importlib.import_module(f"{merkle.__name__}.{info.name}")
-        for info in pkgutil.iter_modules([str(PACKAGE_DIR)])
-    ]
-
-
 def test_all_lists_every_public_name_and_nothing_else() -> None:
-    public = {
-        name
-        for name, value in vars(merkle).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert sorted(merkle.__all__) == sorted(public)
-    assert len(set(merkle.__all__)) == len(merkle.__all__)
+    assert_all_is_complete(merkle)
 
 
 def test_all_is_the_union_of_the_submodules_all() -> None:
-    exported: set[str] = set()
-    for module in _submodules():
-        assert hasattr(module, "__all__"), f"{module.__name__} has no __all__"
-        for name in module.__all__:
-            assert getattr(module, name) is getattr(merkle, name), f"{module.__name__}.{name}"
-        exported.update(module.__all__)
-    assert exported == set(merkle.__all__)
+    assert_all_is_the_submodules_union(merkle)
 
 
 def test_design_api_names_are_exported() -> None:
@@ -63,19 +46,11 @@ def test_every_module_imports_only_the_standard_library() -> None:
     modules = sorted(PACKAGE_DIR.glob("*.py"))
     assert len(modules) >= 9
     for path in modules:
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top == "__future__" or top in sys.stdlib_module_names, (
-                    f"{path.name} imports {name}, which is not in the standard library"
-                )
+        for name in absolute_imports(path):
+            top = name.split(".")[0]
+            assert top == "__future__" or top in sys.stdlib_module_names, (
+                f"{path.name} imports {name}, which is not in the standard library"
+            )
 
 
 def test_relative_imports_stay_inside_the_package() -> None:

@@ -2,73 +2,45 @@
 
 from __future__ import annotations
 
-import ast
-import importlib
 import inspect
-import pkgutil
 import sys
-import types
 from pathlib import Path
 
 import anchor_service.tlog as tlog
 from anchor_service.tlog import errors
+from tests.support.packages import (
+    absolute_imports,
+    assert_all_is_complete,
+    assert_all_is_the_submodules_union,
+)
 
 PACKAGE_DIR = Path(tlog.__file__).parent
-INTERNAL = {"encoding"}  # shared helpers, not re-exported
+INTERNAL = frozenset({"encoding"})  # shared helpers, not re-exported
 ALLOWED_THIRD_PARTY = {"cryptography"}
 ALLOWED_PROJECT = {"anchor_service.merkle"}
 
 
-def _submodules() -> list[types.ModuleType]:
-    return [
-        importlib.import_module(f"{tlog.__name__}.{info.name}")
-        for info in pkgutil.iter_modules([str(PACKAGE_DIR)])
-    ]
-
-
 def test_all_lists_every_public_name_and_nothing_else() -> None:
-    public = {
-        name
-        for name, value in vars(tlog).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert sorted(tlog.__all__) == sorted(public)
-    assert len(set(tlog.__all__)) == len(tlog.__all__)
+    assert_all_is_complete(tlog)
 
 
 def test_all_is_the_union_of_the_public_submodules_all() -> None:
-    exported: set[str] = set()
-    for module in _submodules():
-        short = module.__name__.rsplit(".", 1)[1]
-        assert hasattr(module, "__all__"), f"{module.__name__} has no __all__"
-        if short in INTERNAL:
-            continue
-        for name in module.__all__:
-            assert getattr(module, name) is getattr(tlog, name), f"{module.__name__}.{name}"
-        exported.update(module.__all__)
-    assert exported == set(tlog.__all__)
+    assert_all_is_the_submodules_union(tlog, internal=INTERNAL)
 
 
 def test_imports_are_the_standard_library_cryptography_and_merkle_only() -> None:
     modules = sorted(PACKAGE_DIR.glob("*.py"))
     assert len(modules) >= 10
     for path in modules:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                allowed = (
-                    top == "__future__"
-                    or top in sys.stdlib_module_names
-                    or top in ALLOWED_THIRD_PARTY
-                    or any(name == p or name.startswith(p + ".") for p in ALLOWED_PROJECT)
-                )
-                assert allowed, f"{path.name} imports {name}"
+        for name in absolute_imports(path):
+            top = name.split(".")[0]
+            allowed = (
+                top == "__future__"
+                or top in sys.stdlib_module_names
+                or top in ALLOWED_THIRD_PARTY
+                or any(name == p or name.startswith(p + ".") for p in ALLOWED_PROJECT)
+            )
+            assert allowed, f"{path.name} imports {name}"
 
 
 def test_modules_stay_small() -> None:
