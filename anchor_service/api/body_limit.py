@@ -29,7 +29,7 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await self._reject(send)
+            await self._reject(scope, receive, send)
             return
 
         received = 0
@@ -55,24 +55,15 @@ class BodyLimitMiddleware:
         except PayloadTooLargeError:
             if response_started:
                 raise
-            await self._reject(send)
+            await self._reject(scope, receive, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = PayloadTooLargeError(self.max_body_bytes).detail
-        # the bytes of the app's own 413 (a JSONResponse), whichever check refused the body
-        body = JSONResponse(error_body("PayloadTooLarge", detail)).body
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode("ascii")),
-                    (b"connection", b"close"),
-                ],
-            }
+        # the app's own 413 (a JSONResponse), whichever check refused the body
+        response = JSONResponse(
+            error_body("PayloadTooLarge", detail), status_code=413, headers={"connection": "close"}
         )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -25,18 +25,8 @@ class RequestTargetMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _has_nul(scope):
-            body = JSONResponse(error_body("InvalidRequest", _NUL_DETAIL)).body
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 422,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode("ascii")),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            response = JSONResponse(error_body("InvalidRequest", _NUL_DETAIL), status_code=422)
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
