@@ -8,6 +8,7 @@
 - :mod:`~anchor_service.chain.fees`: :class:`FeePolicy`, :class:`Fees`, EIP-1559 fees.
 - :mod:`~anchor_service.chain.revert`: :class:`RevertDecoder`, :class:`RevertReason`.
 - :mod:`~anchor_service.chain.errors`: the exception tree.
+- :mod:`~anchor_service.chain.sizes`: :func:`size_in_words` (``2^64-1`` in messages).
 
 Everything the rest of the service needs is re-exported here. The local ganache and its
 public test-only accounts are development tooling: :mod:`anchor_service.dev`.
@@ -55,6 +56,7 @@ from anchor_service.chain.registry import (
 )
 from anchor_service.chain.revert import RevertDecoder, RevertReason
 from anchor_service.chain.signer import Signer
+from anchor_service.chain.sizes import size_in_words
 
 __all__ = [
     "ANCHORER_ROLE",
@@ -99,4 +101,5 @@ __all__ = [
     "connect",
     "deploy_registry",
     "load_artifact",
+    "size_in_words",
 ]

@@ -48,6 +48,7 @@ from anchor_service.chain import (
     ChainUnavailableError,
     FeeCapExceededError,
     TransactionRevertedError,
+    size_in_words,
 )
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.models_sealing import Batch
@@ -253,6 +254,8 @@ class Anchorer:
                     f"(registry seq {chain_head.seq})",
                 )
             from_size = 0 if chain_head is None else chain_head.tree_size
+            if from_size > batch.end_index:  # refused: a size no head of ours has (2^64-1)
+                from_size = 0
             proof = (
                 ProofService(session).consistency_proof(from_size, batch.end_index)
                 if from_size and refusal is None
@@ -323,11 +326,16 @@ def _refusal(
     if chain_head is None:
         return None
     if chain_head.tree_size > batch.end_index:
+        size = chain_head.tree_size
+        named = size_in_words(size)
         return (
             "RegistryAhead",
-            f"the registry's latest head has size {chain_head.tree_size}, larger than our "
-            f"newest sealed head ({batch.end_index}): it does not hold this log (wrong "
-            "ANCHOR_REGISTRY_ADDRESS, or a database restored from an old backup?)",
+            f"the registry's latest head (seq {chain_head.seq}, tree size {named}) is not a "
+            f"head of this log: our newest sealed head has size {batch.end_index}, so every "
+            "anchor would revert. Either the registry is not this log's (wrong "
+            "ANCHOR_REGISTRY_ADDRESS, or a database restored from an old backup) or its "
+            "anchorer key signed a forged head; nothing was sent. Check with `anchor-service "
+            "audit`, then move to a new registry: `anchor-service registry migrate --help`",
         )
     ours = proofs.root_at(chain_head.tree_size)
     if ours != chain_head.root:

@@ -48,7 +48,7 @@ from anchor_service.services.audit.checks import (
     read_registry,
 )
 from anchor_service.services.audit.report import AuditReport
-from anchor_service.services.audit.scan import LeafScan
+from anchor_service.services.audit.scan import LeafScan, scan_limit
 from anchor_service.settings import Settings
 
 __all__ = [
@@ -98,7 +98,12 @@ def run_audit(
             report.chain_checked = True
             report.registry = registry.address
             report.chain_anchors = len(chain)
-        scan = LeafScan(session, report, next_index, batches, anchors, chain)
+        last = reads.last_leaf_index()
+        log_size = max(next_index, 0 if last is None else last + 1)
+        limit = scan_limit(log_size, chunk_entries)
+        scan = LeafScan(
+            session, report, next_index, batches, anchors, chain, limit=limit, log_size=log_size
+        )
         check_batches(batches, report)
         scan.run(chunk_entries, progress)
         if registry is not None:
