@@ -196,7 +196,7 @@ class DevChainSetup:
             f"registry: deploying AnchorRegistry with {self.signer_note} as admin and anchorer",
             flush=True,
         )
-        new, path = deploy_and_record(settings, web3=web3, signer=signer)
+        new, path = deploy_and_record(settings, web3=web3, signer=signer, dev=True)
         self.registry = new.address
         self.registry_note = f"deployed now in block {new.block_number}, recorded in {path}"
         print(f"registry: deployed at {new.address} (recorded in {path})", flush=True)
