@@ -49,7 +49,8 @@ def register(subparsers: Subparsers) -> None:
             "chain) or SELF. The address is printed as the last line of stdout."
         ),
         examples=[
-            "anchor-service deploy --admin 0xMULTISIG... --pauser 0xOPS...",
+            "anchor-service deploy --admin 0x1234567890AbcdEF1234567890aBcdef12345678 "
+            "--pauser 0x00000000000000000000000000000000DeaDBeef",
             "anchor-service deploy --dev            # local chain: the signer holds every role",
             "anchor-service deploy --dev --json | jq -r .address",
         ],
