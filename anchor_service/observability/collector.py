@@ -136,6 +136,16 @@ def _families(figures: DatabaseFigures | None, now: datetime) -> Iterator[Metric
         None if not anchored else 0.0 if since is None else max(0.0, (now - since).total_seconds()),
     )
 
+    stopped = GaugeMetricFamily(
+        "anchor_anchoring_stopped",
+        "1 while anchoring is stopped for a reason an operator must resolve (label: the "
+        "newest anchor's error, e.g. HeadMismatch, RegistryDisagrees), else 0.",
+        labels=["reason"],
+    )
+    if anchored and f is not None:
+        stopped.add_metric([f.stopped_by or ""], 1 if f.stopped_by else 0)
+    yield stopped
+
 
 _UP = "anchor_metrics_database_up"
 _UP_HELP = "Whether the database figures could be read at this scrape (1) or not (0)."
