@@ -1,4 +1,4 @@
-"""Load a compiled contract artifact (ABI + creation bytecode) from JSON.
+"""Load a compiled contract artifact (ABI, creation and runtime bytecode) from JSON.
 
 The registry's artifact is committed at ``anchor_service/chain/artifacts/
 AnchorRegistry.json`` (written by ``scripts/export_artifact.py``), so the service can
@@ -27,6 +27,20 @@ class ContractArtifact:
     contract_name: str
     abi: Sequence[Mapping[str, Any]]
     bytecode: bytes
+    deployed_bytecode: bytes = b""
+    immutable_ranges: tuple[tuple[int, int], ...] = ()
+
+    def runtime_matches(self, code: bytes) -> bool:
+        """Whether ``code`` (from ``eth_getCode``) is this contract's runtime bytecode,
+        the bytes of its immutables aside (``immutable_ranges``: ``(start, length)``).
+        ``False`` when the artifact has no ``deployedBytecode``."""
+        expected = self.deployed_bytecode
+        if not expected or len(code) != len(expected):
+            return False
+        masked, found = bytearray(expected), bytearray(code)
+        for start, length in self.immutable_ranges:
+            masked[start : start + length] = found[start : start + length]
+        return bytes(masked) == bytes(found)
 
     def entry(self, kind: str, name: str) -> Mapping[str, Any]:
         """The ABI entry of type ``kind`` (function, event, error) called ``name``."""
@@ -62,8 +76,29 @@ def load_artifact(path: Path = REGISTRY_ARTIFACT_PATH) -> ContractArtifact:
             f"contract artifact {path} bytecode is not plain hex (unlinked library?)"
         ) from exc
     name = document.get("contractName")
+    deployed = document.get("deployedBytecode")
+    try:
+        runtime = bytes.fromhex(deployed.removeprefix("0x")) if isinstance(deployed, str) else b""
+    except ValueError:
+        runtime = b""
     return ContractArtifact(
         contract_name=name if isinstance(name, str) and name else Path(path).stem,
         abi=abi,
         bytecode=code,
+        deployed_bytecode=runtime,
+        immutable_ranges=_immutable_ranges(document.get("immutableReferences")),
     )
+
+
+def _immutable_ranges(references: object) -> tuple[tuple[int, int], ...]:
+    """solc's ``immutableReferences`` (``{id: [{start, length}, ...]}``) as ranges."""
+    if not isinstance(references, dict):
+        return ()
+    ranges = []
+    for places in references.values():
+        for place in places if isinstance(places, list) else ():
+            if isinstance(place, dict):
+                start, length = place.get("start"), place.get("length")
+                if isinstance(start, int) and isinstance(length, int):
+                    ranges.append((start, length))
+    return tuple(sorted(ranges))

@@ -20,6 +20,7 @@ from anchor_service.cli import (
     import_entries,
     keys,
     redact,
+    registry,
     scheduler,
     seal,
     serve,
@@ -44,4 +45,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify_consistency,
     audit,
     redact,
+    registry,
 )

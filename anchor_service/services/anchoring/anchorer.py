@@ -7,7 +7,10 @@
   newest head already there is nothing to do; if it is larger than our newest head, or
   its root differs from our log's root at its size, the anchor fails without sending.
   Otherwise it builds ``anchor(size, root, statementHash, consistencyProof)`` with the
-  consistency proof from the chain's head, signs it at the next nonce (the node's
+  consistency proof from the chain's head, checks the head by a second path
+  (:mod:`.head_check`: the root recomputed from the entries' leaf hashes must equal the
+  batch's and the tiles', and the proof must lead to it; else ``HeadMismatch``, nothing
+  signed), signs it at the next nonce (the node's
   pending nonce, never below the nonces of our own transactions in flight), records
   the anchor and the signed bytes, commits, and only then sends. While an anchor is in
   flight it follows that one up instead (one in flight at a time, enforced by the
@@ -38,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from anchor_service.chain import (
@@ -57,6 +60,7 @@ from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.backoff import Backoff
 from anchor_service.services.anchoring.chain_context import ChainContext, build_chain_context
 from anchor_service.services.anchoring.confirmations import ConfirmationTracker
+from anchor_service.services.anchoring.head_check import HeadCheck
 from anchor_service.services.anchoring.records import AnchorRecords, HeadToAnchor
 from anchor_service.services.anchoring.sending import Checkpoint, CheckpointHook, TransactionSender
 from anchor_service.services.anchoring.views import (
@@ -66,6 +70,7 @@ from anchor_service.services.anchoring.views import (
     ChangeKind,
     OutcomeKind,
 )
+from anchor_service.services.anchoring.watch import REGISTRY_DISAGREES, ChainWatch, WatchReport
 from anchor_service.services.proofs.sealed_log import ProofService
 from anchor_service.settings import Settings
 
@@ -74,6 +79,9 @@ __all__ = ["Anchorer"]
 logger = logging.getLogger(__name__)
 
 _TRANSIENT = (ChainUnavailableError, ChainRequestError)
+
+#: The largest size a database column holds (signed 64 bits).
+_BIGINT_MAX = 2**63 - 1
 
 
 def _utc_now() -> datetime:
@@ -98,6 +106,8 @@ class Anchorer:
         self.chain = chain
         self.records = AnchorRecords(database, clock=clock)
         self.backoff = backoff if backoff is not None else Backoff()
+        self._head_check = HeadCheck()
+        self.watch = ChainWatch(database, chain.registry, chain.chain_id)
         self._sender = TransactionSender(chain, self.records, checkpoint)
         self._tracker = ConfirmationTracker(
             chain,
@@ -169,9 +179,17 @@ class Anchorer:
             return [AnchorChange(ChangeKind.UNAVAILABLE, flight.id, message)]
         flight = self.records.in_flight()
         if flight is None:
-            return []
+            try:  # the chain watch runs on every round, in flight or not
+                self.chain.verify()
+                report = self.watch.check()
+            except _TRANSIENT:
+                return []  # nothing in flight: the next round looks again
+            return [] if report.ok else [self._stop(report)]
         try:
             self.chain.verify()
+            report = self.watch.check()
+            if not report.ok:
+                return [self._stop(report)]
             changes = self._tracker.follow(flight)
         except _TRANSIENT as exc:
             delay = self._unavailable(exc)
@@ -227,6 +245,11 @@ class Anchorer:
         flight = self.records.in_flight()
         if flight is not None:
             self.chain.verify()
+            report = self.watch.check()
+            if not report.ok:
+                change = self._stop(report)
+                view = self.records.view(flight.id)
+                return AnchorOutcome(OutcomeKind.FAILED, change.message, anchor=view)
             changes = self._tracker.follow(flight)
             view = self.records.view(flight.id)
             summary = f"anchor #{view.id} (size {view.tree_size}) is {view.status}: " + "; ".join(
@@ -238,6 +261,32 @@ class Anchorer:
                 return AnchorOutcome(OutcomeKind.IN_FLIGHT, summary, anchor=view)
         return self._anchor_newest()
 
+    def _stop(self, report: WatchReport) -> AnchorChange:
+        """The chain watch disagrees: fail the anchor in flight (its transaction is never
+        sent again), or record the refusal of the newest head; nothing is sent."""
+        message = report.message()
+        flight = self.records.in_flight()
+        if flight is not None:
+            self.records.fail(flight.id, REGISTRY_DISAGREES, message)
+            return AnchorChange(ChangeKind.STOPPED, flight.id, message)
+        with unit_of_work(self.database.reader) as session:
+            batch = BatchRepository(session).latest()
+            head = None if batch is None else self._head_of(batch, 0, ())
+        if head is None:
+            return AnchorChange(ChangeKind.STOPPED, None, message)
+        view = self.records.record_refusal(head, REGISTRY_DISAGREES, message)
+        return AnchorChange(ChangeKind.STOPPED, view.id, message)
+
+    def _head_of(self, batch: Batch, from_size: int, proof: Sequence[bytes]) -> HeadToAnchor:
+        return HeadToAnchor(
+            batch_seq=batch.seq,
+            from_size=from_size,
+            call=AnchorCall(batch.end_index, batch.root, batch.statement_hash, tuple(proof)),
+            chain_id=self.chain.chain_id,
+            registry_address=self.chain.registry.address,
+            sender=self.chain.sender,
+        )
+
     def _anchor_newest(self) -> AnchorOutcome:
         with unit_of_work(self.database.reader) as session:
             batch = BatchRepository(session).latest()
@@ -246,6 +295,10 @@ class Anchorer:
             self.chain.verify()
             chain_head = self.chain.registry.latest_head()
             refusal = _refusal(batch, chain_head, ProofService(session))
+            if refusal is None:  # the chain watch: is this still the registry we know?
+                report = self.watch.check()
+                if not report.ok:
+                    refusal = (REGISTRY_DISAGREES, report.message())
             on_chain = chain_head is not None and chain_head.tree_size == batch.end_index
             if refusal is None and on_chain and chain_head is not None:
                 return AnchorOutcome(
@@ -254,21 +307,16 @@ class Anchorer:
                     f"(registry seq {chain_head.seq})",
                 )
             from_size = 0 if chain_head is None else chain_head.tree_size
-            if from_size > batch.end_index:  # refused: a size no head of ours has (2^64-1)
+            if from_size > _BIGINT_MAX:  # refused anyway; a forged 2^64-1 fits no column
                 from_size = 0
             proof = (
                 ProofService(session).consistency_proof(from_size, batch.end_index)
                 if from_size and refusal is None
                 else []
             )
-            head = HeadToAnchor(
-                batch_seq=batch.seq,
-                from_size=from_size,
-                call=AnchorCall(batch.end_index, batch.root, batch.statement_hash, tuple(proof)),
-                chain_id=self.chain.chain_id,
-                registry_address=self.chain.registry.address,
-                sender=self.chain.sender,
-            )
+            if refusal is None:  # check before signing, by a path apart from the tiles
+                refusal = self._head_check.refusal(session, batch, chain_head, proof)
+            head = self._head_of(batch, from_size, proof)
         if refusal is not None:
             return self._refused(head, *refusal)
         return self._submit(head)
