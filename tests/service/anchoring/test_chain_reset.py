@@ -15,17 +15,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from anchor_service.api import create_app
-from anchor_service.chain import RegistryClient, Signer, connect
+from anchor_service.chain import AnchorCall, RegistryClient, Signer, connect
 from anchor_service.cli.main import main
+from anchor_service.db.models import Entry
 from anchor_service.db.models_anchoring import RegistryLink
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
+from anchor_service.dev.chain_setup import DevChainSetup
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.anchoring.deployment import deploy_and_record
 from anchor_service.services.anchoring.views import ChangeKind, OutcomeKind
 from anchor_service.services.anchoring.watch import ChainWatch
 from anchor_service.settings import Settings
+from tests.contracts.forged_log import ForgedLog
 
 from .conftest import SealEntries, make_rpc
 
@@ -196,3 +199,88 @@ def test_migrate_refuses_a_registry_that_holds_anchors(
     assert len(err) == 1 and "already holds 1 anchor(s)" in err[0], err
     with unit_of_work(database.reader) as session:
         assert session.scalars(select(RegistryLink)).all() == []
+
+
+def test_dev_says_plainly_when_its_chain_was_lost_and_gives_the_commands(
+    make_settings: Callable[..., Settings],
+    database: Database,
+    seal_entries: SealEntries,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = make_settings(
+        rpc_url=f"http://127.0.0.1:{free_port()}",
+        chain_id=1337,
+        data_dir=tmp_path / ".data",
+        confirmations=1,
+    )
+    first = DevChainSetup(settings)
+    assert first.chain is not None
+    first.chain.start()
+    try:
+        address = first.prepare_registry()["ANCHOR_REGISTRY_ADDRESS"]
+        web3 = connect(first.chain.rpc_url, expected_chain_id=1337)
+        registry = RegistryClient(web3, address, chain_id=1337)
+        chain = ChainContext(web3=web3, signer=SIGNER, registry=registry, chain_id=1337)
+        seal_entries(2)
+        confirmed_anchor(Anchorer(database, chain, confirmations=1), make_rpc(web3))
+    finally:
+        first.chain.stop()
+    first.chain.db_path.rename(tmp_path / "ganache-moved-away")
+    capsys.readouterr()
+
+    again = DevChainSetup(settings)  # `make run` once more
+    assert again.chain is not None
+    again.chain.start()
+    try:
+        env = again.prepare_registry()
+    finally:
+        again.chain.stop()
+    out = capsys.readouterr().out
+    assert "THE LOCAL CHAIN WAS LOST" in out
+    assert "the database recorded 1 confirmed anchor(s), the newest for tree size 2" in out
+    assert f"rm -rf {settings.data_dir.resolve()}" in out
+    assert f"anchor-service registry migrate --to {env['ANCHOR_REGISTRY_ADDRESS']}" in out
+    assert "anchoring is stopped" in again.registry_note
+
+
+def test_a_replaced_registry_and_a_head_nobody_here_anchored_stop_anchoring(
+    chain: ChainContext,
+    database: Database,
+    seal_entries: SealEntries,
+    make_anchorer: Callable[..., Anchorer],
+    rpc: Callable[..., Any],
+) -> None:
+    seal_entries(3)
+    anchorer = make_anchorer()
+    confirmed_anchor(anchorer, rpc)
+
+    # someone with the anchorer key anchors a consistent head this log never had
+    with unit_of_work(database.reader) as session:
+        leaves = list(session.scalars(select(Entry.leaf_hash).order_by(Entry.leaf_index)))
+    forged = ForgedLog(leaves, len(leaves) + 5)
+    call = AnchorCall(
+        forged.size, forged.root(), bytes(32), tuple(forged.consistency_proof(len(leaves)))
+    )
+    registry = chain.registry
+    signed = registry.build_anchor(chain.signer, call, registry.pending_nonce(chain.sender))
+    assert registry.wait_for_receipt(registry.send_raw(signed.raw), timeout=30).succeeded
+    changes = anchorer.confirm()
+    assert [change.kind for change in changes] == [ChangeKind.STOPPED]
+    assert f"tree size {forged.size}, root 0x{forged.root().hex()}) was not anchored from here" in (
+        changes[0].message
+    )
+
+    # the same address answering with another contract's code
+    init = bytes.fromhex("6001600c60003960016000f300")  # deploys the 1-byte runtime 0x00
+    tx = chain.web3.eth.send_transaction(
+        {"from": chain.web3.eth.accounts[9], "data": "0x" + init.hex()}
+    )
+    other = chain.web3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+    impostor = RegistryClient(chain.web3, other, chain_id=1337)
+    report = ChainWatch(database, impostor, 1337).check()
+    assert report.problems == (
+        f"the code at {impostor.address} (1 bytes) is not AnchorRegistry's "
+        f"({len(impostor.artifact.deployed_bytecode)} bytes): the registry was replaced by "
+        "another contract",
+    )
