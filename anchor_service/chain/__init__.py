@@ -16,7 +16,12 @@ public test-only accounts are development tooling: :mod:`anchor_service.dev`.
 
 from __future__ import annotations
 
-from anchor_service.chain.artifact import REGISTRY_ARTIFACT_PATH, ContractArtifact, load_artifact
+from anchor_service.chain.artifact import (
+    REGISTRY_ARTIFACT_PATH,
+    REGISTRY_V2_ARTIFACT_PATH,
+    ContractArtifact,
+    load_artifact,
+)
 from anchor_service.chain.connection import chain_id_of, connect
 from anchor_service.chain.deploy import deploy_registry
 from anchor_service.chain.errors import (
@@ -65,6 +70,7 @@ __all__ = [
     "GWEI",
     "PAUSER_ROLE",
     "REGISTRY_ARTIFACT_PATH",
+    "REGISTRY_V2_ARTIFACT_PATH",
     "AnchorCall",
     "AnchorRecord",
     "AnchoredHead",

@@ -15,9 +15,16 @@ from typing import Any
 
 from anchor_service.chain.errors import ArtifactError
 
-__all__ = ["REGISTRY_ARTIFACT_PATH", "ContractArtifact", "load_artifact"]
+__all__ = [
+    "REGISTRY_ARTIFACT_PATH",
+    "REGISTRY_V2_ARTIFACT_PATH",
+    "ContractArtifact",
+    "load_artifact",
+]
 
 REGISTRY_ARTIFACT_PATH = Path(__file__).resolve().parent / "artifacts" / "AnchorRegistry.json"
+#: AnchorRegistryV2 (only the latest head in storage; succession): not the default yet.
+REGISTRY_V2_ARTIFACT_PATH = REGISTRY_ARTIFACT_PATH.with_name("AnchorRegistryV2.json")
 
 
 @dataclass(frozen=True)
@@ -38,9 +45,32 @@ class ContractArtifact:
         if not expected or len(code) != len(expected):
             return False
         masked, found = bytearray(expected), bytearray(code)
-        for start, length in self.immutable_ranges:
+        for start, length in self.immutable_ranges or _zero_push32_ranges(expected):
             masked[start : start + length] = found[start : start + length]
         return bytes(masked) == bytes(found)
+
+
+_PUSH1, _PUSH32 = 0x60, 0x7F
+
+
+def _zero_push32_ranges(code: bytes) -> tuple[tuple[int, int], ...]:
+    """Where solc left an immutable's value out of the runtime code: the immediates of
+    ``PUSH32`` instructions that are all zero (used when the artifact does not list its
+    ``immutableReferences``). The metadata at the end may be misread as code; a zero
+    ``PUSH32`` there only widens the mask by bytes that are zero in the artifact."""
+    ranges = []
+    position = 0
+    while position < len(code):
+        opcode = code[position]
+        if _PUSH1 <= opcode <= _PUSH32:
+            width = opcode - _PUSH1 + 1
+            immediate = code[position + 1 : position + 1 + width]
+            if opcode == _PUSH32 and len(immediate) == 32 and not any(immediate):
+                ranges.append((position + 1, 32))
+            position += 1 + width
+        else:
+            position += 1
+    return tuple(ranges)
 
     def entry(self, kind: str, name: str) -> Mapping[str, Any]:
         """The ABI entry of type ``kind`` (function, event, error) called ``name``."""
