@@ -77,6 +77,20 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="local chain: admin and pauser default to the signing key (unsafe elsewhere)",
     )
+    parser.add_argument(
+        "--v2",
+        action="store_true",
+        help="deploy AnchorRegistryV2 (latest head only in storage, succession; every "
+        "role given at construction)",
+    )
+    parser.add_argument(
+        "--admin-delay",
+        type=int,
+        default=2 * 24 * 3600,
+        metavar="S",
+        help="with --v2: seconds an admin hand-over or a retirement waits (default "
+        "%(default)s, two days; 0 with --dev)",
+    )
     add_json_flag(parser, "print the deployment record as JSON")
 
 
@@ -89,18 +103,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     def holder(value: str | None) -> str | None:
         return signer.address if value == SELF else value
 
+    artifact = None
+    if args.v2:
+        from anchor_service.chain import REGISTRY_V2_ARTIFACT_PATH, load_artifact
+
+        artifact = load_artifact(REGISTRY_V2_ARTIFACT_PATH)
     record, path = deploy_and_record(
         settings,
         admin=holder(args.admin),
         pauser=holder(args.pauser),
         dev=args.dev,
         signer=signer,
+        artifact=artifact,
+        admin_delay=0 if args.dev else args.admin_delay,
     )
     if record.deployer in (record.admin, record.pauser):
         print(f"warning: {SELF_ADMIN_WARNING}", file=sys.stderr)
     if args.json:
         print(json.dumps({**record.to_json(), "file": str(path)}, indent=2))
         return 0
+    print(f"contract:   {record.contract_name}")
     print(f"chain id:   {record.chain_id}")
     print(f"block:      {record.block_number}")
     print(f"admin:      {record.admin}")

@@ -91,7 +91,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
 
     address = registry_address_from(settings)
     web3 = connect(settings.rpc_url, expected_chain_id=settings.chain_id)
-    registry = RegistryClient(web3, address, chain_id=settings.chain_id)
+    registry = RegistryClient.detect(web3, address, chain_id=settings.chain_id)
     database = Database.from_settings(settings)
     try:
         report = ChainWatch(database, registry, settings.chain_id).check()
@@ -160,7 +160,7 @@ def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     except ChainConfigError:
         previous = None
     web3 = connect(settings.rpc_url, expected_chain_id=settings.chain_id)
-    registry = RegistryClient(
+    registry = RegistryClient.detect(
         web3,
         target,
         fee_policy=FeePolicy.from_gwei(settings.max_fee_gwei),

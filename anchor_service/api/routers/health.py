@@ -158,7 +158,7 @@ def _registry_state(settings: Settings, database: Database) -> str:
         return "not configured"
     try:
         web3 = connect(settings.rpc_url, timeout=CHAIN_TIMEOUT_SECONDS, retries=0)
-        registry = RegistryClient(web3, address, chain_id=settings.chain_id)
+        registry = RegistryClient.detect(web3, address, chain_id=settings.chain_id)
         report = ChainWatch(database, registry, settings.chain_id).check()
     except ChainUnavailableError as exc:
         return f"unknown: {exc.detail}"

@@ -107,7 +107,6 @@ class Anchorer:
         self.records = AnchorRecords(database, clock=clock)
         self.backoff = backoff if backoff is not None else Backoff()
         self._head_check = HeadCheck()
-        self.watch = ChainWatch(database, chain.registry, chain.chain_id)
         self._sender = TransactionSender(chain, self.records, checkpoint)
         self._tracker = ConfirmationTracker(
             chain,
@@ -138,6 +137,11 @@ class Anchorer:
             backoff=backoff,
             checkpoint=checkpoint,
         )
+
+    @property
+    def watch(self) -> ChainWatch:
+        """The chain watch over the registry in use (see :mod:`.watch`)."""
+        return ChainWatch(self.database, self.chain.registry, self.chain.chain_id)
 
     @property
     def required_confirmations(self) -> int:

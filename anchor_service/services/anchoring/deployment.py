@@ -23,6 +23,8 @@ from web3 import Web3
 from anchor_service.chain import (
     DEFAULT_ADMIN_ROLE,
     ChainConfigError,
+    ContractArtifact,
+    Deployment,
     DeploymentFileError,
     FeePolicy,
     RegistryClient,
@@ -59,11 +61,12 @@ class DeploymentRecord:
     admin: str | None = None
     anchorer: str | None = None
     pauser: str | None = None
+    contract_name: str = "AnchorRegistry"
 
     def to_json(self) -> dict[str, Any]:
         """The file's JSON object."""
         return {
-            "contractName": "AnchorRegistry",
+            "contractName": self.contract_name,
             "chainId": self.chain_id,
             "address": self.address,
             "blockNumber": self.block_number,
@@ -120,6 +123,7 @@ def read_deployment(path: Path) -> DeploymentRecord | None:
         admin=_text_or_none(document.get("admin")),
         anchorer=_text_or_none(document.get("anchorer")),
         pauser=_text_or_none(document.get("pauser")),
+        contract_name=_text_or_none(document.get("contractName")) or "AnchorRegistry",
     )
 
 
@@ -155,6 +159,8 @@ def deploy_and_record(
     web3: Web3 | None = None,
     signer: Signer | None = None,
     timeout: float = 120.0,
+    artifact: ContractArtifact | None = None,
+    admin_delay: int = 0,
 ) -> tuple[DeploymentRecord, Path]:
     """Deploy the registry from the committed artifact and write the deployment file.
 
@@ -163,7 +169,9 @@ def deploy_and_record(
     ``pauser`` the pauser role; both are required unless ``dev`` (then each defaults to
     the signer, which is unsafe: :data:`SELF_ADMIN_WARNING`, logged). When the admin is
     another account, the signer hands the admin role over and renounces its own, so the
-    hot anchoring key cannot change roles. Returns the record and the file's path.
+    hot anchoring key cannot change roles. With the AnchorRegistryV2 ``artifact`` every
+    role is given at construction (one transaction; ``admin_delay`` seconds guard admin
+    hand-overs and retirements). Returns the record and the file's path.
     Raises :class:`ChainConfigError` when a role has no holder.
     """
     if not dev and (admin is None or pauser is None):
@@ -181,11 +189,18 @@ def deploy_and_record(
     )
     signer = signer if signer is not None else Signer.from_settings(settings)
     policy = FeePolicy.from_gwei(settings.max_fee_gwei)
-    artifact = load_artifact()
+    artifact = artifact if artifact is not None else load_artifact()
     admin_address = to_checksum_address(admin) if admin else signer.address
     pauser_address = to_checksum_address(pauser) if pauser else signer.address
     if signer.address in (admin_address, pauser_address):
         logger.warning("deploy: %s", SELF_ADMIN_WARNING)
+    if RegistryClient(web3, signer.address, artifact=artifact).reads_events:  # v2
+        deployment = deploy_registry(
+            web3, signer, admin_address, artifact, anchorer=signer.address,
+            pauser=pauser_address, admin_delay=admin_delay, fee_policy=policy,
+            timeout=timeout,
+        )  # fmt: skip
+        return _recorded(settings, deployment, signer, admin_address, pauser_address, artifact)
     deployment = deploy_registry(
         web3, signer, signer.address, artifact, fee_policy=policy, timeout=timeout
     )
@@ -204,15 +219,27 @@ def deploy_and_record(
             timeout=timeout,
         )  # fmt: skip
         logger.info("admin role handed over to %s; the signer renounced it", admin_address)
+    return _recorded(settings, deployment, signer, admin_address, pauser_address, artifact)
+
+
+def _recorded(
+    settings: Settings,
+    deployment: Deployment,
+    signer: Signer,
+    admin: str,
+    pauser: str,
+    artifact: ContractArtifact,
+) -> tuple[DeploymentRecord, Path]:
     record = DeploymentRecord(
         chain_id=settings.chain_id,
         address=deployment.address,
         block_number=deployment.block_number,
         tx_hash=deployment.tx_hash,
         deployer=signer.address,
-        admin=admin_address,
+        admin=admin,
         anchorer=signer.address,
-        pauser=pauser_address,
+        pauser=pauser,
+        contract_name=artifact.contract_name,
     )
     path = deployment_path(settings)
     write_deployment(path, record)

@@ -32,7 +32,6 @@ from anchor_service.chain import (
     RegistryClient,
     chain_id_of,
     connect,
-    load_artifact,
 )
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.audit import AuditRepository
@@ -143,10 +142,9 @@ def audit_from_settings(
                 f"the node at {public_url(settings.rpc_url)} serves chain {chain_id}, "
                 f"not ANCHOR_CHAIN_ID {settings.chain_id}"
             )
-        artifact = load_artifact()
 
         def registry_for(registry_address: str) -> RegistryClient:
-            return RegistryClient(web3, registry_address, artifact=artifact, chain_id=chain_id)
+            return RegistryClient.detect(web3, registry_address, chain_id=chain_id)
 
         registry = registry_for(address)
         if not registry.is_deployed():
