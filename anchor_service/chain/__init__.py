@@ -51,6 +51,7 @@ from anchor_service.chain.models import (
     HeadAnchoredEvent,
     Receipt,
     SignedTx,
+    Succession,
     TxState,
 )
 from anchor_service.chain.registry import (
@@ -98,6 +99,7 @@ __all__ = [
     "SignedTx",
     "Signer",
     "SignerError",
+    "Succession",
     "TransactionRejectedError",
     "TransactionRevertedError",
     "TransactionTimeoutError",

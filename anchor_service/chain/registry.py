@@ -37,6 +37,7 @@ from anchor_service.chain.models import (
     AnchorRecord,
     Receipt,
     SignedTx,
+    Succession,
     TxState,
 )
 from anchor_service.chain.revert import RevertDecoder, RevertReason
@@ -355,6 +356,39 @@ class RegistryClient:
 
     def _receipt(self, raw: TxReceipt) -> Receipt:
         return transactions.receipt_from(raw, head_anchored_from_logs(raw["logs"], self.address))
+
+    # --- succession (AnchorRegistryV2) --------------------------------------------------
+    def predecessor(self) -> str | None:
+        """The registry this one succeeds, ``None`` when none (or a v1 registry)."""
+        if not self.reads_events:
+            return None
+        address = str(self._call("predecessor"))
+        return None if int(address, 16) == 0 else to_checksum_address(address)
+
+    def succession(self) -> Succession | None:
+        """The scheduled or effective retirement in favour of a successor, ``None`` when
+        none is scheduled (or a v1 registry)."""
+        if not self.reads_events:
+            return None
+        successor, ready_at, retired, kept, tree_size, root, statement_hash = self._call(
+            "succession"
+        )
+        if int(str(successor), 16) == 0:
+            return None
+        return Succession(
+            to_checksum_address(successor),
+            int(ready_at),
+            bool(retired),
+            int(kept),
+            int(tree_size),
+            bytes(root),
+            bytes(statement_hash),
+        )
+
+    def link(self, signer: Signer, *, timeout: float = 120.0) -> Receipt:
+        """Take over from the retired predecessor (anyone may send it); reverts
+        ``AnchorRegistryAlreadyLinked`` when done already."""
+        return self._transact(signer, "link", [], timeout)
 
     # --- admin: send and wait ----------------------------------------------------------
     def _transact(self, signer: Signer, name: str, args: list[Any], timeout: float) -> Receipt:

@@ -9,8 +9,10 @@ replaced registry or a bad head: it checks the target (the expected contract, em
 the signing key holds the anchorer role there), records the move in the database
 (``registry_links``: anchors before it stay with the old history), points the
 deployment file at the target, and anchors the database's newest head into it (unless
-``--no-anchor``). On the v1 registry it can only adopt an empty, freshly deployed
-registry; following an on-chain succession (v2) is not implemented yet.
+``--no-anchor``). A v2 successor (deployed with the registry in use as predecessor) is
+followed by its succession: the predecessor must have retired in its favour; it is
+linked and continues from the kept head. Otherwise (v1) it can only adopt an empty,
+freshly deployed registry.
 """
 
 from __future__ import annotations

@@ -162,7 +162,8 @@ class RegistryLink(Base):
     anchors up to it were sent to the registry ``from_address`` (which may be the same
     address, after a chain reset), whose history is left behind. ``kind`` says how the
     move was made (``adopt``: a fresh, empty v1 registry that re-anchors the database's
-    newest head; ``succession``: a v2 successor linked on chain).
+    newest head; ``succession``: a v2 successor linked on chain, which continues from
+    the predecessor's kept head ``(kept_size, kept_root)``, NULL when none was kept).
     """
 
     __tablename__ = "registry_links"
@@ -175,4 +176,6 @@ class RegistryLink(Base):
     after_anchor_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
+    kept_size: Mapped[int | None] = mapped_column(BigInteger)
+    kept_root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime]

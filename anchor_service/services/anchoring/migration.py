@@ -3,7 +3,10 @@
 
 The chain watch (:mod:`.watch`) stops anchoring when the registry on chain disagrees
 with the database, and nothing re-anchors into such a registry by itself. This is the
-way out. On the v1 registry (no on-chain succession) the target must be a fresh
+way out. A target with a predecessor (AnchorRegistryV2) is followed by its succession:
+the predecessor must have retired in its favour (its admin's ``scheduleRetirement``,
+then ``retire`` after the delay); the target is linked (``link()``) and continues from
+the kept head. Otherwise (v1, no on-chain succession) the target must be a fresh
 registry: the expected contract, holding no anchor, on which the signing key holds the
 anchorer role. :func:`adopt_registry` records the move in ``registry_links`` (from which
 registry, after which anchor: older anchors belong to the history left behind), points
@@ -20,7 +23,12 @@ from datetime import UTC, datetime
 
 from eth_utils.address import is_address, to_checksum_address
 
-from anchor_service.chain import ANCHORER_ROLE, ChainConfigError, RegistryClient
+from anchor_service.chain import (
+    ANCHORER_ROLE,
+    ChainConfigError,
+    RegistryClient,
+    TransactionRevertedError,
+)
 from anchor_service.chain.boundary import rpc_errors
 from anchor_service.db.models_anchoring import RegistryLink
 from anchor_service.db.repositories.registry_links import RegistryLinkRepository
@@ -69,7 +77,14 @@ def adopt_registry(
     Raises :class:`MigrationRefused` saying what is wrong with the target.
     """
     registry = chain.registry
-    _require_fresh(registry, chain.sender)
+    predecessor = registry.predecessor()
+    kept: tuple[int, bytes] | None = None
+    kind = "adopt"
+    if predecessor is not None:
+        kept = _follow_succession(chain, predecessor, previous)
+        kind = "succession"
+    else:
+        _require_fresh(registry, chain.sender)
     now = datetime.now(UTC)
     with unit_of_work(database.writer) as session:
         links = RegistryLinkRepository(session)
@@ -80,8 +95,10 @@ def adopt_registry(
                 from_address=previous,
                 to_address=registry.address,
                 after_anchor_id=after,
-                kind="adopt",
+                kind=kind,
                 reason=reason,
+                kept_size=None if kept is None else kept[0],
+                kept_root=None if kept is None else kept[1],
                 created_at=now,
             )
         )
@@ -98,6 +115,41 @@ def adopt_registry(
         reason,
     )
     return RegistryMove(link_id, chain.chain_id, previous, registry.address, after, written)
+
+
+def _follow_succession(
+    chain: ChainContext, predecessor: str, previous: str | None
+) -> tuple[int, bytes] | None:
+    """The target is a v2 successor: check that ``predecessor`` (the registry named
+    before, when one was) retired in its favour, and link it (anyone may); the kept head
+    it continues from, ``None`` when none was kept."""
+    registry = chain.registry
+    if previous is not None and previous.lower() != predecessor.lower():
+        raise MigrationRefused(
+            f"the registry {registry.address} succeeds {predecessor}, not the registry in "
+            f"use {previous}"
+        )
+    old = RegistryClient.detect(registry.web3, predecessor, chain_id=chain.chain_id)
+    succession = old.succession()
+    if succession is None or succession.successor.lower() != registry.address.lower():
+        raise MigrationRefused(
+            f"{predecessor} has not scheduled its retirement in favour of {registry.address}: "
+            "its admin runs scheduleRetirement first (see docs/operations.md)"
+        )
+    if not succession.retired:
+        raise MigrationRefused(
+            f"{predecessor}'s retirement in favour of {registry.address} is scheduled but "
+            f"not effective: its admin calls retire() after {succession.ready_at} (Unix time)"
+        )
+    try:
+        registry.link(chain.signer)
+        logger.info("%s linked to its predecessor %s", registry.address, predecessor)
+    except TransactionRevertedError as exc:
+        if exc.error_name != "AnchorRegistryAlreadyLinked":
+            raise
+    if succession.kept == 0:
+        return None
+    return succession.tree_size, succession.root
 
 
 def _require_fresh(registry: RegistryClient, sender: str) -> None:

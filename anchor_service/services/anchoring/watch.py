@@ -18,7 +18,8 @@ a process), on every confirmation round, before every anchor, and for
 
 Anchors count for a registry from the operator's last move to it on
 (``anchor-service registry migrate``, recorded in ``registry_links``); older ones were
-sent to a history that was left behind on purpose.
+sent to a history that was left behind on purpose. A v2 successor's first head is the
+predecessor's kept head, recorded with the move.
 
 A :class:`WatchReport` that is not ``ok`` stops anchoring
 (:class:`~.anchorer.Anchorer` refuses with ``RegistryDisagrees`` and never re-sends a
@@ -96,14 +97,18 @@ class ChainWatch:
         address = self.registry.address
         with unit_of_work(self.database.reader) as session:
             links = RegistryLinkRepository(session)
-            after = links.since(self.chain_id, address)
+            link = links.latest_to(self.chain_id, address)
+            after = 0 if link is None else link.after_anchor_id
+            kept = None
+            if link is not None and link.kept_size is not None and link.kept_root is not None:
+                kept = (link.kept_size, link.kept_root)
             anchors = links.anchors(self.chain_id, address, after_id=after)
             session.expunge_all()
         problems = self._code_problems()
         if problems:
             return self._report(problems, anchors)
         confirmed = [a for a in anchors if a.status == AnchorStatus.CONFIRMED]
-        problems += self._head_problems(anchors, confirmed)
+        problems += self._head_problems(anchors, confirmed, kept)
         for anchor in {id(a): a for a in (confirmed[:1] + confirmed[-1:])}.values():
             problems += self._anchor_problems(anchor)
         return self._report(problems, anchors)
@@ -134,7 +139,9 @@ class ChainWatch:
             ]
         return []
 
-    def _head_problems(self, anchors: list[Anchor], confirmed: list[Anchor]) -> list[str]:
+    def _head_problems(
+        self, anchors: list[Anchor], confirmed: list[Anchor], kept: tuple[int, bytes] | None
+    ) -> list[str]:
         head = self.registry.latest_head()
         if head is None:
             if not confirmed:
@@ -145,7 +152,7 @@ class ChainWatch:
                 f"(the newest: #{newest.id}, tree size {newest.tree_size}, block "
                 f"{newest.block_number}): the chain was reset or the registry redeployed"
             ]
-        ours = {(a.tree_size, a.root) for a in anchors}
+        ours = {(a.tree_size, a.root) for a in anchors} | ({kept} if kept else set())
         if (head.tree_size, head.root) not in ours:
             return [
                 f"its latest head (seq {head.seq}, tree size {head.tree_size}, root "

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("after_anchor_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("kept_size", sa.BigInteger(), nullable=True),
+        sa.Column("kept_root", sa.LargeBinary(32), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "after_anchor_id >= 0", name=op.f("ck_registry_links_after_anchor_id_non_negative")
