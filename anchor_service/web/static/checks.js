@@ -12,7 +12,9 @@
 //   7. anchor transaction  mined, succeeded, sent to the registry, HeadAnchored event
 //                      matching the bundle, in block_number, on the canonical chain
 //   8. confirmations   blocks from that block to the head, inclusive, >= the minimum
-// Outcomes: passed, failed, skipped, error (could not be run: chain unreachable).
+// Outcomes: passed, failed, skipped, error (could not be run: chain unreachable, or a
+// node of another chain). trust.js adds the "trust root" check; nodes.js runs 4-8 on
+// several nodes and adds "node agreement".
 
 import { canonicalBytes, CanonicalizationError } from "./jcs.js";
 import { checkInclusion, hexToBytes, leafHash, bytesToHex, ProofError, RootMismatchError } from "./merkle.js";
@@ -136,7 +138,13 @@ export async function chainChecks(bundle, chain, minConfirmations) {
   try {
     const actual = await chain.chainId();
     if (actual !== bundle.anchor.chainId) {
-      add(CHAIN_ID, FAILED, `the bundle names chain ${bundle.anchor.chainId} but the node serves chain ${actual}`);
+      // Says nothing about the bundle: this node cannot check it (the trust root check
+      // says whether the chain the bundle names is the pinned one).
+      add(
+        CHAIN_ID,
+        ERROR,
+        `not a node of chain ${bundle.anchor.chainId}: ${chain.url ?? "the node"} serves chain ${actual}`,
+      );
       for (const name of CHAIN_CHECKS.slice(1)) add(name, SKIPPED, "not checked: the node serves another chain");
       return out;
     }
@@ -258,25 +266,33 @@ function differences(fields) {
     .join("; ");
 }
 
-/** The verdict on a list of checks: status and one sentence, as report.py words them. */
-export function verdict(checks, { redacted, chainChecked }) {
+/**
+ * The verdict on a list of checks: status and one sentence. Never "valid" unless the
+ * trust root check passed: without it the status is "untrusted" ("Not verified against a
+ * trust root"); a redacted bundle is "redacted", never "valid".
+ */
+export function verdict(checks, { redacted, chainChecked, leafIndex }) {
   const outcomes = new Set(checks.map((check) => check.outcome));
+  const trust = checks.find((check) => check.name === "trust root");
   if (outcomes.has(FAILED)) {
     const failed = checks.filter((check) => check.outcome === FAILED).map((check) => check.name);
-    return { status: "invalid", valid: false, text: `failed ${failed.join(", ")}` };
+    const why = trust?.outcome === FAILED ? `: ${trust.reason}` : "";
+    return { status: "invalid", valid: false, text: `failed ${failed.join(", ")}${why}` };
   }
   if (outcomes.has(ERROR)) {
     const reasons = checks.filter((check) => check.outcome === ERROR).map((check) => check.reason);
     return { status: "unverified", valid: false, text: reasons.join("; ") };
   }
   const scope = chainChecked ? "" : " (Merkle checks only: the chain was not read)";
+  if (trust?.outcome !== PASSED) {
+    const reason = trust ? trust.reason : "no trust root check was run";
+    return { status: "untrusted", valid: false, text: reason };
+  }
   if (redacted) {
     return {
       status: "redacted",
-      valid: true,
-      text:
-        "the document was erased, so its leaf hash is taken as given; every other check passed" +
-        scope,
+      valid: false,
+      text: `a leaf exists at index ${leafIndex}; its content was erased${scope}`,
     };
   }
   return { status: "valid", valid: true, text: `every check passed${scope}` };

@@ -200,6 +200,7 @@ def served(
         "ANCHOR_REGISTRY_ADDRESS": deployment.address,
         "ANCHOR_SIGNER_KEY": signer_key,
         "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
+        "ANCHOR_PUBLIC_RPC_URL": devchain.rpc_url,
         "ANCHOR_LOG_LEVEL": "WARNING",
     }
     server = ChildProcess(
@@ -226,6 +227,8 @@ def served(
 
 
 @pytest.fixture
-def page(browser: webdriver.Chrome, served: Served) -> VerifyPage:
-    """The verify page, freshly loaded from the running API."""
-    return VerifyPage.open(browser, served.base_url)
+def page(browser: webdriver.Chrome, served: Served) -> Iterator[VerifyPage]:
+    """The verify page, freshly loaded from the running API (its local storage emptied
+    afterwards: a trust root one test remembered is not another's)."""
+    yield VerifyPage.open(browser, served.base_url)
+    browser.execute_script("window.localStorage.clear();")
