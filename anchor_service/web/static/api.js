@@ -7,8 +7,10 @@ import { CHAIN_CHECKS, ERROR, FAILED, MERKLE_CHECKS, PASSED, SKIPPED, result } f
 
 const SOURCE = "this API";
 const OUTCOMES = [PASSED, FAILED, SKIPPED, ERROR];
-const BROWSER_CHECKS = [...MERKLE_CHECKS, "trust root"];
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+// The page runs these itself, against the auditor's trust root (the API's, against the
+// service's own, are not the auditor's: its trust_root is compared with the pin instead).
+const BROWSER_CHECKS = [...MERKLE_CHECKS, "signed checkpoint", "pinned registry"];
+const TRUST_ROOT_REGISTRY = /registry (0x[0-9a-fA-F]{40}) on chain ([1-9][0-9]*)/;
 
 function failedCall(reason) {
   return CHAIN_CHECKS.map((name, i) =>
@@ -75,13 +77,11 @@ export async function apiChainChecks(text, { apiKey, minConfirmations, baseUrl }
   return { checks: [...chain, ...extra], checkedRegistry: checkedRegistry(body) };
 }
 
-/** The registry the API's report says it checked against ({chainId, address}), or null. */
+/**
+ * The registry the API's report says it checked against ({chainId, address}), from its
+ * `trust_root` ("registry 0x.. on chain N (this service's)"), or null.
+ */
 export function checkedRegistry(report) {
-  const found = [report?.registry, report?.trust_root?.registry, report?.trust?.registry].find(
-    (value) => typeof value === "string" && ADDRESS.test(value),
-  );
-  const chainId = [report?.chain_id, report?.trust_root?.chain_id, report?.trust?.chain_id].find(
-    (value) => Number.isInteger(value) && value > 0,
-  );
-  return found && chainId ? { chainId: BigInt(chainId), address: found.toLowerCase() } : null;
+  const found = typeof report?.trust_root === "string" ? TRUST_ROOT_REGISTRY.exec(report.trust_root) : null;
+  return found ? { chainId: BigInt(found[2]), address: found[1].toLowerCase() } : null;
 }

@@ -13,8 +13,9 @@
 //                      matching the bundle, in block_number, on the canonical chain
 //   8. confirmations   blocks from that block to the head, inclusive, >= the minimum
 // Outcomes: passed, failed, skipped, error (could not be run: chain unreachable, or a
-// node of another chain). trust.js adds the "trust root" check; nodes.js runs 4-8 on
-// several nodes and adds "node agreement".
+// node of another chain). trust.js adds "signed checkpoint" and "pinned registry" (after
+// 3, as the Python verifier orders them); nodes.js runs 4-8 on several nodes and adds
+// "node agreement".
 
 import { canonicalBytes, CanonicalizationError } from "./jcs.js";
 import { checkInclusion, hexToBytes, leafHash, bytesToHex, ProofError, RootMismatchError } from "./merkle.js";
@@ -143,7 +144,8 @@ export async function chainChecks(bundle, chain, minConfirmations) {
       add(
         CHAIN_ID,
         ERROR,
-        `not a node of chain ${bundle.anchor.chainId}: ${chain.url ?? "the node"} serves chain ${actual}`,
+        `not a node of chain ${bundle.anchor.chainId}: the bundle names chain ` +
+          `${bundle.anchor.chainId} but the node serves chain ${actual}`,
       );
       for (const name of CHAIN_CHECKS.slice(1)) add(name, SKIPPED, "not checked: the node serves another chain");
       return out;
@@ -267,33 +269,49 @@ function differences(fields) {
 }
 
 /**
- * The verdict on a list of checks: status and one sentence. Never "valid" unless the
- * trust root check passed: without it the status is "untrusted" ("Not verified against a
- * trust root"); a redacted bundle is "redacted", never "valid".
+ * The verdict on a list of checks, as anchor_service/verifier/report.py words it, first
+ * rule that applies: invalid (a check failed), unverified (one could not be run),
+ * unpinned ("not verified against a trust root": nothing bound the bundle to the
+ * auditor's trust root), redacted (bound, but the document was erased), valid.
+ * Bound: "pinned registry" passed and the chain was read.
  */
-export function verdict(checks, { redacted, chainChecked, leafIndex }) {
+export function verdict(checks, { bundle, chainChecked, trustRoot }) {
   const outcomes = new Set(checks.map((check) => check.outcome));
-  const trust = checks.find((check) => check.name === "trust root");
+  const pinned = checks.find((check) => check.name === "pinned registry");
   if (outcomes.has(FAILED)) {
     const failed = checks.filter((check) => check.outcome === FAILED).map((check) => check.name);
-    const why = trust?.outcome === FAILED ? `: ${trust.reason}` : "";
+    const why = pinned?.outcome === FAILED ? `: ${pinned.reason}` : "";
     return { status: "invalid", valid: false, text: `failed ${failed.join(", ")}${why}` };
   }
   if (outcomes.has(ERROR)) {
     const reasons = checks.filter((check) => check.outcome === ERROR).map((check) => check.reason);
     return { status: "unverified", valid: false, text: reasons.join("; ") };
   }
-  const scope = chainChecked ? "" : " (Merkle checks only: the chain was not read)";
-  if (trust?.outcome !== PASSED) {
-    const reason = trust ? trust.reason : "no trust root check was run";
-    return { status: "untrusted", valid: false, text: reason };
+  const claim = `registry ${bundle.anchor.registry} on chain ${bundle.anchor.chainId}`;
+  if (!(pinned?.outcome === PASSED && chainChecked)) {
+    let why;
+    if (trustRoot === null) {
+      why = "the checks passed, but nothing ties the bundle to a registry or log key you trust";
+    } else if (!trustRoot.registries.length) {
+      why = "your trust root pins no registry and this page checks no signed checkpoint";
+    } else {
+      why = "the chain was not read and the bundle carries no signed checkpoint the trust root could check";
+    }
+    return {
+      status: "unpinned",
+      valid: false,
+      text: `not verified against a trust root: ${why}; it claims ${claim}`,
+    };
   }
-  if (redacted) {
+  if (bundle.redacted) {
+    const record = bundle.redactionRecord
+      ? `; redaction record: leaf ${bundle.redactionRecord.index} (hash ${bundle.redactionRecord.hash})`
+      : "; the bundle names no redaction record";
     return {
       status: "redacted",
       valid: false,
-      text: `a leaf exists at index ${leafIndex}; its content was erased${scope}`,
+      text: `a leaf exists at index ${bundle.leafIndex}; its content was erased${record}`,
     };
   }
-  return { status: "valid", valid: true, text: `every check passed${scope}` };
+  return { status: "valid", valid: true, text: "every check passed" };
 }

@@ -1,32 +1,35 @@
-// The auditor's trust root: the registries (chain id, address) the auditor pins, from a
-// pasted policy (policy.js) or typed in. The "trust root" check compares what the bundle
-// claims (and, through the API, the registry the API checked) with it: nothing the bundle
-// or this server says can stand in for it.
+// The auditor's trust root: the registries (chain id, address) and log keys the auditor
+// pins, from a pasted policy (policy.js) or a registry typed in. Two checks, named and
+// worded as anchor_service/verifier/checks.py names and words them:
 //
-//   passed   the bundle's registry is pinned and the chain was read from it
-//   failed   the bundle (or the API's report) names a registry that is not pinned
-//   skipped  no trust root, a policy with no registry line, or the chain not read:
-//            the verdict is then "Not verified against a trust root", never "Valid"
+//   signed checkpoint  the bundle's signed checkpoint against the policy's log key and
+//                      witnesses: not checked in this browser (skipped, saying so); the
+//                      CLI checks it (`anchor-service verify --policy FILE`)
+//   pinned registry    the registry and chain the bundle names are pinned ones; through
+//                      the API, the registry the API checked against must be pinned too
+//
+// A bundle is bound to the trust root when "pinned registry" passed and the chain was
+// read (the chain checks then read a registry the auditor pinned). checks.js's verdict()
+// never says "valid" for an unbound bundle. Nothing the bundle or this server says stands
+// in for the trust root; it is kept in the browser only if the auditor asks (remember()).
 
-import { FAILED, PASSED, SKIPPED, result } from "./checks.js";
+import { PASSED, SKIPPED, FAILED, result } from "./checks.js";
 import { parsePolicy } from "./policy.js";
 
-export const TRUST_ROOT = "trust root";
+export const CHECKPOINT = "signed checkpoint";
+export const PINNED_REGISTRY = "pinned registry";
+export const TRUST_CHECKS = [CHECKPOINT, PINNED_REGISTRY];
+export const STORAGE_KEY = "anchor-service.verify.trust-root";
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const DECIMAL = /^[1-9][0-9]*$/;
-const STORAGE_KEY = "anchor-service.verify.trust-root";
+const WHERE = "browser";
 
 /** The trust root cannot be read (a policy error, a malformed address or chain id). */
 export class TrustRootError extends Error {}
 
-/** "0xabc… on chain 1337" */
+/** "registry 0x… on chain N" (the address as given). */
 export function describeRegistry({ chainId, address }) {
   return `registry ${address} on chain ${chainId}`;
-}
-
-function listed(registries) {
-  const parts = registries.map(describeRegistry);
-  return parts.length <= 1 ? parts.join("") : `${parts.slice(0, -1).join(", ")} or ${parts.at(-1)}`;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function trustRootFrom(input) {
     if (!input.text.trim()) return null;
     try {
       const policy = await parsePolicy(input.text);
-      return { source: "your policy", registries: policy.registries, policy };
+      return { source: "your policy", registries: policy.registries, logs: policy.logs.length };
     } catch (error) {
       if (error.name === "PolicyFileError") throw new TrustRootError(`Your policy: ${error.message}`);
       throw error;
@@ -54,56 +57,56 @@ export async function trustRootFrom(input) {
   return {
     source: "the registry you entered",
     registries: [{ chainId: BigInt(chainId), address: address.toLowerCase() }],
-    policy: null,
+    logs: 0,
   };
 }
 
+function pins(trustRoot, chainId, address) {
+  const wanted = address.toLowerCase();
+  return trustRoot.registries.some((r) => r.chainId === chainId && r.address === wanted);
+}
+
+function pinned(trustRoot) {
+  return trustRoot.registries.map(describeRegistry).join(", ") || "no registry";
+}
+
+/** The "signed checkpoint" check: the page does not verify note signatures. */
+export function checkpointCheck(trustRoot, bundle) {
+  if (trustRoot === null) return result(CHECKPOINT, SKIPPED, "no trust root: nothing pinned to check against", WHERE);
+  if (bundle.checkpoint === null) return result(CHECKPOINT, SKIPPED, "the bundle carries no signed checkpoint", WHERE);
+  if (!trustRoot.logs) {
+    return result(CHECKPOINT, SKIPPED, "the trust root has no log key: the signature is not checked", WHERE);
+  }
+  return result(
+    CHECKPOINT,
+    SKIPPED,
+    "not checked in this browser: `anchor-service verify --policy FILE` checks its signatures",
+    WHERE,
+  );
+}
+
 /**
- * The "trust root" check. `claimed` is the bundle's anchor; `chainRead` whether the chain
- * checks read the chain; `checkedRegistry` the registry an API report says it checked, if any.
+ * The "pinned registry" check on the bundle's claim (`anchor`); `checkedRegistry` is the
+ * registry an API report says it checked against, if any.
  */
-export function trustCheck(trustRoot, claimed, { chainRead, checkedRegistry = null, source = "browser" }) {
-  const claim = { chainId: claimed.chainId, address: claimed.registry.toLowerCase() };
-  const says = `the bundle claims ${describeRegistry(claim)}`;
+export function pinnedRegistryCheck(trustRoot, anchor, { checkedRegistry = null } = {}) {
   if (trustRoot === null) {
-    return result(
-      TRUST_ROOT,
-      SKIPPED,
-      `no trust root: ${says}; paste your policy or enter the registry you trust to check it`,
-      source,
-    );
+    return result(PINNED_REGISTRY, SKIPPED, "no trust root: nothing pinned to check against", WHERE);
   }
-  const pinned = trustRoot.registries;
-  if (!pinned.length) {
-    return result(
-      TRUST_ROOT,
-      SKIPPED,
-      `${trustRoot.source} pins no registry (no registry line), so nothing binds this bundle to it; ${says}`,
-      source,
-    );
+  if (!trustRoot.registries.length) return result(PINNED_REGISTRY, SKIPPED, "the trust root pins no registry", WHERE);
+  const claim = describeRegistry({ chainId: anchor.chainId, address: anchor.registry });
+  if (!pins(trustRoot, anchor.chainId, anchor.registry)) {
+    return result(PINNED_REGISTRY, FAILED, `the bundle claims ${claim}, but the trust root pins ${pinned(trustRoot)}`, WHERE);
   }
-  const isPinned = (registry) =>
-    pinned.some((p) => p.chainId === registry.chainId && p.address === registry.address.toLowerCase());
-  if (!isPinned(claim)) {
-    return result(TRUST_ROOT, FAILED, `${says}, not the pinned ${listed(pinned)}`, source);
-  }
-  if (checkedRegistry !== null && !isPinned(checkedRegistry)) {
+  if (checkedRegistry !== null && !pins(trustRoot, checkedRegistry.chainId, checkedRegistry.address)) {
     return result(
-      TRUST_ROOT,
+      PINNED_REGISTRY,
       FAILED,
-      `the API checked ${describeRegistry(checkedRegistry)}, not the pinned ${listed(pinned)}`,
-      source,
+      `the API checked against ${describeRegistry(checkedRegistry)}, but the trust root pins ${pinned(trustRoot)}`,
+      WHERE,
     );
   }
-  if (!chainRead) {
-    return result(
-      TRUST_ROOT,
-      SKIPPED,
-      `${says}, which ${trustRoot.source} pins, but the chain was not read: nothing shows the anchor is there`,
-      source,
-    );
-  }
-  return result(TRUST_ROOT, PASSED, `${describeRegistry(claim)} is pinned by ${trustRoot.source}`, source);
+  return result(PINNED_REGISTRY, PASSED, `${claim} is pinned (${trustRoot.source})`, WHERE);
 }
 
 /** The remembered trust root input, or null. Only ever written by remember(). */
@@ -122,5 +125,3 @@ export function remember(storage, input, wanted) {
   if (wanted && input) storage.setItem(STORAGE_KEY, JSON.stringify(input));
   else storage.removeItem(STORAGE_KEY);
 }
-
-export { STORAGE_KEY };

@@ -18,7 +18,15 @@ import {
 import { canonicalize } from "./jcs.js";
 import { quorumChainChecks } from "./nodes.js";
 import { RpcChainView } from "./rpc.js";
-import { TRUST_ROOT, TrustRootError, remember, remembered, trustCheck, trustRootFrom } from "./trust.js";
+import {
+  TRUST_CHECKS,
+  TrustRootError,
+  checkpointCheck,
+  pinnedRegistryCheck,
+  remember,
+  remembered,
+  trustRootFrom,
+} from "./trust.js";
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const MARKS = { passed: "✔", failed: "✘", skipped: "–", error: "!" };
@@ -27,7 +35,7 @@ const HEADLINES = {
   redacted: "Redacted",
   invalid: "Invalid",
   unverified: "Not verifiable",
-  untrusted: "Not verified against a trust root",
+  unpinned: "Not verified against a trust root",
   malformed: "Not a proof bundle",
 };
 
@@ -169,7 +177,7 @@ async function onChain(chosen, text, bundle) {
 function malformed(error) {
   const checks = [
     result(BUNDLE_FORMAT, FAILED, error.message, "browser"),
-    ...[...MERKLE_CHECKS.slice(1), ...CHAIN_CHECKS, TRUST_ROOT].map((name) =>
+    ...[...MERKLE_CHECKS.slice(1), ...TRUST_CHECKS, ...CHAIN_CHECKS].map((name) =>
       result(name, SKIPPED, "not checked: the bundle is malformed", "-"),
     ),
   ];
@@ -252,16 +260,12 @@ async function verifyNow() {
     if (chosen === "api") apiKey();
     const merkle = await merkleChecks(bundle);
     const chain = await onChain(chosen, text, bundle);
-    const trust = trustCheck(trustRoot, bundle.anchor, {
-      chainRead: chosen !== "offline",
-      checkedRegistry: chain.checkedRegistry,
-    });
-    const checks = [...merkle, ...chain.checks, trust];
-    const outcome = verdict(checks, {
-      redacted: bundle.redacted,
-      chainChecked: chosen !== "offline",
-      leafIndex: bundle.leafIndex,
-    });
+    const trust = [
+      checkpointCheck(trustRoot, bundle),
+      pinnedRegistryCheck(trustRoot, bundle.anchor, { checkedRegistry: chain.checkedRegistry }),
+    ];
+    const checks = [...merkle, ...trust, ...chain.checks];
+    const outcome = verdict(checks, { bundle, chainChecked: chosen !== "offline", trustRoot });
     let canonical = null;
     try {
       canonical = bundle.entry === null ? null : canonicalize(bundle.entry);

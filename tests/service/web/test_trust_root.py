@@ -31,7 +31,8 @@ CHAIN_CHECKS = (
     "anchor transaction",
     "confirmations",
 )
-TRUST_ROOT = "trust root"
+CHECKPOINT = "signed checkpoint"
+PINNED = "pinned registry"
 NODE_AGREEMENT = "node agreement"
 
 
@@ -74,14 +75,17 @@ def test_forgery_passes_every_check_of_the_registry_it_names_but_is_never_valid_
 
     shown = page.paste(forgery.text).via_rpc(served.rpc_url).verify()
 
-    assert {row.name: row.outcome for row in shown.rows if row.name != TRUST_ROOT} == dict.fromkeys(
-        ("bundle format", "leaf hash", "inclusion", *CHAIN_CHECKS), "passed"
-    )
-    assert (shown.status, shown.headline) == ("untrusted", "Not verified against a trust root")
-    assert shown.row(TRUST_ROOT).outcome == "skipped"
+    checks = {row.name: row.outcome for row in shown.rows}
+    assert checks == {
+        **dict.fromkeys(("bundle format", "leaf hash", "inclusion", *CHAIN_CHECKS), "passed"),
+        CHECKPOINT: "skipped",
+        PINNED: "skipped",
+    }
+    assert (shown.status, shown.headline) == ("unpinned", "Not verified against a trust root")
+    assert shown.row(PINNED).reason == "no trust root: nothing pinned to check against"
     assert shown.verdict == (
-        f"no trust root: the bundle claims registry {forgery.registry.lower()} on chain 1337; "
-        "paste your policy or enter the registry you trust to check it"
+        "not verified against a trust root: the checks passed, but nothing ties the bundle to "
+        f"a registry or log key you trust; it claims registry {forgery.registry} on chain 1337"
     )
 
 
@@ -93,13 +97,15 @@ def test_forgery_is_invalid_against_the_pinned_registry(
     shown = _run(_pin(page, served, kind).paste(forgery.text), served, mode)
 
     assert (shown.status, shown.headline) == ("invalid", "Invalid")
-    assert TRUST_ROOT in shown.failed()
-    claimed = f"registry {forgery.registry.lower()} on chain 1337"
+    assert PINNED in shown.failed()
+    claimed = f"registry {forgery.registry} on chain 1337"
     pinned = f"registry {served.registry.lower()} on chain 1337"
-    assert shown.row(TRUST_ROOT).reason == f"the bundle claims {claimed}, not the pinned {pinned}"
+    assert (
+        shown.row(PINNED).reason == f"the bundle claims {claimed}, but the trust root pins {pinned}"
+    )
     assert claimed in shown.verdict and pinned in shown.verdict
     if mode == "rpc":  # the attacker's registry holds the forged root: only the pin tells
-        assert shown.failed() == [TRUST_ROOT]
+        assert shown.failed() == [PINNED]
     page.screenshot(f"/tmp/verify-page-forgery-{mode}-{kind}.png")
 
 
@@ -112,8 +118,8 @@ def test_genuine_bundle_is_valid_against_the_pinned_registry(
 
     assert (shown.status, shown.headline, shown.verdict) == ("valid", "Valid", "every check passed")
     source = "the registry you entered" if kind == "registry" else "your policy"
-    assert shown.row(TRUST_ROOT).reason == (
-        f"registry {served.registry.lower()} on chain 1337 is pinned by {source}"
+    assert (
+        shown.row(PINNED).reason == f"registry {served.registry} on chain 1337 is pinned ({source})"
     )
 
 
@@ -123,25 +129,32 @@ def test_genuine_bundle_without_a_trust_root_is_not_valid(
 ) -> None:
     shown = _run(page.paste(served.bundle_text), served, mode)
 
-    assert (shown.status, shown.headline) == ("untrusted", "Not verified against a trust root")
-    assert all(row.outcome == "passed" for row in shown.rows if row.name != TRUST_ROOT)
-    assert f"the bundle claims registry {served.registry.lower()} on chain 1337" in shown.verdict
+    assert (shown.status, shown.headline) == ("unpinned", "Not verified against a trust root")
+    assert all(
+        row.outcome == "passed" for row in shown.rows if row.name not in (CHECKPOINT, PINNED)
+    )
+    assert shown.verdict.endswith(f"; it claims registry {served.registry} on chain 1337")
 
 
 def test_policy_without_a_registry_line_pins_nothing(page: VerifyPage, served: Served) -> None:
     shown = page.pin_policy(_policy()).paste(served.bundle_text).via_rpc(served.rpc_url).verify()
 
-    assert shown.status == "untrusted"
-    assert shown.verdict.startswith("your policy pins no registry (no registry line)")
+    assert shown.status == "unpinned"
+    assert shown.row(PINNED).reason == "the trust root pins no registry"
+    assert shown.row(CHECKPOINT).reason == "the bundle carries no signed checkpoint"
+    assert shown.verdict.startswith(
+        "not verified against a trust root: your trust root pins no registry and this page "
+        "checks no signed checkpoint"
+    )
 
 
 def test_pin_on_another_chain_makes_the_bundle_invalid(page: VerifyPage, served: Served) -> None:
     policy = _policy(served.registry, chain_id=1)
     shown = page.pin_policy(policy).paste(served.bundle_text).via_rpc(served.rpc_url).verify()
 
-    assert shown.failed() == [TRUST_ROOT]
-    assert shown.row(TRUST_ROOT).reason.endswith(
-        f"not the pinned registry {served.registry.lower()} on chain 1"
+    assert shown.failed() == [PINNED]
+    assert shown.row(PINNED).reason.endswith(
+        f"but the trust root pins registry {served.registry.lower()} on chain 1"
     )
 
 
@@ -187,8 +200,55 @@ def test_redacted_bundle_has_its_own_verdict_never_valid(page: VerifyPage, serve
     )
 
     assert (shown.status, shown.headline) == ("redacted", "Redacted")
-    assert shown.verdict == "a leaf exists at index 2; its content was erased"
+    assert shown.verdict == (
+        "a leaf exists at index 2; its content was erased; the bundle names no redaction record"
+    )
     assert shown.row("leaf hash").outcome == "skipped"
+
+
+def test_redacted_bundle_names_its_redaction_record(page: VerifyPage, served: Served) -> None:
+    bundle = served.bundle()
+    bundle.update(entry=None, redacted=True, redaction_record={"index": 7, "hash": "ab" * 32})
+
+    shown = (
+        page.pin(1337, served.registry).paste(json.dumps(bundle)).via_rpc(served.rpc_url).verify()
+    )
+
+    assert shown.status == "redacted"
+    assert shown.verdict == (
+        "a leaf exists at index 2; its content was erased; redaction record: leaf 7 "
+        f"(hash {'ab' * 32})"
+    )
+
+
+def test_redaction_record_in_a_bundle_that_is_not_redacted_is_malformed(
+    page: VerifyPage, served: Served
+) -> None:
+    bundle = served.bundle()
+    bundle["redaction_record"] = {"index": 7, "hash": "ab" * 32}
+
+    shown = page.paste(json.dumps(bundle)).choose("offline").verify()
+
+    assert shown.status == "malformed"
+    assert shown.verdict == (
+        "not a valid proof bundle: redaction_record: only a redacted bundle has one"
+    )
+
+
+def test_signed_checkpoint_is_left_to_the_cli_and_the_pinned_registry_binds(
+    page: VerifyPage, served: Served
+) -> None:
+    bundle = served.bundle()
+    bundle["checkpoint"] = "example.com/anchor-log\n5\nAAAA\n\n— example.com/anchor-log AAAA\n"
+
+    page.pin_policy(_policy(served.registry)).paste(json.dumps(bundle))
+    shown = page.via_rpc(served.rpc_url).verify()
+
+    assert shown.status == "valid"
+    assert shown.row(CHECKPOINT).outcome == "skipped"
+    assert shown.row(CHECKPOINT).reason == (
+        "not checked in this browser: `anchor-service verify --policy FILE` checks its signatures"
+    )
 
 
 # --- nodes -----------------------------------------------------------------------------------
@@ -308,7 +368,7 @@ def test_operators_registry_is_shown_as_a_claim_and_not_pinned(
     assert served.registry in claim.text
     assert (page.value("trust-chain-id"), page.value("trust-registry")) == ("", "")
     shown = page.paste(served.bundle_text).via_rpc(served.rpc_url).verify()
-    assert shown.status == "untrusted"
+    assert shown.status == "unpinned"
 
 
 def test_trust_root_is_kept_only_when_the_auditor_asks(page: VerifyPage, served: Served) -> None:

@@ -3,8 +3,9 @@
 A bundle the service served passes every check, by either chain mode, with the auditor's
 trust root (the served registry) pinned; a tampered one is invalid and the page names the
 check that caught it; in RPC mode the page says exactly what ``anchor-service verify``
-(the Python verifier) says, check for check (plus its own "trust root" check). The trust
-root itself (forgeries, policies, several nodes) is tested in test_trust_root.py.
+(the Python verifier) says, check for check (the trust checks, "signed checkpoint" and
+"pinned registry", aside: the page runs them against the auditor's pin). The trust root
+itself (forgeries, policies, several nodes) is tested in test_trust_root.py.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from .conftest import CONFIRMATIONS, Served
 from .page import Shown, VerifyPage
 
 MERKLE = ("bundle format", "leaf hash", "inclusion")
-TRUST_ROOT = "trust root"
-EVERY_CHECK = (*MERKLE, *CHAIN_CHECKS, TRUST_ROOT)
+CHECKPOINT = "signed checkpoint"
+PINNED = "pinned registry"
+TRUST = (CHECKPOINT, PINNED)
+EVERY_CHECK = (*MERKLE, *TRUST, *CHAIN_CHECKS)
 Tamper = Callable[[dict[str, Any]], None]
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
 
@@ -87,15 +90,19 @@ def _python_report(served: Served, text: str) -> list[tuple[str, str, str]]:
         Web3ChainView.connect(served.rpc_url),
         min_confirmations=CONFIRMATIONS,
     )
-    return [(c.name, c.outcome.value, _same_case(c.reason)) for c in report.checks]
+    return [
+        (c.name, c.outcome.value, _same_case(c.reason))
+        for c in report.checks
+        if c.name not in TRUST
+    ]
 
 
 def _rows(shown: Shown) -> list[tuple[str, str, str]]:
-    """The rows the Python verifier also has (all but the page's trust root)."""
+    """The rows but the trust checks (the page's are against the auditor's pin)."""
     return [
         (row.name, row.outcome, _same_case(row.reason))
         for row in shown.rows
-        if row.name != TRUST_ROOT
+        if row.name not in TRUST
     ]
 
 
@@ -115,12 +122,14 @@ def test_valid_bundle_passes_every_check_through_an_rpc_node(
 
     assert (shown.status, shown.headline, shown.verdict) == ("valid", "Valid", "every check passed")
     assert [row.name for row in shown.rows] == list(EVERY_CHECK)
-    assert {row.outcome for row in shown.rows} == {"passed"}
-    assert {row.mark for row in shown.rows} == {"✔"}
-    assert [row.source for row in shown.rows] == ["browser"] * 3 + ["RPC node"] * 5 + ["browser"]
-    assert shown.row(TRUST_ROOT).reason == (
-        f"registry {served.registry.lower()} on chain 1337 is pinned by the registry you entered"
+    checked = [row for row in shown.rows if row.name != CHECKPOINT]  # the bundle has none
+    assert {row.outcome for row in checked} == {"passed"}
+    assert {row.mark for row in checked} == {"✔"}
+    assert [row.source for row in shown.rows] == ["browser"] * 5 + ["RPC node"] * 5
+    assert shown.row(PINNED).reason == (
+        f"registry {served.registry} on chain 1337 is pinned (the registry you entered)"
     )
+    assert shown.row(CHECKPOINT).reason == "the bundle carries no signed checkpoint"
     page.screenshot("/tmp/verify-page-valid.png")
 
 
@@ -128,8 +137,8 @@ def test_valid_bundle_passes_every_check_through_the_api(page: VerifyPage, serve
     shown = page.paste(served.bundle_text).via_api(served.auditor_key).verify()
 
     assert shown.status == "valid", shown
-    assert shown.outcomes() == dict.fromkeys(EVERY_CHECK, "passed")
-    assert [row.source for row in shown.rows] == ["browser"] * 3 + ["this API"] * 5 + ["browser"]
+    assert shown.outcomes() == {**dict.fromkeys(EVERY_CHECK, "passed"), CHECKPOINT: "skipped"}
+    assert [row.source for row in shown.rows][:10] == ["browser"] * 5 + ["this API"] * 5
     assert "at least 1 required" in shown.row("confirmations").reason  # the server's default
 
 
@@ -147,11 +156,19 @@ def test_merkle_only_mode_checks_in_the_browser_but_is_never_valid(
 ) -> None:
     shown = page.paste(served.bundle_text).choose("offline").verify()
 
-    assert (shown.status, shown.headline) == ("untrusted", "Not verified against a trust root")
-    assert shown.verdict == shown.row(TRUST_ROOT).reason
-    assert "the chain was not read: nothing shows the anchor is there" in shown.verdict
-    assert [row.outcome for row in shown.rows] == ["passed"] * 3 + ["skipped"] * 6
-    assert {row.reason for row in shown.rows[3:8]} == {"offline: the chain was not read"}
+    assert (shown.status, shown.headline) == ("unpinned", "Not verified against a trust root")
+    assert shown.verdict == (
+        "not verified against a trust root: the chain was not read and the bundle carries no "
+        f"signed checkpoint the trust root could check; it claims registry {served.registry} "
+        "on chain 1337"
+    )
+    assert shown.outcomes() == {
+        **dict.fromkeys(MERKLE, "passed"),
+        CHECKPOINT: "skipped",
+        PINNED: "passed",
+        **dict.fromkeys(CHAIN_CHECKS, "skipped"),
+    }
+    assert {row.reason for row in shown.rows[5:]} == {"offline: the chain was not read"}
 
 
 def test_more_confirmations_than_the_chain_has_fail_the_confirmations_check(
@@ -247,11 +264,11 @@ def test_bundle_naming_another_chain_is_invalid_against_the_pin_and_the_node_can
     assert (shown.status, shown.headline) == ("invalid", "Invalid")
     assert shown.row("chain id").outcome == "error"  # a node of chain 1337 cannot check chain 1
     assert shown.row("chain id").reason == (
-        f"not a node of chain 1: {served.rpc_url}/ serves chain 1337"
+        "not a node of chain 1: the bundle names chain 1 but the node serves chain 1337"
     )
-    assert shown.failed() == [TRUST_ROOT]
-    assert shown.row(TRUST_ROOT).reason == (
-        f"the bundle claims registry {served.registry.lower()} on chain 1, not the pinned "
+    assert shown.failed() == [PINNED]
+    assert shown.row(PINNED).reason == (
+        f"the bundle claims registry {served.registry} on chain 1, but the trust root pins "
         f"registry {served.registry.lower()} on chain 1337"
     )
 
@@ -266,7 +283,7 @@ def test_unreachable_node_leaves_the_bundle_unverified(page: VerifyPage, served:
     assert (shown.status, shown.headline) == ("unverified", "Not verifiable")
     assert shown.row("chain id").outcome == "error"
     assert shown.row("chain id").reason.startswith(f"chain unreachable: cannot reach {nowhere}")
-    assert [row.outcome for row in shown.rows[4:8]] == ["skipped"] * 4
+    assert [row.outcome for row in shown.rows[6:]] == ["skipped"] * 4
 
 
 def test_refused_api_key_leaves_the_bundle_unverified_and_says_why(
@@ -311,7 +328,7 @@ def test_malformed_json_is_reported_with_line_and_column(page: VerifyPage, serve
     reason = shown.row("bundle format").reason
     assert reason.startswith('not valid JSON: unexpected character ","'), reason
     assert "at line 1, column" in reason
-    assert [row.outcome for row in shown.rows] == ["failed"] + ["skipped"] * 8
+    assert [row.outcome for row in shown.rows] == ["failed"] + ["skipped"] * 9
 
 
 def test_bundle_breaking_the_format_names_the_field(page: VerifyPage, served: Served) -> None:
