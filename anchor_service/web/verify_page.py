@@ -22,11 +22,9 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from anchor_service.api.deps import SettingsDep
+from anchor_service.chain.errors import ChainConfigError, DeploymentFileError
 from anchor_service.errors import NotFoundError
-from anchor_service.services.anchoring.chain_context import (
-    ChainConfigError,
-    registry_address_from,
-)
+from anchor_service.services.anchoring.chain_context import registry_address_from
 from anchor_service.settings import Settings
 
 __all__ = ["ASSETS_PATH", "PAGE_PATH", "STATIC_DIR", "router"]
@@ -77,10 +75,11 @@ def _template() -> str:
 
 
 def _operator_registry(settings: Settings) -> str:
-    """The registry this service anchors in, or "" when none is configured."""
+    """The registry this service anchors in, or "" when none is configured (or its
+    deployment file is unreadable: the page still serves, without the claim)."""
     try:
         return registry_address_from(settings)
-    except ChainConfigError:
+    except (ChainConfigError, DeploymentFileError):
         return ""
 
 
