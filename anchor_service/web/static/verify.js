@@ -190,7 +190,7 @@ function summaryOf(bundle) {
   if (typeof id === "string") parts.push(`Entry ${id}`);
   parts.push(`leaf ${bundle.leafIndex} of tree size ${bundle.treeSize}`);
   const anchor = bundle.anchor;
-  parts.push(`anchor ${anchor.seq} in registry ${anchor.registry} on chain ${anchor.chainId}`);
+  parts.push(`claims anchor ${anchor.seq} in registry ${anchor.registry} on chain ${anchor.chainId}`);
   parts.push(`transaction 0x${anchor.txHash} (block ${anchor.blockNumber})`);
   return parts.join(" · ");
 }
