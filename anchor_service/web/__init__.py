@@ -10,6 +10,7 @@ check for check (``checks.js`` is the one to read):
 - ``checks.js``  every check and the verdict (never "Valid" without a trust root)
 - ``policy.js``  trust policy files, read as :mod:`anchor_service.tlog.policy` reads them
 - ``trust.js``   the auditor's trust root: "signed checkpoint", "pinned registry"
+- ``checkpoint.js``  signed notes and checkpoints against a policy (as ``tlog.trust``)
 - ``rpc.js``     chain reads from a JSON-RPC node; ``nodes.js``: several that must agree
 - ``api.js``     the chain checks through ``POST /v1/proofs/verify``
 """

@@ -273,7 +273,7 @@ function differences(fields) {
  * rule that applies: invalid (a check failed), unverified (one could not be run),
  * unpinned ("not verified against a trust root": nothing bound the bundle to the
  * auditor's trust root), redacted (bound, but the document was erased), valid.
- * Bound: "pinned registry" passed and the chain was read.
+ * Bound: "signed checkpoint" passed, or "pinned registry" passed and the chain was read.
  */
 export function verdict(checks, { bundle, chainChecked, trustRoot }) {
   const outcomes = new Set(checks.map((check) => check.outcome));
@@ -288,12 +288,14 @@ export function verdict(checks, { bundle, chainChecked, trustRoot }) {
     return { status: "unverified", valid: false, text: reasons.join("; ") };
   }
   const claim = `registry ${bundle.anchor.registry} on chain ${bundle.anchor.chainId}`;
-  if (!(pinned?.outcome === PASSED && chainChecked)) {
+  const signed = checks.find((check) => check.name === "signed checkpoint");
+  const bound = signed?.outcome === PASSED || (pinned?.outcome === PASSED && chainChecked);
+  if (!bound) {
     let why;
     if (trustRoot === null) {
       why = "the checks passed, but nothing ties the bundle to a registry or log key you trust";
-    } else if (!trustRoot.registries.length) {
-      why = "your trust root pins no registry and this page checks no signed checkpoint";
+    } else if (!trustRoot.registries.length && chainChecked) {
+      why = "your trust root pins no registry and the bundle carries no signed checkpoint it could check";
     } else {
       why = "the chain was not read and the bundle carries no signed checkpoint the trust root could check";
     }
@@ -303,6 +305,7 @@ export function verdict(checks, { bundle, chainChecked, trustRoot }) {
       text: `not verified against a trust root: ${why}; it claims ${claim}`,
     };
   }
+  const scope = chainChecked ? "" : " (offline: signed checkpoint only)";
   if (bundle.redacted) {
     const record = bundle.redactionRecord
       ? `; redaction record: leaf ${bundle.redactionRecord.index} (hash ${bundle.redactionRecord.hash})`
@@ -310,8 +313,8 @@ export function verdict(checks, { bundle, chainChecked, trustRoot }) {
     return {
       status: "redacted",
       valid: false,
-      text: `a leaf exists at index ${bundle.leafIndex}; its content was erased${record}`,
+      text: `a leaf exists at index ${bundle.leafIndex}; its content was erased${record}${scope}`,
     };
   }
-  return { status: "valid", valid: true, text: "every check passed" };
+  return { status: "valid", valid: true, text: `every check passed${scope}` };
 }

@@ -180,7 +180,7 @@ class Parser {
     if (this.witnesses.some((witness) => sameBytes(witness.publicKey, key.publicKey))) {
       throw new PolicyFileError(`duplicate witness public key ${vkey}`);
     }
-    this.witnesses.push({ name, publicKey: key.publicKey, vkey, url: checkUrl(url) });
+    this.witnesses.push({ name, keyName: key.name, publicKey: key.publicKey, vkey, url: checkUrl(url) });
     this.defined.add(name);
   }
 

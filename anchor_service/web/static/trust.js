@@ -2,17 +2,19 @@
 // pins, from a pasted policy (policy.js) or a registry typed in. Two checks, named and
 // worded as anchor_service/verifier/checks.py names and words them:
 //
-//   signed checkpoint  the bundle's signed checkpoint against the policy's log key and
-//                      witnesses: not checked in this browser (skipped, saying so); the
-//                      CLI checks it (`anchor-service verify --policy FILE`)
+//   signed checkpoint  the bundle's signed checkpoint (if it has one) is signed by a log
+//                      of the policy and cosigned by its witness quorum (checkpoint.js),
+//                      and is the tree of the inclusion proof (its size and root)
 //   pinned registry    the registry and chain the bundle names are pinned ones; through
 //                      the API, the registry the API checked against must be pinned too
 //
-// A bundle is bound to the trust root when "pinned registry" passed and the chain was
-// read (the chain checks then read a registry the auditor pinned). checks.js's verdict()
+// A bundle is bound to the trust root when "signed checkpoint" passed, or "pinned
+// registry" passed and the chain was read (the chain checks then read a registry the
+// auditor pinned). checks.js's verdict()
 // never says "valid" for an unbound bundle. Nothing the bundle or this server says stands
 // in for the trust root; it is kept in the browser only if the auditor asks (remember()).
 
+import { CheckpointError, verifyCheckpoint } from "./checkpoint.js";
 import { PASSED, SKIPPED, FAILED, result } from "./checks.js";
 import { parsePolicy } from "./policy.js";
 
@@ -41,7 +43,7 @@ export async function trustRootFrom(input) {
     if (!input.text.trim()) return null;
     try {
       const policy = await parsePolicy(input.text);
-      return { source: "your policy", registries: policy.registries, logs: policy.logs.length };
+      return { source: "your policy", registries: policy.registries, policy };
     } catch (error) {
       if (error.name === "PolicyFileError") throw new TrustRootError(`Your policy: ${error.message}`);
       throw error;
@@ -57,7 +59,7 @@ export async function trustRootFrom(input) {
   return {
     source: "the registry you entered",
     registries: [{ chainId: BigInt(chainId), address: address.toLowerCase() }],
-    logs: 0,
+    policy: null,
   };
 }
 
@@ -70,17 +72,42 @@ function pinned(trustRoot) {
   return trustRoot.registries.map(describeRegistry).join(", ") || "no registry";
 }
 
-/** The "signed checkpoint" check: the page does not verify note signatures. */
-export function checkpointCheck(trustRoot, bundle) {
+/** The "signed checkpoint" check, as checks.py's check_checkpoint. */
+export async function checkpointCheck(trustRoot, bundle) {
   if (trustRoot === null) return result(CHECKPOINT, SKIPPED, "no trust root: nothing pinned to check against", WHERE);
   if (bundle.checkpoint === null) return result(CHECKPOINT, SKIPPED, "the bundle carries no signed checkpoint", WHERE);
-  if (!trustRoot.logs) {
+  if (!trustRoot.policy?.logs.length) {
     return result(CHECKPOINT, SKIPPED, "the trust root has no log key: the signature is not checked", WHERE);
   }
+  let verified;
+  try {
+    verified = await verifyCheckpoint(trustRoot.policy, bundle.checkpoint);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    return result(CHECKPOINT, FAILED, `the checkpoint does not satisfy the trust policy: ${error.message}`, WHERE);
+  }
+  const { checkpoint } = verified;
+  const differences = [
+    ["tree size", checkpoint.size, bundle.treeSize],
+    ["root", checkpoint.root, bundle.root],
+  ]
+    .filter(([, found, expected]) => found !== expected)
+    .map(([name, found, expected]) => `${name} ${found} (bundle: ${expected})`)
+    .join("; ");
+  if (differences) {
+    return result(
+      CHECKPOINT,
+      FAILED,
+      `the signed checkpoint is not the tree of the inclusion proof: ${differences}`,
+      WHERE,
+    );
+  }
+  const cosigned = verified.cosigners.join(", ") || "no witness";
   return result(
     CHECKPOINT,
-    SKIPPED,
-    "not checked in this browser: `anchor-service verify --policy FILE` checks its signatures",
+    PASSED,
+    `signed by log ${verified.log}, cosigned by ${cosigned} (quorum ${trustRoot.policy.quorum} met); ` +
+      `tree size ${checkpoint.size} and root = inclusion.root`,
     WHERE,
   );
 }

@@ -261,7 +261,7 @@ async function verifyNow() {
     const merkle = await merkleChecks(bundle);
     const chain = await onChain(chosen, text, bundle);
     const trust = [
-      checkpointCheck(trustRoot, bundle),
+      await checkpointCheck(trustRoot, bundle),
       pinnedRegistryCheck(trustRoot, bundle.anchor, { checkedRegistry: chain.checkedRegistry }),
     ];
     const checks = [...merkle, ...trust, ...chain.checks];
