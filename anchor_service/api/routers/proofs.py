@@ -68,6 +68,16 @@ _BUNDLE_SCHEMA: dict[str, Any] = {
             "required": ["tree_size", "root", "path"],
         },
         "statement_hash": _HASH,
+        "checkpoint": {
+            "type": "string",
+            "description": "The signed checkpoint (C2SP signed note text) of the proof's tree.",
+        },
+        "redaction_record": {
+            "type": "object",
+            "description": "Redacted bundles: the log leaf recording the erasure.",
+            "properties": {"index": _UINT, "hash": _HASH},
+            "required": ["index", "hash"],
+        },
         "anchor": {
             "type": "object",
             "properties": {
