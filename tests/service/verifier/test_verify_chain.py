@@ -45,8 +45,12 @@ def failed(report: VerificationReport) -> set[str]:
     return {check.name for check in report.checks if check.outcome is Outcome.FAILED}
 
 
-def verify(bundle: ProofBundle | dict[str, Any], chain: Web3ChainView | None,
-           min_confirmations: int = 1, pin: TrustRoot | None = None) -> VerificationReport:  # fmt: skip
+def verify(
+    bundle: ProofBundle | dict[str, Any],
+    chain: Web3ChainView | None,
+    min_confirmations: int = 1,
+    pin: TrustRoot | None = None,
+) -> VerificationReport:
     """Verify ``bundle`` against ``pin``, by default the registry and chain it claims."""
     parsed = bundle if isinstance(bundle, ProofBundle) else parse_bundle(bundle)
     anchor = parsed.anchor
