@@ -23,7 +23,7 @@ from anchor_service.dev import DevChain, free_port
 from anchor_service.settings import Settings
 from anchor_service.verifier.onchain import REGISTRY_CLIENTS
 
-from .forgery import FORGED_AMOUNT, FORGED_INDEX, Forgery
+from .forgery import FORGED_AMOUNT, FORGED_INDEX, LOG_ORIGIN, Forgery, LogKeys
 from .test_cli_verify import cli, run, write
 
 URL = "/v1/proofs/verify"
@@ -160,8 +160,6 @@ def test_checkpoint_without_the_witness_quorum_is_invalid(
 def test_checkpoint_of_another_log_key_is_invalid(
     forgery: Forgery, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from .forgery import LogKeys
-
     other = LogKeys.generate()  # the attacker's own log key, same origin name
     policy = policy_file(tmp_path, forgery.keys.policy())
     document = forgery.forged_bundle().to_json()
@@ -320,3 +318,33 @@ def test_api_registry_clients_stay_bounded_however_many_registries_are_posted(
             assert response.json()["status"] == "invalid"
             assert view.cached_registries <= REGISTRY_CLIENTS
     assert view.cached_registries == REGISTRY_CLIENTS
+
+
+def test_api_checks_a_signed_checkpoint_with_the_service_log_key(
+    make_settings: Callable[..., Settings],
+    devchain: DevChain,
+    database: Database,
+    auth: Auth,
+    forgery: Forgery,
+) -> None:
+    settings = make_settings(rpc_url=devchain.rpc_url, confirmations=1,
+                             registry_address=forgery.genuine_registry,
+                             log_key=forgery.keys.log_skey, log_origin=LOG_ORIGIN)  # fmt: skip
+    other = LogKeys.generate()
+    forged = forgery.genuine_bundle().to_json()
+    head = forgery.genuine_anchor
+    forged["checkpoint"] = other.checkpoint(head.tree_size, head.root)
+    with TestClient(create_app(settings, database)) as client:
+        genuine = client.post(URL, json=forgery.genuine_bundle().to_json(),
+                              headers=auth(Role.AUDITOR)).json()  # fmt: skip
+        signed_by_another = client.post(URL, json=forged, headers=auth(Role.AUDITOR)).json()
+    assert genuine["trust_root"] == (
+        f"registry {forgery.genuine_registry.lower()} on chain 1337, log {LOG_ORIGIN} "
+        "(this service's)"
+    )
+    assert (genuine["status"], genuine["checks"][3]["name"]) == ("valid", "signed checkpoint")
+    assert genuine["checks"][3]["outcome"] == "passed"
+    assert (signed_by_another["status"], signed_by_another["verdict"]) == (
+        "invalid", "failed signed checkpoint"
+    )  # fmt: skip
+    assert "not signed by any log in the policy" in signed_by_another["checks"][3]["reason"]
