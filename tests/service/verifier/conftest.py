@@ -12,14 +12,14 @@ accounts 0-2 that other suites use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from web3 import Web3
 from web3.types import RPCEndpoint
 
 from anchor_service.chain import RegistryClient, Signer, deploy_registry
-from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
+from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
 from anchor_service.settings import Settings
 from anchor_service.verifier.onchain import Web3ChainView
 
@@ -102,3 +102,10 @@ def forgery(
     built = build_forgery(genuine, verifier_anchorer, forged, attacker)
     web3.provider.make_request(RPCEndpoint("evm_mine"), [])  # 2 confirmations each
     return built
+
+
+@pytest.fixture(scope="session")
+def other_ganache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevChain]:
+    """A second ganache with the same chain id (1337) but its own, different chain."""
+    with DevChain(tmp_path_factory.mktemp("other-ganache"), port=free_port()) as chain:
+        yield chain

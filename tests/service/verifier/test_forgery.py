@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -201,13 +201,6 @@ def test_stripped_redacted_bundle_is_redacted_exit_4(
 
 
 # --- several nodes ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def other_ganache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevChain]:
-    """A second ganache with the same chain id (1337) but its own, different chain."""
-    with DevChain(tmp_path_factory.mktemp("other-ganache"), port=free_port()) as chain:
-        yield chain
 
 
 def test_two_nodes_that_disagree_leave_the_bundle_unverified_naming_them(
