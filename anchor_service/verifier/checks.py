@@ -115,6 +115,16 @@ def verify_bundle(
     by_name = {check.name: check for check in checks}
     bound = by_name[CHECKPOINT].ok or (by_name[PINNED_REGISTRY].ok and chain is not None)
     record = bundle.redaction_record
+    if chain is None:
+        unbound = (
+            "the chain was not read and the bundle carries no signed checkpoint the "
+            "trust root could check"
+        )
+    else:
+        unbound = (
+            "the trust root pins no registry and the bundle carries no signed "
+            "checkpoint its log keys could check"
+        )
     return VerificationReport(
         tuple(checks),
         redacted=bundle.redacted,
@@ -126,6 +136,7 @@ def verify_bundle(
         redaction_record=None
         if record is None
         else f"leaf {record.index} (hash {record.leaf_hash.hex()})",
+        unbound_reason=unbound,
     )
 
 
