@@ -198,7 +198,11 @@ def check_checkpoint(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
     if not trust.has_log_keys:
         return _skipped(CHECKPOINT, "the trust root has no log key: the signature is not checked")
     try:
-        verified = verify_checkpoint(trust.policy, bundle.checkpoint.encode("utf-8"))
+        note = bundle.checkpoint.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: JSON can carry one, a note cannot
+        return _failed(CHECKPOINT, "the checkpoint is not UTF-8 text")
+    try:
+        verified = verify_checkpoint(trust.policy, note)
     except TlogError as exc:
         return _failed(CHECKPOINT, f"the checkpoint does not satisfy the trust policy: {exc}")
     checkpoint = verified.checkpoint

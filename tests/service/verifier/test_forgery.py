@@ -21,6 +21,8 @@ from anchor_service.db.models import Role
 from anchor_service.db.session import Database
 from anchor_service.dev import DevChain, free_port
 from anchor_service.settings import Settings
+from anchor_service.tlog import parse_policy
+from anchor_service.verifier import TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import REGISTRY_CLIENTS
 
 from .forgery import FORGED_AMOUNT, FORGED_INDEX, LOG_ORIGIN, Forgery, LogKeys
@@ -341,3 +343,18 @@ def test_api_checks_a_signed_checkpoint_with_the_service_log_key(
         "invalid", "failed signed checkpoint"
     )  # fmt: skip
     assert "not signed by any log in the policy" in signed_by_another["checks"][3]["reason"]
+
+
+@pytest.mark.parametrize(
+    "checkpoint",
+    ["\ud800", "not a note", "example.com/log\n5\n\n— x AAAA\n", "a\n" * 10_000],
+)
+def test_a_garbage_checkpoint_fails_its_check_and_nothing_else(
+    checkpoint: str, forgery: Forgery
+) -> None:
+    document = forgery.genuine_bundle().to_json()
+    document["checkpoint"] = checkpoint
+    trust = TrustRoot.from_policy(parse_policy(forgery.keys.policy()), "test")
+    report = verify_bundle(parse_bundle(document), None, min_confirmations=0, trust=trust)
+    assert report.status.value == "invalid"
+    assert [c.name for c in report.checks if c.outcome.value == "failed"] == ["signed checkpoint"]
