@@ -63,11 +63,13 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body (413)."
     )
     header_timeout_seconds: float = Field(
-        default=10.0, gt=0,
+        default=10.0,
+        gt=0,
         description="Seconds a client has to send a request head (`serve` closes it after).",
     )
     body_timeout_seconds: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="Longest pause while a request body is sent (`serve` closes it after).",
     )
     max_bulk_items: int = Field(
@@ -143,6 +145,45 @@ class Settings(BaseSettings):
         default=None,
         description="Deployment record written by `anchor-service deploy`, read when "
         "registry_address is unset (default: <data_dir>/deployment.json).",
+    )
+    public_rpc_url: str | None = Field(
+        default=None,
+        description="JSON-RPC URL the /verify page offers auditors as the node to read the "
+        "chain from (public, no credentials; rpc_url is never shown). Unset: the field starts "
+        "empty.",
+    )
+
+    # --- transparency log (C2SP checkpoints) ------------------------------------------
+    log_origin: str | None = Field(
+        default=None,
+        description="Origin line of the log's checkpoints (e.g. `ledger.example.co.id/anchor/v1`); "
+        "the log key's name must equal it. Unset: the key's name.",
+    )
+    log_key_path: Path | None = Field(
+        default=None,
+        description="File holding the log's Ed25519 note signer key (`PRIVATE+KEY+...`), "
+        "mode 0600, written by `anchor-service log-key create`.",
+    )
+    log_key: SecretStr | None = Field(
+        default=None,
+        description="The log's note signer key itself (`PRIVATE+KEY+...`, from a secret "
+        "store); wins over log_key_path.",
+    )
+    checkpoint_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the scheduler integrates new entries and signs a checkpoint; "
+        "0: only at the nightly seal.",
+    )
+    max_merge_delay_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds within which a receipt promises the entry is in a signed checkpoint.",
+    )
+    tlog_public: bool = Field(
+        default=True,
+        description="Serve the checkpoint and hash tiles under /tlog/ without an API key; "
+        "false: an auditor key is needed.",
     )
 
     # --- schedule --------------------------------------------------------------------
