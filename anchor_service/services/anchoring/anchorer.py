@@ -15,6 +15,12 @@
   the anchor and the signed bytes, commits, and only then sends. While an anchor is in
   flight it follows that one up instead (one in flight at a time, enforced by the
   database).
+- The chain watch (:mod:`.watch`) runs before every anchor and on every
+  :meth:`Anchorer.confirm` round (in flight or not): when the registry on chain is not
+  the one this database anchored into (a chain reset, a replaced contract, a head
+  nobody here anchored) nothing is sent, an anchor in flight is failed instead of being
+  sent again, and the refusal (``RegistryDisagrees``) stays until an operator runs
+  ``anchor-service registry migrate`` (:mod:`.migration`).
 - :meth:`Anchorer.confirm` follows the in-flight anchor one round
   (:class:`~anchor_service.services.anchoring.confirmations.ConfirmationTracker`).
 - :meth:`Anchorer.wait_confirmed` repeats :meth:`confirm` until the anchor is
