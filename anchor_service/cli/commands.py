@@ -25,6 +25,7 @@ from anchor_service.cli import (
     serve,
     verify,
     verify_consistency,
+    witness,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -44,4 +45,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify_consistency,
     audit,
     redact,
+    witness,
 )
