@@ -85,7 +85,9 @@ class Witness:
     """A witness signing with ``signer``, trusting the logs of ``policy``, keeping ``state``.
 
     With ``anchored`` (a reader of the registry), checkpoints conflicting with a head
-    anchored on chain are refused too. ``answers`` counts the answers given by status.
+    anchored on chain are refused too. ``answers`` counts the answers given by status,
+    ``refused`` the refusals kept as evidence by kind: ``fork`` (same size, another
+    root), ``bad-proof``, ``chain-conflict``.
     """
 
     signer: CosignatureSigner
@@ -139,7 +141,8 @@ class Witness:
             refusal = _inconsistency(stored, request, checkpoint)
             if refusal is not None:
                 reason, size = refusal
-                return self._refuse(checkpoint, body, reason, size=size)
+                kind = "fork" if size is not None else "bad-proof"
+                return self._refuse(checkpoint, body, kind, reason, size=size)
         if self.anchored is not None:
             try:
                 view = self.anchored(checkpoint.size)
@@ -149,7 +152,7 @@ class Witness:
             conflict = anchored_conflict(view, checkpoint.size, checkpoint.root_hash)
             if conflict is not None:
                 reason = f"chain conflict: {conflict}"
-                return self._refuse(checkpoint, body, reason, size=stored_size)
+                return self._refuse(checkpoint, body, "chain-conflict", reason, size=stored_size)
         new = StoredCheckpoint(checkpoint.size, checkpoint.root_hash)
         if stored != new and not self.state.advance(
             checkpoint.origin, stored, new, request.checkpoint
@@ -160,11 +163,11 @@ class Witness:
         return Answer(200, cosignature_line(self.signer, request.checkpoint).encode(), _TEXT)
 
     def _refuse(
-        self, checkpoint: Checkpoint, body: bytes, reason: str, *, size: int | None
+        self, checkpoint: Checkpoint, body: bytes, kind: str, reason: str, *, size: int | None
     ) -> Answer:
         """Keep and log a refusal that may prove log misbehaviour: 409 with ``size``, or 422."""
         logger.error("refused a checkpoint of %s: %s", checkpoint.origin, reason)
-        self.refused[reason.partition(":")[0]] += 1
+        self.refused[kind] += 1
         self.state.record_refusal(
             Refusal(checkpoint.origin, checkpoint.size, checkpoint.root_hash, reason, body)
         )

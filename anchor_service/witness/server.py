@@ -42,7 +42,7 @@ class _WitnessCollector(Collector):
         yield answers
         refusals = CounterMetricFamily(
             "anchor_witness_server_refusals",
-            "Checkpoints refused and kept as evidence (fork, bad proof, chain conflict).",
+            "Checkpoints refused and kept as evidence, by kind: fork, bad-proof, chain-conflict.",
             labels=["reason"],
         )
         for reason, count in sorted(self._witness.refused.items()):
