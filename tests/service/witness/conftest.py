@@ -27,13 +27,15 @@ ORIGIN = "ledger.example.co.id/anchor/v1"
 
 @dataclass
 class Log:
-    """A log of 64 leaves; ``fork_at`` leaves from that index on differ (another history)."""
+    """A log (its key derived from its origin); leaves from ``fork_at`` on differ (a fork)."""
 
     origin: str = ORIGIN
     fork_at: int | None = None
-    signer: Ed25519Signer = field(
-        default_factory=lambda: Ed25519Signer(ORIGIN, hashlib.sha256(b"test log").digest())
-    )
+    signer: Ed25519Signer = field(init=False)
+
+    def __post_init__(self) -> None:
+        seed = hashlib.sha256(b"test log " + self.origin.encode()).digest()
+        self.signer = Ed25519Signer(self.origin, seed)
 
     def leaf_hashes(self, size: int) -> list[bytes]:
         hashes = []

@@ -105,7 +105,6 @@ def test_unknown_origin_is_404_and_unknown_key_is_403(
 ) -> None:
     witness = start_witness()
     other = Log(origin="other.example/log")
-    other.signer = Ed25519Signer("other.example/log", bytes(32))
     assert witness.add_checkpoint(other.request(0, 3)).status_code == 404
     impostor = Log()
     impostor.signer = Ed25519Signer(log.origin, b"\x01" * 32)  # the origin's name, another key
