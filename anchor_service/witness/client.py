@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -131,16 +131,18 @@ async def collect_cosignatures(
     known_sizes: Mapping[str, int],
     *,
     timeout: float,
+    skip: Collection[str] = (),
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> WitnessRound:
-    """Ask every policy witness with a URL to cosign the signed checkpoint ``note``.
+    """Ask every policy witness with a URL (but those named in ``skip``) to cosign the
+    signed checkpoint ``note``.
 
     ``known_sizes`` maps policy witness names to their last known sizes. Never
     raises for a witness's failure: each ends in its :class:`WitnessOutcome`.
     """
     text = note[: note.rindex(b"\n\n") + 1]
     size = parse_checkpoint(text.decode("utf-8")).size
-    witnesses = [witness for witness in policy.witnesses if witness.url]
+    witnesses = [w for w in policy.witnesses if w.url and w.name not in skip]
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
         exchange = _Exchange(client, note, text, size, proofs, timeout)
         outcomes = await asyncio.gather(
