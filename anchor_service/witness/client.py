@@ -209,7 +209,7 @@ class _Exchange:
         self, witness: PolicyWitness, old_size: int, response: httpx.Response
     ) -> WitnessOutcome:
         name, status = witness.name, response.status_code
-        reason = response.text.strip()[:200]
+        reason = " ".join(response.text.split())[:200]  # one line, whatever it sent
         if status == 200:
             return self._cosignature(witness, response.content)
         if status == 409:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -96,11 +97,13 @@ class Witness:
     anchored: AnchoredReader | None = None
     answers: Counter[int] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add_checkpoint(self, body: bytes) -> Answer:
         """Check the add-checkpoint request ``body``; cosign and store it, or say why not."""
         answer = self._add_checkpoint(body)
-        self.answers[answer.status] += 1
+        with self._lock:  # requests run in worker threads
+            self.answers[answer.status] += 1
         if answer.status != 200:
             logger.info("add-checkpoint refused (%d): %s", answer.status, answer.reason)
         return answer
@@ -167,7 +170,8 @@ class Witness:
     ) -> Answer:
         """Keep and log a refusal that may prove log misbehaviour: 409 with ``size``, or 422."""
         logger.error("refused a checkpoint of %s: %s", checkpoint.origin, reason)
-        self.refused[kind] += 1
+        with self._lock:
+            self.refused[kind] += 1
         self.state.record_refusal(
             Refusal(checkpoint.origin, checkpoint.size, checkpoint.root_hash, reason, body)
         )
