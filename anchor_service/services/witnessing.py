@@ -4,7 +4,8 @@
 for a signed checkpoint with each witness's last known size (``witness_states``) and
 consistency proofs read from the stored tiles, then records every outcome (state and
 ``/metrics`` counters) and hands the verified cosignatures to ``store_cosignatures``
-(the checkpoint's cosignatures table), all in one transaction.
+(by default :func:`store_checkpoint_cosignatures`: the ``checkpoint_cosignatures`` table
+``GET /tlog/checkpoint`` serves), all in one transaction.
 
 - :meth:`WitnessRounds.due` says whether ``ANCHOR_WITNESS_SECONDS`` have passed since
   the last round (rounds are rate-limited; the head being anchored is always sent);
@@ -19,6 +20,7 @@ and never raises out of a round.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.repositories.witnesses import WitnessRepository
 from anchor_service.db.session import Database, unit_of_work
@@ -35,6 +38,8 @@ from anchor_service.settings import Settings
 from anchor_service.tlog import (
     Policy,
     PolicyFileError,
+    Signature,
+    cosignature_timestamp,
     parse_checkpoint,
     parse_policy,
     quorum_met,
@@ -52,6 +57,7 @@ __all__ = [
     "QuorumWait",
     "WitnessRounds",
     "load_witness_policy",
+    "store_checkpoint_cosignatures",
     "tile_consistency_proofs",
 ]
 
@@ -59,6 +65,29 @@ logger = logging.getLogger(__name__)
 
 CosignatureSink = Callable[[Session, int, Sequence[WitnessOutcome]], None]
 """Stores the cosigned outcomes of a round for the checkpoint of a tree size."""
+
+
+def store_checkpoint_cosignatures(
+    session: Session, tree_size: int, outcomes: Sequence[WitnessOutcome]
+) -> None:
+    """Store the verified cosignature lines with the checkpoint of ``tree_size``
+    (``checkpoint_cosignatures``; served by ``GET /tlog/checkpoint``), under the
+    witness key's name; a cosignature stored already is kept as it was."""
+    checkpoints = CheckpointRepository(session)
+    for outcome in outcomes:
+        if outcome.cosignature is None:
+            continue
+        line = outcome.cosignature.decode("utf-8")
+        name, _, encoded = line.removeprefix("— ").rstrip("\n").partition(" ")
+        raw = base64.b64decode(encoded)
+        signature = Signature(name, int.from_bytes(raw[:4], "big"), encoded)
+        checkpoints.add_cosignature(
+            tree_size=tree_size,
+            witness_name=name,
+            key_id=signature.key_id,
+            line=line,
+            timestamp=cosignature_timestamp(signature),
+        )
 
 
 def load_witness_policy(path: Path | None) -> Policy | None:
@@ -105,7 +134,7 @@ class WitnessRounds:
         *,
         timeout: float,
         min_interval: float,
-        store_cosignatures: CosignatureSink | None = None,
+        store_cosignatures: CosignatureSink | None = store_checkpoint_cosignatures,
         proofs: ConsistencyProofs | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -123,7 +152,7 @@ class WitnessRounds:
         cls,
         settings: Settings,
         database: Database,
-        store_cosignatures: CosignatureSink | None = None,
+        store_cosignatures: CosignatureSink | None = store_checkpoint_cosignatures,
     ) -> WitnessRounds | None:
         """The rounds ``settings`` configure; ``None`` when no witness policy is set."""
         policy = load_witness_policy(settings.witness_policy)
