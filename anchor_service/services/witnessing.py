@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,8 @@ class WitnessRounds:
         self._proofs = proofs or tile_consistency_proofs(database)
         self._monotonic = monotonic
         self._last_round: float | None = None
+        # One round at a time (the witness job and the quorum wait run in two threads).
+        self._round_lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -174,6 +177,10 @@ class WitnessRounds:
     def run(self, note: bytes, skip: Collection[str] = ()) -> WitnessRound:
         """Ask every witness (but those in ``skip``) to cosign the signed checkpoint
         ``note``; record the outcomes and store the cosignatures."""
+        with self._round_lock:
+            return self._run(note, skip)
+
+    def _run(self, note: bytes, skip: Collection[str]) -> WitnessRound:
         self._last_round = self._monotonic()
         with unit_of_work(self.database.reader) as session:
             known = WitnessRepository(session).known_sizes()
