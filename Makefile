@@ -103,6 +103,11 @@ contract-artifact: $(CONTRACT_TOOLS)
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
 
+## benchmark-checkpoints: POST -> signed checkpoint latency at 1,000 entries/s (PostgreSQL)
+.PHONY: benchmark-checkpoints
+benchmark-checkpoints: $(VENV)/.installed
+	$(PY) benchmarks/checkpoint_bench.py
+
 ## reliability: the full load and fault scenarios, the long fuzz run (~20 min), a summary table
 reliability: setup
 	RELIABILITY_SCALE=full $(PY) scripts/reliability.py

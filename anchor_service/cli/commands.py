@@ -20,6 +20,7 @@ from anchor_service.cli import (
     import_entries,
     keys,
     log_key,
+    policy,
     redact,
     registry,
     scheduler,
@@ -27,6 +28,7 @@ from anchor_service.cli import (
     serve,
     verify,
     verify_consistency,
+    witness,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -39,6 +41,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     db,
     keys,
     log_key,
+    policy,
     import_entries,
     seal,
     anchor,
@@ -48,4 +51,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     audit,
     redact,
     registry,
+    witness,
 )

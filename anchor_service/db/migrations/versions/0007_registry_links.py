@@ -1,8 +1,8 @@
 """Registry links: an operator's move to another registry, after which the chain watch
 compares that registry only with the anchors recorded since.
 
-Revision ID: 0005_registry_links
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from anchor_service.db.base import UTCDateTime
 
-revision: str = "0005_registry_links"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
