@@ -25,6 +25,7 @@ from anchor_service.cli import (
     serve,
     verify,
     verify_consistency,
+    verify_receipt,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -42,6 +43,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     deploy,
     verify,
     verify_consistency,
+    verify_receipt,
     audit,
     redact,
 )
