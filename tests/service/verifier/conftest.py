@@ -69,6 +69,11 @@ def chain(web3: Web3) -> Web3ChainView:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], devchain: DevChain) -> Settings:
-    """Service settings (for the API tests) reading the test ganache, 1 confirmation."""
-    return make_settings(rpc_url=devchain.rpc_url, confirmations=1)
+def settings(
+    make_settings: Callable[..., Settings], devchain: DevChain, anchored_log: AnchoredLog
+) -> Settings:
+    """Service settings (for the API tests) reading the test ganache, 1 confirmation, with
+    the test log's registry as the service's own (its trust root)."""
+    return make_settings(
+        rpc_url=devchain.rpc_url, confirmations=1, registry_address=anchored_log.registry
+    )
