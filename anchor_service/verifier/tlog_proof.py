@@ -18,16 +18,19 @@ adds to the bundle's (:mod:`anchor_service.verifier.checks`), run first:
 1. ``tlog-proof extra``  the extra line reads as above, for the same index as the proof;
 2. ``tlog-proof inclusion``  the C2SP inclusion proof leads from the leaf hash (the
    bundle's, itself checked against the document) at ``index`` to the checkpoint's root;
-3. ``log signature``  with a trust policy: the checkpoint is signed by the policy's log
-   (named as its origin) and cosigned by its quorum (``anchor_service.tlog.trust``);
-   without one it is skipped.
+3. ``log signature``  with a trust root holding log keys (a policy): the checkpoint is
+   signed by the policy's log (named as its origin) and cosigned by its quorum
+   (``anchor_service.tlog.trust``); otherwise skipped.
 
-Then the bundle's own checks (leaf hash, inclusion in the anchored head, chain). A
-proof with no anchor yet has its chain checks skipped ("not anchored yet").
+Then the bundle's own checks (leaf hash, inclusion in the anchored head, its signed
+checkpoint — the tlog-proof's own when it is of the anchored size —, pinned registry,
+chain). A proof with no anchor yet has those skipped ("not anchored yet"): it is valid
+when its checkpoint satisfies the policy, i.e. the entry is in the log's signed tree.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +41,6 @@ from anchor_service.tlog import (
     PROOF_HEADER,
     Checkpoint,
     MalformedError,
-    Policy,
     TlogError,
     TlogProof,
     parse_checkpoint,
@@ -47,9 +49,10 @@ from anchor_service.tlog import (
 )
 from anchor_service.verifier.bundle import ProofBundle, parse_bundle
 from anchor_service.verifier.chainview import ChainView
-from anchor_service.verifier.checks import CHAIN_CHECKS, LEAF_HASH, verify_bundle
+from anchor_service.verifier.checks import CHAIN_CHECKS, LEAF_HASH, TRUST_CHECKS, verify_bundle
 from anchor_service.verifier.errors import BundleFormatError
 from anchor_service.verifier.report import CheckResult, Outcome, VerificationReport
+from anchor_service.verifier.trust import TrustRoot
 
 __all__ = [
     "LOG_SIGNATURE",
@@ -158,23 +161,39 @@ def verify_tlog_proof(
     chain: ChainView | None,
     *,
     min_confirmations: int,
-    policy: Policy | None = None,
+    trust: TrustRoot | None = None,
 ) -> VerificationReport:
-    """Every check of a tlog-proof (see the module docstring), then its bundle's."""
-    checks = [_check_extra(read), _check_inclusion(read), _check_signature(read, policy)]
-    if read.bundle is not None:
-        report = verify_bundle(read.bundle, chain, min_confirmations=min_confirmations)
-        return VerificationReport(
-            tuple(checks) + report.checks,
-            redacted=report.redacted,
-            chain_checked=report.chain_checked,
+    """Every check of a tlog-proof (see the module docstring), then its bundle's.
+
+    The proof is bound to the trust root when its checkpoint satisfies the trust root's
+    policy (log key and witness quorum), or when its bundle is bound (see
+    :func:`~anchor_service.verifier.checks.verify_bundle`).
+    """
+    signature = _check_signature(read, trust)
+    checks = [_check_extra(read), _check_inclusion(read), signature]
+    bundle = read.bundle
+    if bundle is not None:
+        if bundle.checkpoint is None and bundle.tree_size == read.checkpoint.size:
+            note = read.proof.checkpoint.decode("utf-8", "replace")
+            bundle = dataclasses.replace(bundle, checkpoint=note)
+        report = verify_bundle(bundle, chain, min_confirmations=min_confirmations, trust=trust)
+        return dataclasses.replace(
+            report, checks=tuple(checks) + report.checks, bound=report.bound or signature.ok
         )
     checks.append(_check_pending_leaf(read))
     checks += [
         CheckResult(name, Outcome.SKIPPED, "not anchored yet: the proof holds no anchor")
-        for name in CHAIN_CHECKS
+        for name in (*TRUST_CHECKS, *CHAIN_CHECKS)
     ]
-    return VerificationReport(tuple(checks), redacted=read.redacted, chain_checked=False)
+    return VerificationReport(
+        tuple(checks),
+        redacted=read.redacted,
+        chain_checked=False,
+        claim=f"log {read.checkpoint.origin}, not anchored yet",
+        trust_root=None if trust is None else trust.describe(),
+        bound=signature.ok,
+        leaf_index=read.proof.index,
+    )
 
 
 def _check_extra(read: TlogProofInput) -> CheckResult:
@@ -210,13 +229,13 @@ def _check_inclusion(read: TlogProofInput) -> CheckResult:
     )
 
 
-def _check_signature(read: TlogProofInput, policy: Policy | None) -> CheckResult:
-    if policy is None:
+def _check_signature(read: TlogProofInput, trust: TrustRoot | None) -> CheckResult:
+    if trust is None or not trust.has_log_keys:
         return CheckResult(
-            LOG_SIGNATURE, Outcome.SKIPPED, "no trust policy given: the log key is not checked"
+            LOG_SIGNATURE, Outcome.SKIPPED, "no log key in the trust root: signature not checked"
         )
     try:
-        verified = verify_checkpoint(policy, read.proof.checkpoint)
+        verified = verify_checkpoint(trust.policy, read.proof.checkpoint)
     except TlogError as exc:
         return CheckResult(LOG_SIGNATURE, Outcome.FAILED, f"the checkpoint: {exc}")
     witnesses = ", ".join(sorted(verified.cosigners)) or "no witness"

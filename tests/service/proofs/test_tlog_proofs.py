@@ -14,6 +14,7 @@ from anchor_service.db.session import Database
 from anchor_service.errors import EntryNotAnchoredError, ProofIntegrityError
 from anchor_service.ledger.jcs import canonical_json
 from anchor_service.merkle import leaf_hash
+from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.proofs.reads import ProofReads
 from anchor_service.services.proofs.tlog_proofs import TlogProofService
 from anchor_service.services.sealing import SealedBatch
@@ -25,7 +26,7 @@ from anchor_service.tlog import (
     sign_note,
     verify_proof,
 )
-from anchor_service.verifier import Outcome, Status
+from anchor_service.verifier import CHECKPOINT, Outcome, Status
 from anchor_service.verifier.onchain import Web3ChainView
 from anchor_service.verifier.tlog_proof import (
     LOG_SIGNATURE,
@@ -33,12 +34,14 @@ from anchor_service.verifier.tlog_proof import (
     read_tlog_proof,
     verify_tlog_proof,
 )
+from anchor_service.verifier.trust import TrustRoot
 
 from .conftest import LogBuilder
 
 ORIGIN = "test.example/anchor-log"
 LOG_KEY = Ed25519Signer(ORIGIN, bytes(range(32)))
 POLICY = parse_policy(f"log {LOG_KEY.verifier().vkey}\nquorum none\n")
+TRUST = TrustRoot.from_policy(POLICY, "the test's policy")
 
 
 def _checkpoint(batch: SealedBatch) -> bytes:
@@ -55,8 +58,10 @@ def _proof(database: Database, external_id: str, note: bytes | None) -> bytes:
 
 
 def test_proofs_of_anchored_and_pending_entries_verify(
-    log: LogBuilder, database: Database, chain_view: Web3ChainView
+    log: LogBuilder, database: Database, chain_view: Web3ChainView, chain: ChainContext
 ) -> None:
+    pinned = parse_policy(f"{POLICY.text}registry 1337 {chain.registry.address}\n")
+    trust = TrustRoot.from_policy(pinned, "the test's policy")
     anchored = log.head(5)
     log.add(4)
     [batch] = log.seal()  # sealed (the checkpoint's size), not anchored
@@ -72,7 +77,7 @@ def test_proofs_of_anchored_and_pending_entries_verify(
         verify_proof(proof, leaf, POLICY)  # what any C2SP verifier checks
         read = read_tlog_proof(raw)
         assert (read.bundle is not None) == (index < anchored)
-        report = verify_tlog_proof(read, chain_view, min_confirmations=1, policy=POLICY)
+        report = verify_tlog_proof(read, chain_view, min_confirmations=1, trust=trust)
         assert report.status is Status.VALID, report.to_json()
         assert report.check(LOG_SIGNATURE).ok and report.check(TLOG_INCLUSION).ok
         assert report.chain_checked == (index < anchored)
@@ -86,6 +91,7 @@ def test_without_a_policy_the_log_signature_is_skipped_not_passed(
     read = read_tlog_proof(_proof(database, log.ids[1], _checkpoint(batch)))
     report = verify_tlog_proof(read, None, min_confirmations=0)
     assert report.check(LOG_SIGNATURE).outcome is Outcome.SKIPPED
+    assert report.status is Status.UNPINNED
 
 
 def test_an_entry_beyond_the_checkpoint_has_no_proof_yet(
@@ -120,6 +126,19 @@ def test_a_changed_document_in_the_extra_line_fails_the_leaf_hash(
     forged = raw.replace(
         base64.b64encode(proof.extra or b""), base64.b64encode(canonical_json(extra))
     )
-    report = verify_tlog_proof(read_tlog_proof(forged), None, min_confirmations=0, policy=POLICY)
+    report = verify_tlog_proof(read_tlog_proof(forged), None, min_confirmations=0, trust=TRUST)
     assert report.status is Status.INVALID
     assert not report.check("leaf hash").ok
+
+
+def test_a_checkpoint_of_the_anchored_size_is_the_bundles_signed_checkpoint(
+    log: LogBuilder, database: Database, chain_view: Web3ChainView
+) -> None:
+    log.add(4)
+    [batch] = log.seal()
+    log.anchor()
+    read = read_tlog_proof(_proof(database, log.ids[2], _checkpoint(batch)))
+    assert read.bundle is not None and read.bundle.tree_size == batch.end_index
+    report = verify_tlog_proof(read, chain_view, min_confirmations=1, trust=TRUST)
+    assert report.status is Status.VALID, report.to_json()
+    assert report.check(CHECKPOINT).ok, report.check(CHECKPOINT).reason
