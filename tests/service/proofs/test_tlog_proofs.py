@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from anchor_service.db.session import Database
+from anchor_service.dev import DevChain
 from anchor_service.errors import EntryNotAnchoredError, ProofIntegrityError
 from anchor_service.ledger.jcs import canonical_json
 from anchor_service.merkle import leaf_hash
@@ -35,6 +38,7 @@ from anchor_service.verifier.tlog_proof import (
     verify_tlog_proof,
 )
 from anchor_service.verifier.trust import TrustRoot
+from tests.support.processes import service_command, service_env
 
 from .conftest import LogBuilder
 
@@ -142,3 +146,33 @@ def test_a_checkpoint_of_the_anchored_size_is_the_bundles_signed_checkpoint(
     report = verify_tlog_proof(read, chain_view, min_confirmations=1, trust=TRUST)
     assert report.status is Status.VALID, report.to_json()
     assert report.check(CHECKPOINT).ok, report.check(CHECKPOINT).reason
+
+
+def test_anchor_service_verify_accepts_tlog_proofs(
+    log: LogBuilder, database: Database, chain: ChainContext, devchain: DevChain, tmp_path: Path
+) -> None:
+    log.head(3)
+    log.add(2)
+    [batch] = log.seal()
+    note = _checkpoint(batch)
+    policy = tmp_path / "auditor.policy"
+    policy.write_text(f"{POLICY.text}registry 1337 {chain.registry.address}\n")
+    rpc = ["--rpc", devchain.rpc_url, "--min-confirmations", "1"]
+
+    def verify(external_id: str, *options: str) -> subprocess.CompletedProcess[str]:
+        path = tmp_path / f"{external_id}.tlog-proof"
+        path.write_bytes(_proof(database, external_id, note))
+        return subprocess.run(
+            service_command("verify", str(path), *options),
+            env=service_env(), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    anchored = verify(log.ids[1], "--policy", str(policy), *rpc)
+    assert anchored.returncode == 0, anchored.stdout + anchored.stderr
+    assert anchored.stdout.startswith(f"tlog-proof: leaf 1 in the checkpoint of {ORIGIN}")
+    assert "VALID: every check passed" in anchored.stdout
+    pending = verify(log.ids[4], "--policy", str(policy), "--json")
+    assert pending.returncode == 0, pending.stdout + pending.stderr
+    assert json.loads(pending.stdout)["status"] == "valid"
+    unpinned = verify(log.ids[4], "--offline")
+    assert unpinned.returncode == 3, unpinned.stdout + unpinned.stderr
