@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC
 
 from anchor_service.db.repositories.entries import StoredEntry
+from anchor_service.services.log_identity import load_log_identity, log_key_configured
+from anchor_service.settings import Settings
 from anchor_service.tlog import Receipt, Signer, sign_receipt
 
 __all__ = ["ReceiptSigner"]
@@ -22,9 +24,21 @@ __all__ = ["ReceiptSigner"]
 class ReceiptSigner:
     """Signs receipts with the log key ``signer`` (named as the log's origin)."""
 
-    def __init__(self, signer: Signer, max_merge_delay_seconds: int) -> None:
+    def __init__(self, signer: Signer, max_merge_delay_seconds: float) -> None:
         self._signer = signer
         self._delay = max_merge_delay_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReceiptSigner | None:
+        """The signer of the configured log key; ``None`` when no log key is configured.
+
+        Raises :class:`~anchor_service.errors.LogKeyError` for a key that cannot be used
+        (missing file, open to others, malformed, named for another origin).
+        """
+        if not log_key_configured(settings):
+            return None
+        identity = load_log_identity(settings)
+        return cls(identity.signer, settings.max_merge_delay_seconds)
 
     @property
     def origin(self) -> str:

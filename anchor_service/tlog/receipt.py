@@ -113,7 +113,7 @@ class Receipt:
 
     @classmethod
     def promise(
-        cls, origin: str, index: int, leaf_hash: bytes, received: datetime, delay_seconds: int
+        cls, origin: str, index: int, leaf_hash: bytes, received: datetime, delay_seconds: float
     ) -> Receipt:
         """The receipt of an entry received at ``received``, to merge within ``delay_seconds``."""
         merge_by = received + timedelta(seconds=delay_seconds)

@@ -72,7 +72,7 @@ async def create_entry(_caller: WriterDep, request: Request) -> Response:
     if not stored.created:
         stored = _without_salt(stored)
     return Response(
-        render_entry(stored, _status(stored), receipt=receipt),
+        render_entry(stored, _status(stored), receipt=receipt, with_receipt=True),
         status_code=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
         media_type="application/json",
         headers={"Location": f"{router.prefix}/{stored.external_id}"},
@@ -126,12 +126,14 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
         "`status` is `pending` until a seal covers the entry, then `sealed`, with the "
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
-        "with the `anchor` (id, registry seq, transaction, block). Needs an `auditor` or "
-        "`admin` key."
+        "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
+        "signed receipt, the same bytes `POST` answered. Needs an `auditor` or `admin` key."
     ),
     responses=_READ_ERRORS,
 )
-def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Response:
+def get_entry(
+    external_id: str, _caller: AuditorDep, session: SessionDep, request: Request
+) -> Response:
     entry = EntryRepository(session).get(external_id)
     stored = StoredEntry(
         external_id=entry.external_id,
@@ -141,11 +143,16 @@ def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Res
         received_at=entry.received_at,
         created=False,
     )
+    receipt = _ingest(request).receipt(stored)  # the same bytes as the POST's
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
-        return Response(render_entry(stored, _status(stored)), media_type="application/json")
+        body = render_entry(stored, _status(stored), receipt=receipt, with_receipt=True)
+        return Response(body, media_type="application/json")
     anchor = None
     if batch.status != BatchStatus.SEALED and batch.anchor_id is not None:
         anchor = AnchorRef.of(AnchorRepository(session).get(batch.anchor_id))
-    body = render_entry(stored, EntryStatus.of_batch(batch.status), BatchRef.of(batch), anchor)
+    status = EntryStatus.of_batch(batch.status)
+    body = render_entry(
+        stored, status, BatchRef.of(batch), anchor, receipt=receipt, with_receipt=True
+    )
     return Response(body, media_type="application/json")

@@ -110,9 +110,9 @@ class EntryOut(BaseModel):
     receipt: str | None = Field(
         default=None,
         description=(
-            "Only in the answers of POST /v1/entries: the log's signed receipt, an "
-            "anchor-service/receipt/v1 signed note (origin, index, leaf, received, merge-by) "
-            "by the log key; null when the service has no log key."
+            "The log's signed receipt, an anchor-service/receipt/v1 signed note (origin, "
+            "index, leaf, received, merge-by) by the log key, the same bytes in every answer "
+            "about the entry; null when the service has no log key."
         ),
     )
 
@@ -146,10 +146,12 @@ def render_entry(
     anchor: AnchorRef | None = None,
     *,
     receipt: str | None = None,
+    with_receipt: bool = False,
 ) -> bytes:
     """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes.
 
-    ``receipt`` (the write routes') is added when given.
+    ``with_receipt`` (the entry routes): the answer has ``receipt`` (``null`` without a
+    log key).
     """
     fields: dict[str, Any] = {
         "external_id": stored.external_id,
@@ -160,7 +162,7 @@ def render_entry(
         "batch": batch.model_dump() if batch is not None else None,
         "anchor": anchor.model_dump() if anchor is not None else None,
     }
-    if receipt is not None:
+    if with_receipt:
         fields["receipt"] = receipt
     head = json.dumps(fields, separators=(",", ":"))
     return head[:-1].encode("utf-8") + b',"document":' + stored.document + b"}"
