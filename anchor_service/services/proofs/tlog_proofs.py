@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from anchor_service.errors import EntryNotAnchoredError, NotFoundError, ProofIntegrityError
@@ -42,18 +43,24 @@ class TlogProofService:
         self._heads = heads
         self._nodes = nodes if nodes is not None else NodeCache(max_nodes=0)
 
-    def proof(self, external_id: str, signed_checkpoint: bytes | None) -> bytes:
-        """The tlog-proof of entry ``external_id`` against ``signed_checkpoint`` (a note).
+    def proof(
+        self, external_id: str, checkpoint_for: Callable[[int], bytes | None] | None = None
+    ) -> bytes:
+        """The tlog-proof of entry ``external_id``.
 
-        Raises :class:`NotFoundError` (no such entry), :class:`EntryNotAnchoredError`
-        with status ``pending`` while no signed checkpoint includes the entry (none yet:
-        ``signed_checkpoint`` is None, or too small), :class:`ProofIntegrityError` when
-        the stored tiles do not lead to the checkpoint's root.
+        Against the signed checkpoint ``checkpoint_for(leaf index)`` gives (a note with
+        its cosignatures); by default the newest cosigned checkpoint that includes the
+        entry, else the newest (:meth:`ProofStore.checkpoint_for`). Raises
+        :class:`NotFoundError` (no such entry), :class:`EntryNotAnchoredError` with status
+        ``pending`` while no signed checkpoint includes the entry, and
+        :class:`ProofIntegrityError` when the stored tiles do not lead to its root.
         """
         row = self._store.entry(external_id)
         if row is None:
             raise NotFoundError(f"no entry with external_id {external_id!r}")
         index, leaf_hash, document, redacted, leaf_tile = row
+        choose = checkpoint_for if checkpoint_for is not None else self._store.checkpoint_for
+        signed_checkpoint = choose(index)
         size, root = self._checkpoint_head(signed_checkpoint)
         if size <= index:
             raise EntryNotAnchoredError(

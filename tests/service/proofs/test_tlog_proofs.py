@@ -56,7 +56,9 @@ def _proof(database: Database, external_id: str, note: bytes | None) -> bytes:
     reads = ProofReads(database, threads=1)
     try:
         with reads.store() as store:
-            return TlogProofService(store, reads.heads, reads.nodes).proof(external_id, note)
+            return TlogProofService(store, reads.heads, reads.nodes).proof(
+                external_id, lambda _index: note
+            )
     finally:
         reads.close()
 
