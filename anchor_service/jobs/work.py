@@ -1,4 +1,10 @@
-"""What the scheduler's jobs do: seal and anchor, follow anchors, seal on a backlog, audit.
+"""What the scheduler's jobs do: sign checkpoints, seal and anchor, follow anchors, seal on
+a backlog, audit.
+
+``checkpoint`` integrates the committed entries and signs a checkpoint
+(:func:`anchor_service.services.checkpointing.integrate`); after a root mismatch it signs
+nothing more in this process (the mismatch is logged as an error and counted in
+``/metrics``; a restart tries again, and refuses again while the data is wrong).
 
 Each public job method of :class:`SchedulerWork` is one run of one job: short,
 idempotent, and it never raises. A failure (chain unreachable, database down, a bug) is
@@ -36,6 +42,16 @@ from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.views import AnchorChange, AnchorOutcome, OutcomeKind
 from anchor_service.services.audit.report import AuditReport
 from anchor_service.services.audit.run import audit_from_settings
+from anchor_service.services.checkpointing import (
+    CheckpointMismatchError,
+    SignedCheckpoint,
+    integrate,
+)
+from anchor_service.services.log_identity import (
+    LogIdentity,
+    load_log_identity,
+    log_key_configured,
+)
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.settings import Settings
 
@@ -131,6 +147,50 @@ class SchedulerWork:
         self._anchor_due = True
         self._anchoring = threading.Lock()  # one anchoring step at a time in this process
         self._failures = _FailureLog()
+        self._identity: LogIdentity | None = None
+        self._no_log_key_said = False
+        #: Why checkpoint signing stopped in this process (a root mismatch), or ``None``.
+        self.checkpoint_halted: str | None = None
+
+    def checkpoint(self) -> SignedCheckpoint | None:
+        """Integrate the committed entries and sign a checkpoint; ``None`` when there is
+        nothing new, no log key, or signing stopped after a root mismatch."""
+        if self.checkpoint_halted is not None:
+            return None
+        identity = self._log_identity()
+        if identity is None:
+            return None
+        try:
+            signed = integrate(
+                self.database, identity, max_entries=self.settings.seal_max_batch_entries
+            )
+        except CheckpointMismatchError as exc:
+            self.checkpoint_halted = exc.detail  # integrate logged it, with both roots
+            logger.error("checkpoint signing stopped in this scheduler: %s", exc.detail)
+            return None
+        except Exception:
+            self._failures.report("checkpoint", "trying again next run")
+            return None
+        self._failures.clear("checkpoint")
+        return signed
+
+    def _log_identity(self) -> LogIdentity | None:
+        if self._identity is not None:
+            return self._identity
+        if not log_key_configured(self.settings):
+            if not self._no_log_key_said:
+                self._no_log_key_said = True
+                logger.warning(
+                    "no log key configured (ANCHOR_LOG_KEY_PATH or ANCHOR_LOG_KEY; create "
+                    "one with `anchor-service log-key create`): no checkpoints are signed"
+                )
+            return None
+        try:
+            self._identity = load_log_identity(self.settings)
+        except Exception:
+            self._failures.report("loading the log key", "no checkpoint is signed")
+            return None
+        return self._identity
 
     # --- jobs -------------------------------------------------------------------------
     def seal_and_anchor(self) -> RunReport:

@@ -22,6 +22,7 @@ from anchor_service.api.schemas.entries import (
 from anchor_service.db.models_sealing import BatchStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
 from anchor_service.ledger import BulkEntriesIn, EntryIn, canonical_json
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
@@ -123,7 +124,9 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
     response_model=EntryOut,
     summary="Read one entry",
     description=(
-        "`status` is `pending` until a seal covers the entry, then `sealed`, with the "
+        "`status` is `pending` until a signed checkpoint includes the entry (every "
+        "`ANCHOR_CHECKPOINT_SECONDS`, see `GET /tlog/checkpoint`), then `logged`; "
+        "`sealed` once the nightly seal covers it, with the "
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
         "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
@@ -146,7 +149,10 @@ def get_entry(
     receipt = _ingest(request).receipt(stored)  # the same bytes as the POST's
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
-        body = render_entry(stored, _status(stored), receipt=receipt, with_receipt=True)
+        checkpoint = CheckpointRepository(session).latest()
+        logged = checkpoint is not None and checkpoint.tree_size > entry.leaf_index
+        status = EntryStatus.of_batch(None, logged=logged)
+        body = render_entry(stored, status, receipt=receipt, with_receipt=True)
         return Response(body, media_type="application/json")
     anchor = None
     if batch.status != BatchStatus.SEALED and batch.anchor_id is not None:

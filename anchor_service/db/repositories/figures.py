@@ -1,7 +1,8 @@
 """The figures the metrics show, read from the database in a few small queries.
 
 :func:`read_figures` reads the log counter row, a ``GROUP BY`` over batches and over
-anchors, and the newest confirmed and the in-flight anchor. A table that does not exist
+anchors, the newest confirmed and the in-flight anchor, the newest checkpoint and the
+count of refused checkpoints. A table that does not exist
 yet (database not migrated that far) leaves its figures out (``None``).
 """
 
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, func, inspect, select
 
 from anchor_service.db.models import LOG_STATE_ID, LogState
 from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
+from anchor_service.db.models_checkpoints import Checkpoint, CheckpointMismatch
 from anchor_service.db.models_sealing import Batch, BatchStatus
 
 __all__ = ["DatabaseFigures", "read_figures"]
@@ -35,6 +37,9 @@ class DatabaseFigures:
     last_gas_used: int | None = None
     last_fee_wei: int | None = None
     in_flight_since: datetime | None = None
+    checkpoint_size: int | None = None
+    last_checkpoint_at: datetime | None = None
+    checkpoint_mismatches: int | None = None
 
 
 def read_figures(connection: Connection) -> DatabaseFigures:
@@ -48,7 +53,26 @@ def read_figures(connection: Connection) -> DatabaseFigures:
         figures = _with_batches(connection, figures)
     if Anchor.__tablename__ in tables:
         figures = _with_anchors(connection, figures)
+    if Checkpoint.__tablename__ in tables:
+        figures = _with_checkpoints(connection, figures)
     return figures
+
+
+def _with_checkpoints(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    newest = connection.execute(
+        select(Checkpoint.tree_size, Checkpoint.signed_at)
+        .order_by(Checkpoint.tree_size.desc())
+        .limit(1)
+    ).first()
+    mismatches = connection.execute(
+        select(func.count()).select_from(CheckpointMismatch)
+    ).scalar_one()
+    return replace(
+        figures,
+        checkpoint_size=int(newest.tree_size) if newest is not None else 0,
+        last_checkpoint_at=newest.signed_at if newest is not None else None,
+        checkpoint_mismatches=int(mismatches),
+    )
 
 
 def _with_batches(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:

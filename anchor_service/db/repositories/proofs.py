@@ -58,6 +58,7 @@ _ANCHORS = (
 _STATUS = (
     "SELECT start_index, status FROM batches WHERE end_index > {index} ORDER BY end_index LIMIT 1"
 )
+_LOGGED = "SELECT 1 FROM checkpoints WHERE tree_size > {index} LIMIT 1"
 
 # The newest cosigned checkpoint that includes leaf {index}, else the newest checkpoint.
 _CHECKPOINT_SIZE = (
@@ -117,7 +118,8 @@ class ProofRows(Protocol):
         ...
 
     def entry_status(self, leaf_index: int) -> str:
-        """The status of the batch holding leaf ``leaf_index`` (``pending`` without one)."""
+        """The status of the batch holding leaf ``leaf_index`` (without one: ``logged``
+        when a checkpoint includes it, else ``pending``)."""
         ...
 
     def checkpoint_size(self, leaf_index: int) -> int | None:
@@ -210,9 +212,14 @@ class SqlProofRows:
 
     def entry_status(self, leaf_index: int) -> str:
         statement = text(_STATUS.format(index=":index"))
-        return _status(
+        status = _status(
             self._connection.execute(statement, {"index": leaf_index}).first(), leaf_index
         )
+        if status == "pending":
+            logged = text(_LOGGED.format(index=":index"))
+            if self._connection.execute(logged, {"index": leaf_index}).first() is not None:
+                return "logged"
+        return status
 
     def checkpoint_size(self, leaf_index: int) -> int | None:
         statement = text(_CHECKPOINT_SIZE.format(index=":index"))
@@ -252,7 +259,10 @@ class PsycopgProofRows:
 
     def entry_status(self, leaf_index: int) -> str:
         rows = self._rows(_STATUS.format(index="%s"), (leaf_index,))
-        return _status(rows[0] if rows else None, leaf_index)
+        status = _status(rows[0] if rows else None, leaf_index)
+        if status == "pending" and self._rows(_LOGGED.format(index="%s"), (leaf_index,)):
+            return "logged"
+        return status
 
     def checkpoint_size(self, leaf_index: int) -> int | None:
         rows = self._rows(_CHECKPOINT_SIZE.format(index="%s"), (leaf_index,))
