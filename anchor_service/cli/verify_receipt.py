@@ -213,7 +213,7 @@ def _judge(
         summary["overdue"] = result.overdue
         return _done(args, EXIT_NOT_YET, "not-yet", reason, summary)
     if result.status is PromiseStatus.KEPT:
-        assert existed_by is not None  # nosec B101 (KEPT needs it)
+        assert existed_by is not None  # nosec B101
         from anchor_service.tlog import format_time
 
         reason = (

@@ -69,7 +69,7 @@ class TlogProofService:
                 external_id=external_id,
                 entry_status=EntryStatus.PENDING,
             )
-        assert signed_checkpoint is not None  # a size was read from it  # nosec B101
+        assert signed_checkpoint is not None  # nosec B101
         known = {} if leaf_tile is None else {TileId(0, index >> TILE_HEIGHT): leaf_tile}
         nodes = inclusion_nodes(index, size)
         try:
