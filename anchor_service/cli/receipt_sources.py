@@ -29,7 +29,6 @@ from anchor_service.tlog import MalformedError, parse_checkpoint, parse_proof
 
 __all__ = [
     "LeafAtIndex",
-    "SourceError",
     "from_api_proof",
     "from_proof_file",
     "from_tiles",
@@ -40,7 +39,7 @@ _TIMEOUT_SECONDS = 30.0
 _MAX_ANSWER_BYTES = 4 * 1024 * 1024
 
 
-class SourceError(Exception):
+class _SourceError(Exception):
     """The proof cannot be read or fetched (one line, for exit status 2)."""
 
 
@@ -59,7 +58,7 @@ class LeafAtIndex:
 
 
 def read_file(name: str) -> bytes:
-    """The bytes of file ``name`` (``-``: stdin); :class:`SourceError` if unreadable."""
+    """The bytes of file ``name`` (``-``: stdin); :class:`_SourceError` if unreadable."""
     import sys
 
     try:
@@ -68,7 +67,7 @@ def read_file(name: str) -> bytes:
         with open(name, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise SourceError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise _SourceError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def from_proof_bytes(raw: bytes, source: str, checkpoint: bytes | None = None) -> LeafAtIndex:
@@ -79,7 +78,7 @@ def from_proof_bytes(raw: bytes, source: str, checkpoint: bytes | None = None) -
     try:
         proof = parse_proof(raw)
     except MalformedError as exc:
-        raise SourceError(f"{source} is not a tlog-proof: {exc.reason}") from None
+        raise _SourceError(f"{source} is not a tlog-proof: {exc.reason}") from None
     leaf: bytes | None = None
     if proof.extra is not None:
         try:
@@ -113,7 +112,7 @@ def from_tiles(base: str, key: str | None, index: int) -> LeafAtIndex:
             raise MalformedError("not a signed note")
         size = parse_checkpoint(text.decode("utf-8") + "\n").size
     except (MalformedError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{root}/tlog/checkpoint is not a checkpoint: {exc}") from None
+        raise _SourceError(f"{root}/tlog/checkpoint is not a checkpoint: {exc}") from None
     source = f"{root}/tlog/ (tiles at tree size {size})"
     if index >= size:
         return LeafAtIndex(index, None, (), note, source)
@@ -123,7 +122,7 @@ def from_tiles(base: str, key: str | None, index: int) -> LeafAtIndex:
     try:
         leaf, *hashes = hashes_from_tiles(wanted, tiles)
     except TileError as exc:
-        raise SourceError(f"the tiles of {root} do not hold the proof: {exc}") from None
+        raise _SourceError(f"the tiles of {root} do not hold the proof: {exc}") from None
     return LeafAtIndex(index, leaf, tuple(nodes.rehash(hashes)), note, source)
 
 
@@ -153,14 +152,14 @@ def _fetch_tiles(
 def _base(base: str) -> str:
     root = base.rstrip("/")
     if urllib.parse.urlsplit(root).scheme not in ("http", "https"):
-        raise SourceError(f"--api {root!r} is not an http(s) URL")
+        raise _SourceError(f"--api {root!r} is not an http(s) URL")
     return root
 
 
 def _key(key: str | None) -> str:
     found = key or os.environ.get("ANCHOR_KEY")
     if not found:
-        raise SourceError("--external-id needs an auditor API key: --key KEY, or ANCHOR_KEY")
+        raise _SourceError("--external-id needs an auditor API key: --key KEY, or ANCHOR_KEY")
     return found
 
 
@@ -172,9 +171,9 @@ def _get(url: str, key: str | None) -> bytes:
             body: bytes = answer.read(_MAX_ANSWER_BYTES)
             return body
     except urllib.error.HTTPError as exc:
-        raise SourceError(f"{url} answered HTTP {exc.code}: {_detail(exc.read(2000))}") from None
+        raise _SourceError(f"{url} answered HTTP {exc.code}: {_detail(exc.read(2000))}") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise SourceError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
+        raise _SourceError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
 
 
 def _detail(body: bytes) -> str:

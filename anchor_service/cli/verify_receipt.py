@@ -101,12 +101,12 @@ def run(args: argparse.Namespace, _settings: Settings) -> int:
 
     try:
         if args.checkpoint and not args.proof:
-            raise sources.SourceError("--checkpoint goes with --proof")
+            raise sources._SourceError("--checkpoint goes with --proof")
         if args.external_id and not args.api:
-            raise sources.SourceError("--external-id goes with --api")
+            raise sources._SourceError("--external-id goes with --api")
         signed = _receipt_bytes(sources.read_file(args.receipt), args.receipt)
         policy = _policy(sources.read_file(args.policy), args.policy)
-    except sources.SourceError as exc:
+    except sources._SourceError as exc:
         return _fail(args, EXIT_USAGE, "InputError", str(exc))
     from anchor_service.tlog import TlogError, verify_receipt
 
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace, _settings: Settings) -> int:
             found = sources.from_api_proof(args.api, args.key, args.external_id)
         else:
             found = sources.from_tiles(args.api, args.key, receipt.index)
-    except sources.SourceError as exc:
+    except sources._SourceError as exc:
         return _fail(args, EXIT_USAGE, "InputError", str(exc))
     if found.index != receipt.index:
         return _fail(
@@ -230,28 +230,28 @@ def _judge(
 
 def _receipt_bytes(raw: bytes, name: str) -> bytes:
     """The receipt note: the file itself, or the ``receipt`` of a JSON answer."""
-    from anchor_service.cli.receipt_sources import SourceError
+    from anchor_service.cli.receipt_sources import _SourceError
 
     if raw.lstrip().startswith(b"{"):
         try:
             document = json.loads(raw)
         except ValueError as exc:
-            raise SourceError(f"{name} is not JSON: {exc}") from None
+            raise _SourceError(f"{name} is not JSON: {exc}") from None
         receipt = document.get("receipt") if isinstance(document, dict) else None
         if not isinstance(receipt, str):
-            raise SourceError(f'{name} has no "receipt" string')
+            raise _SourceError(f'{name} has no "receipt" string')
         return receipt.encode("utf-8")
     return raw
 
 
 def _policy(raw: bytes, name: str) -> Policy:
-    from anchor_service.cli.receipt_sources import SourceError
+    from anchor_service.cli.receipt_sources import _SourceError
     from anchor_service.tlog import PolicyFileError, parse_policy
 
     try:
         return parse_policy(raw)
     except PolicyFileError as exc:
-        raise SourceError(f"{name}: {exc}") from None
+        raise _SourceError(f"{name}: {exc}") from None
 
 
 def _receipt_json(verified: VerifiedReceipt) -> dict[str, Any]:
