@@ -1,4 +1,4 @@
-"""Leaf hashes of stored entries, read in index order for sealing."""
+"""Leaf hashes and leaf bytes of stored entries, read in index order (sealing, tiles)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,22 @@ class LeafRepository:
             .order_by(_entries.c.leaf_index)
         )
         return first_column(self._session, statement)
+
+    def documents(self, start: int, end: int) -> list[bytes | None]:
+        """Return the leaf bytes of leaves ``[start, end)`` in index order (one query).
+
+        A redacted leaf's bytes are erased: ``None``. The list is shorter than
+        ``end - start`` if some of those entries are missing.
+        """
+        statement = (
+            select(_entries.c.document)
+            .where(_entries.c.leaf_index >= start, _entries.c.leaf_index < end)
+            .order_by(_entries.c.leaf_index)
+        )
+        return [
+            None if document is None else bytes(document)
+            for document in self._session.scalars(statement)
+        ]
 
     def received_at(self, leaf_index: int) -> datetime | None:
         """When the entry at ``leaf_index`` was stored, or ``None`` if there is none."""
