@@ -91,7 +91,7 @@ def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: Sess
         "level `L` (0-63), 256 of them (8,192 bytes) when full; level 0 holds leaf "
         "hashes, level `L` the roots of full level `L-1` tiles. Any C2SP tlog-tiles "
         "client computes roots and proofs from them. " + _PATH_DOC + " Public unless "
-        "`ANCHOR_TLOG_PUBLIC=false`, which requires an `auditor` or `admin` key."
+        "the operator requires an `auditor` or `admin` key for the log's public views."
     ),
     response_class=Response,
     responses={
