@@ -23,6 +23,7 @@ from anchor_service.cli import (
     scheduler,
     seal,
     serve,
+    tiles,
     verify,
     verify_consistency,
 )
@@ -44,4 +45,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify_consistency,
     audit,
     redact,
+    tiles,
 )
