@@ -30,8 +30,8 @@ from anchor_service.services.tiles import PublishedHead, published_head, read_re
 
 __all__ = ["CHUNK", "ExportResult", "export_tiles"]
 
-CHUNK = 64
-"""Resources read from the database per query."""
+CHUNK = 256
+"""Resources read from the database (one query) and flushed to disk (one sync) at a time."""
 
 Progress = Callable[[int, int], None]
 
@@ -69,10 +69,12 @@ def export_tiles(
             progress(0, len(missing))
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
+            staged = []
             for path, data in zip(chunk, read_resources(session, chunk), strict=True):
                 mode = 0o640 if path.is_entries else 0o644
-                _write_atomically(directory / str(path), data, mode)
+                staged.append(_stage(directory / str(path), data, mode))
                 written += len(data)
+            _publish(staged)
             if progress is not None:
                 progress(start + len(chunk), len(missing))
     _check_root(directory, head)
@@ -103,15 +105,31 @@ def _check_root(directory: Path, head: PublishedHead) -> None:
 
 
 def _write_atomically(target: Path, data: bytes, mode: int) -> None:
+    _publish([_stage(target, data, mode)])
+
+
+def _stage(target: Path, data: bytes, mode: int) -> tuple[Path, Path]:
+    """Write ``data`` to a temporary file beside ``target``; return (temporary, target)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        temporary.chmod(mode)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary, target
+
+
+def _publish(staged: list[tuple[Path, Path]]) -> None:
+    """Flush the staged files to disk (one ``sync`` for all), then rename each into place:
+    a file appears under its name only once its bytes are on disk."""
+    try:
+        os.sync()
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
