@@ -22,6 +22,7 @@ their own ``errors`` module, named in brackets)::
     ├── SealingError               the stored log is inconsistent; nothing was sealed
     ├── ProofIntegrityError        stored tiles do not lead to the anchored root
     ├── ScheduleConfigError        ANCHOR_SEAL_CRON or ANCHOR_TIMEZONE is not valid
+    ├── LogKeyError                the log's note signer key is missing, unsafe or not valid
     ├── ChainError                 [anchor_service.chain.errors] the chain layer
     ├── BundleFormatError          [anchor_service.verifier.errors] not a proof bundle
     ├── RemoteError                [anchor_service.importer.errors] the API refused a batch
@@ -40,6 +41,7 @@ __all__ = [
     "EntryNotSealedError",
     "EntryRedactedError",
     "InvalidEntryError",
+    "LogKeyError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProofIntegrityError",
@@ -158,3 +160,9 @@ class ProofIntegrityError(AnchorServiceError):
 
 class ScheduleConfigError(AnchorServiceError):
     """``ANCHOR_SEAL_CRON`` or ``ANCHOR_TIMEZONE`` is not valid."""
+
+
+class LogKeyError(AnchorServiceError):
+    """The log's note signer key (``ANCHOR_LOG_KEY`` / ``ANCHOR_LOG_KEY_PATH``) is missing,
+    readable by others, malformed, or not named for ``ANCHOR_LOG_ORIGIN``; the detail is
+    one line naming the setting or file and the fix, never the key."""

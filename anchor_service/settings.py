@@ -145,6 +145,39 @@ class Settings(BaseSettings):
         "registry_address is unset (default: <data_dir>/deployment.json).",
     )
 
+    # --- transparency log (C2SP checkpoints) ------------------------------------------
+    log_origin: str | None = Field(
+        default=None,
+        description="Origin line of the log's checkpoints (e.g. `ledger.example.co.id/anchor/v1`); "
+        "the log key's name must equal it. Unset: the key's name.",
+    )
+    log_key_path: Path | None = Field(
+        default=None,
+        description="File holding the log's Ed25519 note signer key (`PRIVATE+KEY+...`), "
+        "mode 0600, written by `anchor-service log-key create`.",
+    )
+    log_key: SecretStr | None = Field(
+        default=None,
+        description="The log's note signer key itself (`PRIVATE+KEY+...`, from a secret "
+        "store); wins over log_key_path.",
+    )
+    checkpoint_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the scheduler integrates new entries and signs a checkpoint; "
+        "0: only at the nightly seal.",
+    )
+    max_merge_delay_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds within which a receipt promises the entry is in a signed checkpoint.",
+    )
+    tlog_public: bool = Field(
+        default=True,
+        description="Serve the checkpoint and hash tiles under /tlog/ without an API key; "
+        "false: an auditor key is needed.",
+    )
+
     # --- schedule --------------------------------------------------------------------
     seal_cron: str = Field(default="30 0 * * *", description="Cron expression for sealing.")
     timezone: str = Field(default="Asia/Jakarta", description="Time zone of seal_cron.")

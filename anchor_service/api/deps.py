@@ -55,6 +55,7 @@ __all__ = [
     "ProofReadsDep",
     "SessionDep",
     "SettingsDep",
+    "TlogReaderDep",
     "WriterDep",
     "require_role",
     "state_of",
@@ -152,3 +153,18 @@ def require_role(role: Role) -> ApiKeyAuth:
 WriterDep = Annotated[Principal, Depends(require_role(Role.WRITER))]
 AuditorDep = Annotated[Principal, Depends(require_role(Role.AUDITOR))]
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+
+
+_auditor = require_role(Role.AUDITOR)
+
+
+async def tlog_reader(request: Request) -> Principal | None:
+    """The caller of a ``/tlog/`` read (checkpoint, hash tiles): nobody needs a key when
+    ``ANCHOR_TLOG_PUBLIC`` is true (the default; ``None``), else an auditor key (or admin)."""
+    if state_of(request.app).settings.tlog_public:
+        return None
+    return await _auditor(request)
+
+
+#: ``/tlog/`` checkpoint and hash tiles: public, or an auditor key (``ANCHOR_TLOG_PUBLIC``).
+TlogReaderDep = Annotated[Principal | None, Depends(tlog_reader)]

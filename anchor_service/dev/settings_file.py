@@ -16,7 +16,13 @@ also writes it to ``<data_dir>/dev.env`` (:data:`DEV_SETTINGS_FILE`), and
   configured. ``Settings`` itself ignores that name, so the file copied into ``.env``
   gives no signer.
 
-``dev`` rewrites the file on every start with a local chain, and removes it otherwise.
+It also holds the dev log key ``dev`` creates on its first start (``ANCHOR_LOG_KEY_PATH``,
+``ANCHOR_LOG_ORIGIN``; :func:`write_dev_log_key`), whatever the chain: those two lines are
+read even when the chain lines are not, and are kept when the chain lines are rewritten
+or removed.
+
+``dev`` rewrites the chain lines on every start with a local chain, and removes them
+otherwise (the file goes when nothing is left).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ __all__ = [
     "dev_settings_path",
     "read_dev_settings",
     "remove_dev_settings",
+    "write_dev_log_key",
     "write_dev_settings",
 ]
 
@@ -54,6 +61,11 @@ _FIELDS = {
     "ANCHOR_RPC_URL": "rpc_url",
     "ANCHOR_CHAIN_ID": "chain_id",
     "ANCHOR_REGISTRY_ADDRESS": "registry_address",
+}
+# The dev log key's variables (kept across chain rewrites) and their settings.
+_LOG_FIELDS = {
+    "ANCHOR_LOG_KEY_PATH": "log_key_path",
+    "ANCHOR_LOG_ORIGIN": "log_origin",
 }
 _DEV_ACCOUNT = "ANCHOR_DEV_ACCOUNT"
 _CHAIN_FIELDS = ("rpc_url", "chain_id")
@@ -80,15 +92,53 @@ def write_dev_settings(
         lines.append(f"ANCHOR_REGISTRY_ADDRESS={registry}")
     if dev_account is not None:
         lines.append(f"{_DEV_ACCOUNT}={dev_account}")
+    return _write(data_dir, lines + _log_lines(data_dir))
+
+
+def write_dev_log_key(data_dir: Path, *, key_path: Path, origin: str) -> Path:
+    """Add (or replace) the dev log key's lines, keeping the chain lines."""
+    kept = [line for line in _lines(data_dir) if _name(line) not in _LOG_FIELDS]
+    return _write(
+        data_dir, [*kept, f"ANCHOR_LOG_KEY_PATH={key_path}", f"ANCHOR_LOG_ORIGIN={origin}"]
+    )
+
+
+def remove_dev_settings(data_dir: Path) -> None:
+    """Remove the chain lines (``dev`` without a local chain has no chain to tell),
+    keeping the dev log key's; the file goes when nothing is left."""
+    kept = _log_lines(data_dir)
+    if kept:
+        _write(data_dir, kept)
+    else:
+        dev_settings_path(data_dir).unlink(missing_ok=True)
+
+
+def _write(data_dir: Path, lines: list[str]) -> Path:
     path = dev_settings_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def remove_dev_settings(data_dir: Path) -> None:
-    """Remove the file (``dev`` without a local chain has nothing to tell)."""
-    dev_settings_path(data_dir).unlink(missing_ok=True)
+def _lines(data_dir: Path) -> list[str]:
+    """The variable lines of the current file (none when there is none)."""
+    try:
+        text = dev_settings_path(data_dir).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return []
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#") and "=" in line
+    ]
+
+
+def _name(line: str) -> str:
+    return line.partition("=")[0].strip()
+
+
+def _log_lines(data_dir: Path) -> list[str]:
+    return [line for line in _lines(data_dir) if _name(line) in _LOG_FIELDS]
 
 
 def _parse(text: str) -> dict[str, str]:
@@ -104,7 +154,8 @@ def _parse(text: str) -> dict[str, str]:
 
 def read_dev_settings(settings: Settings) -> dict[str, Any]:
     """The values the file adds to ``settings`` (none configured there); empty when there
-    is no file, with ``ANCHOR_ENV=production``, or when it is about another chain."""
+    is no file or with ``ANCHOR_ENV=production``; only the dev log key's when it is about
+    another chain (and not even those when a log key is configured)."""
     if settings.env == "production":
         return {}
     try:
@@ -112,16 +163,25 @@ def read_dev_settings(settings: Settings) -> dict[str, Any]:
     except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return {}
     found = _parse(text)
+    configured = settings.model_fields_set
+    # The dev log key, unless a log key is configured otherwise (not tied to the chain).
+    own_log_key = any(field in configured for field in ("log_key", "log_key_path"))
+    log_values: dict[str, Any] = (
+        {}
+        if own_log_key
+        else {field: found[name] for name, field in _LOG_FIELDS.items() if found.get(name)}
+    )
+    log_values = {field: value for field, value in log_values.items() if field not in configured}
     values: dict[str, Any] = {
         field: found[name] for name, field in _FIELDS.items() if found.get(name)
     }
-    configured = settings.model_fields_set
     for field in _CHAIN_FIELDS:
         configured_value = str(getattr(settings, field))
         if field in configured and field in values and configured_value != values[field]:
-            return {}  # the user's chain is not dev's
+            return log_values  # the user's chain is not dev's
     account = found.get(_DEV_ACCOUNT, "")
     own_signer = any(field in configured for field in _SIGNER_FIELDS)
     if account.isdigit() and int(account) < len(DEV_ACCOUNT_KEYS) and not own_signer:
         values["signer_key"] = DEV_ACCOUNT_KEYS[int(account)]
-    return {field: value for field, value in values.items() if field not in configured}
+    chain_values = {field: value for field, value in values.items() if field not in configured}
+    return {**chain_values, **log_values}

@@ -1,7 +1,9 @@
 """What ``anchor-service dev`` (``make run``) runs: everything local, one command.
 
 Steps: make the data directory, apply migrations, create an admin API key on the very
-first start (printed once, with curl examples), then supervise the child processes: a
+first start (printed once, with curl examples) and, unless a log key is configured, a dev
+log key (``<data_dir>/log.key``, origin ``localhost/anchor-service/dev`` or
+``ANCHOR_LOG_ORIGIN``; written to the dev settings file too), then supervise the child processes: a
 local ganache (unless ``ANCHOR_RPC_URL`` is another machine; its registry is deployed on
 the first start and reused afterwards, see :mod:`anchor_service.dev.chain_setup`), the
 API on ``settings.host:settings.port``, and the scheduler. To add a process, add a
@@ -21,16 +23,26 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev.chain_setup import DevChainSetup
-from anchor_service.dev.settings_file import remove_dev_settings
+from anchor_service.dev.settings_file import remove_dev_settings, write_dev_log_key
 from anchor_service.dev.supervisor import Child, Supervisor
+from anchor_service.services.log_identity import (
+    DEV_LOG_ORIGIN,
+    LogIdentity,
+    create_log_key,
+    load_log_identity,
+    log_key_configured,
+)
 from anchor_service.settings import Settings
 
-__all__ = ["dev_children", "prepare", "run_dev"]
+__all__ = ["DEV_LOG_KEY_FILE", "dev_children", "prepare", "prepare_log_key", "run_dev"]
+
+#: The dev log key's file name, in the data directory.
+DEV_LOG_KEY_FILE = "log.key"
 
 
 def run_dev(settings: Settings) -> int:
     """Prepare, then supervise the children until one stops or Ctrl-C; the exit status."""
-    prepare(settings)
+    settings = prepare(settings)
     chain = DevChainSetup(settings)
     children = dev_children(settings, chain)
     if chain.chain is None:
@@ -43,9 +55,11 @@ def run_dev(settings: Settings) -> int:
     return Supervisor(children, on_started=started).run()
 
 
-def prepare(settings: Settings) -> None:
-    """Create the data directory, migrate, and make the first admin key if none exists."""
+def prepare(settings: Settings) -> Settings:
+    """Create the data directory, migrate, make the first admin key if none exists and
+    the dev log key if no log key is configured; the settings the children run with."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = prepare_log_key(settings)
     migrate.upgrade(settings)
     database = Database.from_settings(settings)
     try:
@@ -61,8 +75,39 @@ def prepare(settings: Settings) -> None:
             "Create another: .venv/bin/anchor-service keys create --role admin",
             flush=True,
         )
-        return
+        return settings
     print(_first_start_banner(new.token, base_url), flush=True)
+    return settings
+
+
+def prepare_log_key(settings: Settings) -> Settings:
+    """Check the configured log key, or create (first start) or reuse the dev log key in
+    the data directory and record it in the dev settings file; the settings with it."""
+    if log_key_configured(settings):
+        identity = load_log_identity(settings)  # a bad key stops dev now, in one line
+        print(f"log key: {_describe(identity)} (configured)", flush=True)
+        return settings.model_copy(update={"log_origin": identity.origin})
+    path = settings.data_dir / DEV_LOG_KEY_FILE
+    origin = settings.log_origin or DEV_LOG_ORIGIN
+    if path.exists():
+        identity = load_log_identity(
+            settings.model_copy(update={"log_key_path": path, "log_origin": origin})
+        )
+        print(f"log key: {_describe(identity)}, dev key {path}", flush=True)
+    else:
+        identity = create_log_key(path, origin)
+        print(
+            f"First start: created a dev log key in {path} (mode 0600) for origin "
+            f"'{origin}'.\nIts verifier key (checkpoints verify with it): "
+            f"{identity.verifier_key}",
+            flush=True,
+        )
+    write_dev_log_key(settings.data_dir, key_path=path, origin=origin)
+    return settings.model_copy(update={"log_key_path": path, "log_origin": origin})
+
+
+def _describe(identity: LogIdentity) -> str:
+    return f"origin '{identity.origin}', verifier key {identity.verifier_key}"
 
 
 def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list[Child]:
@@ -71,19 +116,33 @@ def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list
     chain = chain if chain is not None else DevChainSetup(settings)
     ganache = chain.child()
     base_url = f"http://{settings.host}:{settings.port}"
+    log_env = _log_key_env(settings)
     api = Child(
         name="api",
         argv=[
             sys.executable, "-m", "anchor_service.cli", "serve",
             "--host", settings.host, "--port", str(settings.port),
         ],
+        env=log_env,
         ready=_http_ok(f"{base_url}/readyz"),
     )
     scheduler = Child(
         name="scheduler",
         argv=[sys.executable, "-m", "anchor_service.cli", "scheduler"],
+        env=log_env,
     )
     return [*([ganache] if ganache is not None else []), api, scheduler]
+
+
+def _log_key_env(settings: Settings) -> dict[str, str]:
+    """The log key file and origin for the children (the dev key, found by
+    :func:`prepare_log_key`); nothing when the key is a secret in the environment."""
+    if settings.log_key is not None or settings.log_key_path is None:
+        return {}
+    env = {"ANCHOR_LOG_KEY_PATH": str(settings.log_key_path)}
+    if settings.log_origin is not None:
+        env["ANCHOR_LOG_ORIGIN"] = settings.log_origin
+    return env
 
 
 def _http_ok(url: str) -> Callable[[], bool]:
@@ -126,6 +185,16 @@ def _running_banner(settings: Settings, chain: DevChainSetup) -> str:
     ]
     if chain.signer_note:
         rows.append(f"anchoring:  {chain.signer_note}")
+    checkpoints = (
+        f"a signed checkpoint every {settings.checkpoint_seconds:g} s"
+        if settings.checkpoint_seconds > 0
+        else "signed checkpoints at the seal only"
+    )
+    key_file = "ANCHOR_LOG_KEY" if settings.log_key is not None else str(settings.log_key_path)
+    rows.append(
+        f"log:        '{settings.log_origin}', {checkpoints} "
+        f"({base_url}/tlog/checkpoint); key {key_file}"
+    )
     rows += [
         f"schedule:   seal + anchor at '{settings.seal_cron}' ({settings.timezone}){trigger};"
         f" anchors followed every {settings.confirm_interval_seconds:g} s",

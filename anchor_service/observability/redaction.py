@@ -3,8 +3,9 @@
 What :class:`Redactor` masks, in this order:
 
 1. the configured secrets (:func:`secrets_of`: every ``SecretStr`` setting such as the
-   signer key and keystore password, and the database password), replaced by ``***``
-   wherever they appear; a hex private key also with or without ``0x``, in any case;
+   signer key, the log key (``ANCHOR_LOG_KEY``) and keystore password, and the database
+   password), replaced by ``***`` wherever they appear; a hex private key also with or
+   without ``0x``, in any case;
 2. API tokens (``ak_<16 hex id>_<secret>``): the secret part, keeping the public id;
 3. ``Bearer <token>`` values; in ``http(s)``/``ws(s)`` URLs (a node's) the user
    information and the path and query (node providers put API keys in either:
@@ -15,7 +16,10 @@ What :class:`Redactor` masks, in this order:
 4. anything shaped like an unknown private key, ``0x`` + exactly 64 hex digits, is cut
    to its first and last 4 digits (``0x1a2b...9f8e``). Transaction hashes, block hashes
    and roots have that shape too; the short form still lets a reader match them with the
-   anchors API, and reveals 32 of 256 bits of a key (not enough to matter).
+   anchors API, and reveals 32 of 256 bits of a key (not enough to matter);
+5. any note signer key string (``PRIVATE+KEY+<name>+<key id>+<base64>``: the log key
+   read from ``ANCHOR_LOG_KEY_PATH``, a witness key) keeps its name and key ID only:
+   ``PRIVATE+KEY+<name>+<key id>+***``.
 
 Secrets shorter than :data:`MIN_SECRET_LENGTH` are not masked as plain text (a
 two-character password would otherwise garble every line).
@@ -49,6 +53,7 @@ _NODE_URL = re.compile(
 # password runs to the first "@"); no SQLAlchemy import, so logging works in the
 # verifier-only install.
 _DATABASE_URL_PASSWORD = re.compile(r"[\w+]+://[^:/]*:(?P<password>[^@]*)@")
+_NOTE_SIGNER_KEY = re.compile(r"(PRIVATE\+KEY\+[^+\s]+\+[0-9A-Fa-f]{8}\+)[A-Za-z0-9+/=]+")
 _KEY_SHAPED = re.compile(
     r"(?<![0-9a-zA-Z])0x([0-9a-fA-F]{4})[0-9a-fA-F]{56}([0-9a-fA-F]{4})(?![0-9a-fA-F])"
 )
@@ -77,6 +82,8 @@ class Redactor:
             text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
         if "0x" in text:
             text = _KEY_SHAPED.sub(r"0x\1...\2", text)
+        if "PRIVATE+KEY+" in text:
+            text = _NOTE_SIGNER_KEY.sub(rf"\g<1>{MASK}", text)
         return text
 
 

@@ -11,6 +11,8 @@ Each module does one job; import from the module itself, for example
   what an API worker keeps for them (caches, threads, connections)
 - :mod:`.audit`      the tamper audit: recompute the log and compare it with the chain
 - :mod:`.redaction`  erase an entry's personal data without breaking any proof
+- :mod:`.log_identity` the log's origin and note signing key (``LogIdentity``,
+  ``load_log_identity``, ``create_log_key``)
 - :mod:`.tiles`      the log's C2SP tlog-tiles resources (hash tiles, entry bundles)
 - :mod:`.tile_export` write those resources to a directory a static server serves
 
