@@ -3,27 +3,24 @@
 Paths, encodings and content type are the spec's (``anchor_service.merkle.tilepaths``);
 what is served is decided by ``anchor_service.services.tiles``. Full tiles never change
 and are cached for a year (``immutable``); partial tiles briefly. Hash tiles are public
-unless the operator requires an auditor key (:func:`hash_tile_caller`, the one place
-that decides); entry bundles hold personal data and always need an auditor key, so
-their caching is ``private`` (a shared cache must not hand them to anyone else).
+unless ``ANCHOR_TLOG_PUBLIC`` is false (``TlogReaderDep``, the one place that decides);
+entry bundles hold personal data and always need an auditor key, so their caching is
+``private`` (a shared cache must not hand them to anyone else).
 """
 
 from __future__ import annotations
 
 import gzip
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from anchor_service.api.auth import Principal
-from anchor_service.api.deps import AuditorDep, SessionDep, require_role, state_of
+from anchor_service.api.deps import AuditorDep, SessionDep, TlogReaderDep
 from anchor_service.api.errors import error_responses
-from anchor_service.db.models import Role
 from anchor_service.errors import NotFoundError
 from anchor_service.merkle import TilePath, parse_tile_path
 from anchor_service.services.tiles import published_size, read_resource
 
-__all__ = ["CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "hash_tile_caller", "router"]
+__all__ = ["CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
 
 router = APIRouter(prefix="/tlog", tags=["tlog"])
 
@@ -33,22 +30,6 @@ FULL_CACHE = "max-age=31536000, immutable"
 PARTIAL_SECONDS = 60
 """How long a partial tile or bundle may be cached."""
 
-_auditor = require_role(Role.AUDITOR)
-
-
-async def hash_tile_caller(request: Request) -> Principal | None:
-    """Who may read hash tiles: anyone, unless ``ANCHOR_TLOG_PUBLIC`` is false.
-
-    With the setting false, the caller needs an ``auditor`` or ``admin`` key (401/403
-    as on every other auditor route). The setting belongs to the signed checkpoints;
-    until it exists the tiles are public, as that setting's default is.
-    """
-    if getattr(state_of(request.app).settings, "tlog_public", True):
-        return None
-    return await _auditor(request)
-
-
-HashTileCallerDep = Annotated[Principal | None, Depends(hash_tile_caller)]
 
 _PATH_DOC = (
     "`<N>` is the tile index in 3-digit path elements, all but the last prefixed with `x` "
@@ -91,7 +72,7 @@ def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: Sess
         "level `L` (0-63), 256 of them (8,192 bytes) when full; level 0 holds leaf "
         "hashes, level `L` the roots of full level `L-1` tiles. Any C2SP tlog-tiles "
         "client computes roots and proofs from them. " + _PATH_DOC + " Public unless "
-        "the operator requires an `auditor` or `admin` key for the log's public views."
+        "`ANCHOR_TLOG_PUBLIC=false`, which requires an `auditor` or `admin` key."
     ),
     response_class=Response,
     responses={
@@ -100,7 +81,7 @@ def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: Sess
     },
 )
 def hash_tile(
-    tail: str, request: Request, caller: HashTileCallerDep, session: SessionDep
+    tail: str, request: Request, caller: TlogReaderDep, session: SessionDep
 ) -> Response:
     path = _parse(f"tile/{tail}")
     if path.is_entries:  # "tile/entries/..." is the route above; this is unreachable

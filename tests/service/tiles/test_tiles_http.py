@@ -12,7 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from anchor_service.api import create_app
 from anchor_service.db import Role
+from anchor_service.db.session import Database
 from anchor_service.merkle import (
     TILE_WIDTH,
     TileClient,
@@ -23,6 +25,7 @@ from anchor_service.merkle import (
     tile_paths,
 )
 from anchor_service.services.redaction import redact_entry
+from anchor_service.settings import Settings
 from tests.support.servers import app_in_thread
 
 from .conftest import LogBuilder
@@ -211,3 +214,18 @@ def test_nothing_is_served_before_the_first_seal(
         bytes.fromhex(entry["leaf_hash"]) for entry in stored
     ]
     assert fetched == [str(path) for path in tile_paths(3)] == ["tile/0/000.p/3"]
+
+
+def test_hash_tiles_need_an_auditor_key_when_the_log_is_not_public(
+    log: LogBuilder, settings: Settings, database: Database, headers: Headers
+) -> None:
+    log.head(3)
+    private = create_app(settings.model_copy(update={"tlog_public": False}), database)
+    with app_in_thread(private) as api:
+        url = f"{api}/tlog/tile/0/000.p/3"
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers=headers(Role.WRITER)).status_code == 403
+        answer = httpx.get(url, headers=headers(Role.AUDITOR))
+        assert answer.status_code == 200 and len(answer.content) == 96
+        # behind a key, no shared cache may keep it
+        assert answer.headers["cache-control"] == "private, max-age=60"
