@@ -24,6 +24,7 @@ from anchor_service.cli import (
     scheduler,
     seal,
     serve,
+    tiles,
     verify,
     verify_consistency,
     verify_receipt,
@@ -48,4 +49,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify_receipt,
     audit,
     redact,
+    tiles,
 )

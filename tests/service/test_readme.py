@@ -312,7 +312,10 @@ def test_every_http_route_the_docs_name_is_served(tmp_path: Path) -> None:
             # Without an API key a served route answers 401 (or 200 when public), never
             # 404 (no such route) or 405 (not with this method).
             response = client.request(method, re.sub(r"\{[^}]*\}", "1", path))
-            if response.status_code in (404, 405):
+            # A route's own 404 names what it lacks (a tile not published yet); only the
+            # router's says just "Not Found".
+            unrouted = response.status_code == 404 and response.json()["detail"] == "Not Found"
+            if unrouted or response.status_code == 405:
                 missing.append(f"{method} {path}")
     assert not missing, f"the docs name routes the API does not serve: {missing}"
 
