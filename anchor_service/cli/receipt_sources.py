@@ -20,11 +20,9 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from anchor_service.merkle import NodeId, TileError, TileId, hashes_from_tiles, inclusion_nodes
-from anchor_service.merkle import tile_width as width_of
+from anchor_service.merkle import TileClient, TileError
 from anchor_service.tlog import MalformedError, parse_checkpoint, parse_proof
 
 __all__ = [
@@ -32,7 +30,6 @@ __all__ = [
     "from_api_proof",
     "from_proof_file",
     "from_tiles",
-    "tile_path",
 ]
 
 _TIMEOUT_SECONDS = 30.0
@@ -116,37 +113,13 @@ def from_tiles(base: str, key: str | None, index: int) -> LeafAtIndex:
     source = f"{root}/tlog/ (tiles at tree size {size})"
     if index >= size:
         return LeafAtIndex(index, None, (), note, source)
-    nodes = inclusion_nodes(index, size)
-    wanted: list[NodeId] = [NodeId(0, index), *nodes.ids]
-    tiles = _fetch_tiles(root, key, wanted, size)
+    client = TileClient(lambda path: _get(f"{root}/tlog/{path}", key), size)
     try:
-        leaf, *hashes = hashes_from_tiles(wanted, tiles)
+        [leaf] = client.leaf_hashes(index, index + 1)
+        proof = client.inclusion_proof(index)
     except TileError as exc:
         raise _SourceError(f"the tiles of {root} do not hold the proof: {exc}") from None
-    return LeafAtIndex(index, leaf, tuple(nodes.rehash(hashes)), note, source)
-
-
-def tile_path(tile: TileId, width: int) -> str:
-    """The tlog-tiles path of ``tile`` holding ``width`` hashes: ``tile/<L>/<N>[.p/<W>]``."""
-    digits = f"{tile.index:03d}"
-    while len(digits) % 3:
-        digits = "0" + digits
-    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
-    path = "/".join([*("x" + group for group in groups[:-1]), groups[-1]])
-    suffix = "" if width == 256 else f".p/{width}"
-    return f"tile/{tile.level}/{path}{suffix}"
-
-
-def _fetch_tiles(
-    root: str, key: str | None, nodes: Sequence[NodeId], size: int
-) -> Mapping[TileId, bytes]:
-    from anchor_service.merkle import tiles_for_nodes
-
-    tiles: dict[TileId, bytes] = {}
-    for tile in tiles_for_nodes(nodes):
-        width = width_of(tile, size)
-        tiles[tile] = _get(f"{root}/tlog/{tile_path(tile, width)}", key)
-    return tiles
+    return LeafAtIndex(index, leaf, tuple(proof), note, source)
 
 
 def _base(base: str) -> str:

@@ -186,11 +186,16 @@ def test_verify_receipt_against_the_served_api(
     assert "409" in early.stderr
 
     integrate(database, identity)
+    log.seal()  # the tiles publish the sealed head until they switch to checkpoints
     kept = _run("verify-receipt", str(saved), "--policy", str(policy), *fetch)
     assert kept.returncode == 0, kept.stdout + kept.stderr
     result = json.loads(kept.stdout)
     assert result["status"] == "included"  # no witness: the time is not shown
     assert result["checkpoint"]["size"] == 4
+    tiles = _run("verify-receipt", str(saved), "--policy", str(policy), "--api", served, "--json")
+    assert tiles.returncode == 0, tiles.stdout + tiles.stderr  # from /tlog/ alone, no key
+    assert json.loads(tiles.stdout)["status"] == "included"
+    assert "tiles at tree size 4" in json.loads(tiles.stdout)["checkpoint"]["source"]
 
     index = answer.json()["leaf_index"]
     first = client.get(f"/v1/entries/{log.ids[0]}", headers=auditor).json()
@@ -203,3 +208,6 @@ def test_verify_receipt_against_the_served_api(
     assert "EVIDENCE of a broken promise" in broken.stdout
     assert f"index          {index}" in broken.stdout
     assert other.hex() in broken.stdout and answer.json()["leaf_hash"] in broken.stdout
+    by_tiles = _run("verify-receipt", str(forged), "--policy", str(policy), "--api", served)
+    assert by_tiles.returncode == 1, by_tiles.stdout + by_tiles.stderr
+    assert "BROKEN: leaf" in by_tiles.stdout
