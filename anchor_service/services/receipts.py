@@ -11,6 +11,7 @@ byte. Signing costs ~50 µs per entry; a bulk answer signs in the thread pool.
 
 from __future__ import annotations
 
+import logging
 from base64 import b64encode
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,8 @@ from anchor_service.settings import Settings
 from anchor_service.tlog import RECEIPT_FORMAT, Receipt, Signer, format_time, sign_receipt
 
 __all__ = ["ReceiptSigner"]
+
+logger = logging.getLogger(__name__)
 
 
 class ReceiptSigner:
@@ -51,7 +54,17 @@ class ReceiptSigner:
         if not log_key_configured(settings):
             return None
         identity = load_log_identity(settings)
-        return cls(identity.signer, settings.max_merge_delay_seconds)
+        delay, every = settings.max_merge_delay_seconds, settings.checkpoint_seconds
+        if every == 0 or every >= delay:
+            cadence = "only at the nightly seal" if every == 0 else f"every {every:g} s"
+            logger.warning(
+                "receipts promise a signed checkpoint within ANCHOR_MAX_MERGE_DELAY_SECONDS="
+                "%g s, but checkpoints are signed %s (ANCHOR_CHECKPOINT_SECONDS): the promise "
+                "will be broken; raise the delay or sign checkpoints more often",
+                delay,
+                cadence,
+            )
+        return cls(identity.signer, delay)
 
     @property
     def origin(self) -> str:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anchor_service.db.repositories.entries import StoredEntry
+from anchor_service.services.log_identity import create_log_key
 from anchor_service.services.receipts import ReceiptSigner
+from anchor_service.settings import Settings
 from anchor_service.tlog import Ed25519Signer, Receipt, sign_receipt
 
 SIGNER = Ed25519Signer("ledger.example.co.id/anchor/v1", hashlib.sha256(b"receipts").digest())
@@ -38,3 +44,17 @@ def test_naive_database_times_are_utc() -> None:
     naive = StoredEntry("e-1", 3, bytes(32), b"{}", aware.replace(tzinfo=None), created=False)
     stored = StoredEntry("e-1", 3, bytes(32), b"{}", aware, created=False)
     assert signer.receipt(naive) == signer.receipt(stored)
+
+
+def test_a_promise_the_checkpoint_schedule_cannot_keep_is_warned_about(
+    make_settings: Callable[..., Settings], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_log_key(tmp_path / "log.key", "warn.example/log")
+    kept = make_settings(log_key_path=tmp_path / "log.key", checkpoint_seconds=2)
+    with caplog.at_level(logging.WARNING, logger="anchor_service.services.receipts"):
+        assert ReceiptSigner.from_settings(kept) is not None
+        assert not caplog.records
+        nightly = make_settings(log_key_path=tmp_path / "log.key", checkpoint_seconds=0)
+        assert ReceiptSigner.from_settings(nightly) is not None
+    assert "only at the nightly seal" in caplog.text
+    assert ReceiptSigner.from_settings(make_settings()) is None  # no log key: no receipts
