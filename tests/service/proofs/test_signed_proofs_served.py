@@ -10,8 +10,10 @@ service's own key for a leaf the log does not hold at that index.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,18 +22,22 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
-from anchor_service.db.session import Database
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.checkpointing import integrate
 from anchor_service.services.log_identity import LogIdentity, create_log_key
 from anchor_service.settings import Settings
 from anchor_service.tlog import (
+    CosignatureSigner,
+    Note,
     Receipt,
     parse_checkpoint,
     parse_policy,
     parse_proof,
     parse_time,
+    sign_note,
     sign_receipt,
     verify_checkpoint,
 )
@@ -211,3 +217,56 @@ def test_verify_receipt_against_the_served_api(
     by_tiles = _run("verify-receipt", str(forged), "--policy", str(policy), "--api", served)
     assert by_tiles.returncode == 1, by_tiles.stdout + by_tiles.stderr
     assert "BROKEN: leaf" in by_tiles.stdout
+
+
+def test_a_witnessed_checkpoint_proves_the_promise_kept(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    identity: LogIdentity,
+    served: str,
+    tmp_path: Path,
+) -> None:
+    witness = CosignatureSigner("witness.test", hashlib.sha256(b"witness").digest())
+    policy = tmp_path / "witnessed.policy"
+    policy.write_text(
+        f"log {identity.verifier_key}\nwitness w {witness.verifier().vkey}\nquorum w\n"
+    )
+    body = {
+        "external_id": "receipt-witnessed",
+        "occurred_at": "2026-11-21T08:15:00+07:00",
+        "postings": [
+            {"account": "wallet:user:2", "amount": "-7", "currency": "IDR"},
+            {"account": "escrow:project:2", "amount": "7", "currency": "IDR"},
+        ],
+    }
+    answer = client.post("/v1/entries", json=body, headers=headers(Role.WRITER))
+    saved = tmp_path / "answer.json"
+    saved.write_text(answer.text)
+    first = integrate(database, identity)
+    assert first is not None
+    # The witness cosigns the checkpoint of size 1 (as the witness client stores it) ...
+    note = Note(first.note.rpartition("\n\n")[0] + "\n")
+    line = sign_note(note, witness).decode().rpartition("\n\n")[2].strip("\n")
+    with unit_of_work(database.writer) as session:
+        CheckpointRepository(session).add_cosignature(
+            tree_size=1, witness_name="w", key_id=witness.key_id, line=line,
+            timestamp=int(time.time()),
+        )  # fmt: skip
+    log.add(2)
+    integrate(database, identity)  # ... and not the newer one of size 3
+    proof = client.get(
+        "/v1/entries/receipt-witnessed/proof",
+        params={"format": "tlog-proof"},
+        headers=headers(Role.AUDITOR),
+    )
+    assert proof.status_code == 200, proof.text
+    assert parse_proof(proof.content).checkpoint.decode().endswith(line + "\n")
+    key = headers(Role.AUDITOR)["Authorization"].removeprefix("Bearer ")
+    done = _run(
+        "verify-receipt", str(saved), "--policy", str(policy), "--api", served,
+        "--key", key, "--external-id", "receipt-witnessed",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "KEPT: leaf 0 is in the checkpoint of tree size 1, cosigned at" in done.stdout
