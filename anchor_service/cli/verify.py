@@ -39,7 +39,14 @@ from anchor_service.verifier import (
 )
 from anchor_service.verifier.tlog_proof import TlogProofInput, is_tlog_proof, read_tlog_proof
 
-__all__ = ["OFFLINE_HINT", "PIN_HINT", "register", "render_report", "run_verify"]
+__all__ = [
+    "NO_REGISTRY_HINT",
+    "OFFLINE_HINT",
+    "PIN_HINT",
+    "register",
+    "render_report",
+    "run_verify",
+]
 
 _DESCRIPTION = """\
 Verify a proof bundle (from GET /v1/entries/{external_id}/proof) against YOUR trust root:
@@ -71,6 +78,12 @@ PIN_HINT = (
 OFFLINE_HINT = (
     "to verify it, read the chain (--rpc URL) so the pinned registry is checked, or verify "
     "a bundle that carries a signed checkpoint your policy's log key can check"
+)
+
+NO_REGISTRY_HINT = (
+    "to verify it, add the operator's `registry <chain-id> <address>` line to your policy "
+    "(from your own copy of its published policy), or verify a bundle that carries a signed "
+    "checkpoint your policy's log key can check"
 )
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
@@ -289,7 +302,10 @@ def render_report(
         lines.append(f"  {mark:<{mark_width}}  {check.name:<{name_width}}  {check.reason}")
     lines.append(f"{report.status.value.upper()}: {report.verdict}")
     if report.status is Status.UNPINNED:
-        lines.append(PIN_HINT if report.trust_root is None else OFFLINE_HINT)
+        if report.trust_root is None:
+            lines.append(PIN_HINT)
+        else:
+            lines.append(OFFLINE_HINT if not report.chain_checked else NO_REGISTRY_HINT)
     return "\n".join(lines)
 
 

@@ -115,6 +115,16 @@ def verify_bundle(
     by_name = {check.name: check for check in checks}
     bound = by_name[CHECKPOINT].ok or (by_name[PINNED_REGISTRY].ok and chain is not None)
     record = bundle.redaction_record
+    if chain is None:
+        unbound = (
+            "the chain was not read and the bundle carries no signed checkpoint the "
+            "trust root could check"
+        )
+    else:
+        unbound = (
+            "the trust root pins no registry and the bundle carries no signed "
+            "checkpoint its log keys could check"
+        )
     return VerificationReport(
         tuple(checks),
         redacted=bundle.redacted,
@@ -126,6 +136,7 @@ def verify_bundle(
         redaction_record=None
         if record is None
         else f"leaf {record.index} (hash {record.leaf_hash.hex()})",
+        unbound_reason=unbound,
     )
 
 
@@ -187,7 +198,11 @@ def check_checkpoint(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
     if not trust.has_log_keys:
         return _skipped(CHECKPOINT, "the trust root has no log key: the signature is not checked")
     try:
-        verified = verify_checkpoint(trust.policy, bundle.checkpoint.encode("utf-8"))
+        note = bundle.checkpoint.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: JSON can carry one, a note cannot
+        return _failed(CHECKPOINT, "the checkpoint is not UTF-8 text")
+    try:
+        verified = verify_checkpoint(trust.policy, note)
     except TlogError as exc:
         return _failed(CHECKPOINT, f"the checkpoint does not satisfy the trust policy: {exc}")
     checkpoint = verified.checkpoint

@@ -102,8 +102,9 @@ class VerificationReport:
 
     ``claim`` is what the bundle says about itself (its registry and chain); ``trust_root``
     describes what it was checked against (``None``: nothing was pinned); ``bound`` whether
-    a check tied it to that trust root; ``leaf_index`` and ``redaction_record`` (a
-    description of the record leaf, if the bundle names one) word the redacted verdict.
+    a check tied it to that trust root (``unbound_reason`` says why not, when there is
+    one); ``leaf_index`` and ``redaction_record`` (a description of the record leaf, if the
+    bundle names one) word the redacted verdict.
     """
 
     checks: tuple[CheckResult, ...]
@@ -114,6 +115,10 @@ class VerificationReport:
     bound: bool = False
     leaf_index: int = 0
     redaction_record: str | None = None
+    unbound_reason: str = (
+        "the chain was not read and the bundle carries no signed checkpoint the trust root "
+        "could check"
+    )
 
     @property
     def status(self) -> Status:
@@ -159,9 +164,7 @@ class VerificationReport:
                     f"the bundle to a registry or log key you trust; it claims {self.claim}"
                 )
             return (
-                "not verified against a trust root: the chain was not read and the bundle "
-                "carries no signed checkpoint the trust root could check; it claims "
-                f"{self.claim}"
+                f"not verified against a trust root: {self.unbound_reason}; it claims {self.claim}"
             )
         scope = "" if self.chain_checked else " (offline: signed checkpoint only)"
         if status is Status.REDACTED:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anchor_service.tlog import QUORUM_NONE, Policy, Registry
+from anchor_service.tlog import QUORUM_NONE, Policy, PolicyLog, Registry, new_verifier
 
 __all__ = ["TrustRoot", "registry_text"]
 
@@ -39,11 +39,15 @@ class TrustRoot:
         return cls(policy, source)
 
     @classmethod
-    def for_registry(cls, chain_id: int, address: str, source: str) -> TrustRoot:
-        """Pin one registry (``0x`` and 40 hex digits, any case) on chain ``chain_id``."""
+    def for_registry(
+        cls, chain_id: int, address: str, source: str, *, log_keys: tuple[str, ...] = ()
+    ) -> TrustRoot:
+        """Pin one registry (``0x`` and 40 hex digits, any case) on chain ``chain_id``,
+        and ``log_keys`` (verifier key strings) with no witness quorum."""
         digits = address.removeprefix("0x").removeprefix("0X")
         registry = Registry(chain_id, bytes.fromhex(digits))
-        return cls(Policy((), (), (), QUORUM_NONE, (registry,)), source)
+        logs = tuple(PolicyLog(new_verifier(vkey), vkey) for vkey in log_keys)
+        return cls(Policy(logs, (), (), QUORUM_NONE, (registry,)), source)
 
     @property
     def registries(self) -> tuple[Registry, ...]:

@@ -4,12 +4,13 @@ The body is a proof bundle, read by the verifier's own strict parser (so the API
 CLI accept exactly the same documents), and the answer is the verifier's own report model
 (the CLI's ``verify --json``). The trust root is the service's own: its configured
 registry (``ANCHOR_REGISTRY_ADDRESS``, else the deployment file) on ``ANCHOR_CHAIN_ID``,
-so a bundle naming any other registry is invalid here, and the report says so
-("trust root: registry 0x.. on chain N (this service's)"). The chain checks read the node
-at the service's ``rpc_url`` through one cached view per node URL, whose registry clients
-are bounded (``verifier.onchain.REGISTRY_CLIENTS``). The answer is 200 with the report for
-every well-formed bundle, valid or not, and 422 for a malformed one (``BundleFormatError``,
-see ``api.errors``).
+and its log key (``ANCHOR_LOG_KEY`` / ``ANCHOR_LOG_KEY_PATH``) when one is configured, for
+a bundle's signed checkpoint; so a bundle naming any other registry is invalid here, and
+the report says so ("trust root: registry 0x.. on chain N (this service's)"). The chain
+checks read the node at the service's ``rpc_url`` through one cached view per node URL,
+whose registry clients are bounded (``verifier.onchain.REGISTRY_CLIENTS``). The answer is
+200 with the report for every well-formed bundle, valid or not, and 422 for a malformed
+one (``BundleFormatError``, see ``api.errors``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from anchor_service.api.deps import AuditorDep, SettingsDep
 from anchor_service.api.errors import error_responses
+from anchor_service.errors import LogKeyError
 from anchor_service.services.anchoring.chain_context import ChainConfigError, registry_address_from
+from anchor_service.services.log_identity import load_log_identity, log_key_configured
 from anchor_service.settings import Settings
 from anchor_service.verifier import (
     ProofBundle,
@@ -139,13 +142,21 @@ def _verify(bundle: ProofBundle, settings: Settings, min_confirmations: int) -> 
 
 
 def service_trust_root(settings: Settings) -> TrustRoot | None:
-    """The service's registry on its chain; ``None`` (the report is then "unpinned") when
-    no registry is configured or deployed."""
+    """The service's registry on its chain, and its log key when one is configured;
+    ``None`` (the report is then "unpinned") when no registry is configured or deployed."""
     try:
         address = registry_address_from(settings)
     except ChainConfigError:
         return None
-    return TrustRoot.for_registry(settings.chain_id, address, SERVICE_TRUST_SOURCE)
+    log_keys: tuple[str, ...] = ()
+    if log_key_configured(settings):
+        try:
+            log_keys = (load_log_identity(settings).verifier_key,)
+        except LogKeyError:
+            log_keys = ()  # the registry still pins; the log key's own error is the operator's
+    return TrustRoot.for_registry(
+        settings.chain_id, address, SERVICE_TRUST_SOURCE, log_keys=log_keys
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -316,3 +316,23 @@ def test_installed_cli_exits_2_for_a_file_that_is_not_json(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "is not a valid proof bundle: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_policy_of_log_keys_only_binds_nothing_without_a_signed_checkpoint(
+    anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from anchor_service.tlog import generate_key
+
+    _skey, vkey = generate_key("example.com/log")
+    policy = tmp_path / "keys-only.policy"
+    policy.write_text(f"log {vkey}\nquorum none\n")
+    path = write(tmp_path, anchored_log.bundle_json(INDEX))
+    assert run([str(path), "--policy", str(policy)], devchain.rpc_url) == 3
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == (
+        "UNPINNED: not verified against a trust root: the trust root pins no registry and the "
+        "bundle carries no signed checkpoint its log keys could check; it claims registry "
+        f"{anchored_log.registry} on chain 1337"
+    )
+    assert out[-1] == verify_command.NO_REGISTRY_HINT
