@@ -4,6 +4,7 @@ Each module does one job; import from the module itself, for example
 ``from anchor_service.services.sealing import seal_pending``:
 
 - :mod:`.sealing`    seal pending entries into batches (tree, tiles, statement, batch row)
+- :mod:`.checkpointing` integrate committed entries (tiles) and sign a C2SP checkpoint
 - :mod:`.anchoring`  send the newest sealed head to the registry and follow it to settled
   (``Anchorer``, its records, transactions, confirmations; the chain context and the
   deployment file)
