@@ -15,7 +15,7 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle clean browser-tools reliability
+.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle benchmark-tiles clean browser-tools reliability
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
@@ -102,6 +102,13 @@ contract-artifact: $(CONTRACT_TOOLS)
 
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
+
+## benchmark-tiles: /tlog/tile req/s via the API and from `tiles export` behind nginx, beside proofs
+benchmark-tiles: $(VENV)/.installed
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		{ echo "installing nginx (Debian package) for the benchmark"; \
+		  $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y --no-install-recommends nginx; }
+	$(PY) benchmarks/tiles_bench.py $(TILES_BENCH_ARGS)
 
 ## benchmark-checkpoints: POST -> signed checkpoint latency at 1,000 entries/s (PostgreSQL)
 .PHONY: benchmark-checkpoints

@@ -46,6 +46,7 @@ _TAGS = [
     {"name": "anchors", "description": "Tree heads recorded on chain."},
     {"name": "operations", "description": "Probes for orchestration."},
     {"name": "admin", "description": "Operations run on demand by an admin (seal)."},
+    {"name": "tlog", "description": "The log as C2SP tlog-tiles: hash tiles, entry bundles."},
 ]
 
 

@@ -165,8 +165,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AnchorServiceError)
     status, code = _status_of(exc)
     if status == 500:
-        logger.error("unmapped service error on %s %s", request.method, request.url.path,
-                     exc_info=exc)
+        logger.error(
+            "unmapped service error on %s %s", request.method, request.url.path, exc_info=exc
+        )
     field = getattr(exc, "field", None)
     index = getattr(exc, "index", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

@@ -20,9 +20,7 @@ __all__ = ["install_openapi", "json_body"]
 _REF = "#/components/schemas/{model}"
 
 
-def json_body(
-    model: type[BaseModel], description: str, examples: list[Any]
-) -> dict[str, Any]:
+def json_body(model: type[BaseModel], description: str, examples: list[Any]) -> dict[str, Any]:
     """``openapi_extra`` declaring a required JSON body of ``model``, with examples."""
     return {
         "requestBody": {

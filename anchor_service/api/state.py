@@ -25,6 +25,7 @@ from anchor_service.observability.metrics import MetricsExporter
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_head import ChainHeadReader
 from anchor_service.services.proofs.reads import ProofReads
+from anchor_service.services.receipts import ReceiptSigner
 from anchor_service.settings import Settings
 
 __all__ = ["AppState"]
@@ -56,7 +57,11 @@ class AppState:
     def build(
         cls, settings: Settings, database: Database, *, metrics: MetricsExporter | None
     ) -> AppState:
-        """The state of an app serving ``settings`` from ``database`` (no I/O here)."""
+        """The state of an app serving ``settings`` from ``database``.
+
+        No I/O but reading the log key (receipts), so a key that cannot be used stops
+        the start with its one-line :class:`~anchor_service.errors.LogKeyError`.
+        """
         writer = EntryWriter(database, max_group_entries=settings.max_bulk_items)
         return cls(
             settings=settings,
@@ -65,6 +70,7 @@ class AppState:
                 writer,
                 max_bulk_items=settings.max_bulk_items,
                 max_metadata_bytes=settings.max_metadata_bytes,
+                receipts=ReceiptSigner.from_settings(settings),
             ),
             writer=writer,
             authenticator=Authenticator(

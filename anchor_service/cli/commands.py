@@ -26,8 +26,10 @@ from anchor_service.cli import (
     scheduler,
     seal,
     serve,
+    tiles,
     verify,
     verify_consistency,
+    verify_receipt,
     witness,
 )
 from anchor_service.cli.parsers import CommandModule
@@ -48,8 +50,10 @@ COMMANDS: tuple[CommandModule, ...] = (
     deploy,
     verify,
     verify_consistency,
+    verify_receipt,
     audit,
     redact,
     registry,
     witness,
+    tiles,
 )

@@ -70,11 +70,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(RedactionOut.of(redaction).model_dump(mode="json"), indent=2))
     elif redaction.already:
-        print(f"entry {external_id!r} (leaf {redaction.leaf_index}) was already redacted")
+        print(
+            f"entry {external_id!r} (leaf {redaction.leaf_index}) was already redacted; "
+            f"its redaction record is leaf {redaction.record.leaf_index}"
+        )
     else:
         print(
             f"redacted entry {external_id!r} (leaf {redaction.leaf_index}): document, salt "
-            f"and postings deleted; leaf hash {redaction.leaf_hash.hex()} kept"
+            f"and postings deleted; leaf hash {redaction.leaf_hash.hex()} kept; redaction "
+            f"record {redaction.record.external_id!r} appended at leaf "
+            f"{redaction.record.leaf_index}"
         )
     return 0
 

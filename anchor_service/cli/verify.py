@@ -37,6 +37,7 @@ from anchor_service.verifier import (
     parse_bundle,
     verify_bundle,
 )
+from anchor_service.verifier.tlog_proof import TlogProofInput, is_tlog_proof, read_tlog_proof
 
 __all__ = [
     "NO_REGISTRY_HINT",
@@ -121,7 +122,11 @@ def register(subparsers: Subparsers) -> None:
         handler=run_verify,
         needs_server=False,
     )
-    parser.add_argument("bundle", metavar="BUNDLE.json", help="the proof bundle; - reads stdin")
+    parser.add_argument(
+        "bundle",
+        metavar="BUNDLE.json",
+        help="the proof bundle, or a tlog-proof (?format=tlog-proof); - reads stdin",
+    )
     root = parser.add_mutually_exclusive_group()
     root.add_argument(
         "--policy",
@@ -180,6 +185,10 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     bundle = _read_bundle(args.bundle)
     if bundle is None:
         return 2
+    if isinstance(bundle, TlogProofInput):  # a c2sp.org/tlog-proof@v1 document
+        from anchor_service.cli.verify_tlog_proof import run_tlog_proof
+
+        return run_tlog_proof(args, settings, bundle)
     policy = _read_policy(args.policy) if args.policy else None
     if args.policy and policy is None:
         return 2
@@ -256,7 +265,7 @@ def _read_policy(name: str) -> Policy | None:
         return None
 
 
-def _read_bundle(name: str) -> ProofBundle | None:
+def _read_bundle(name: str) -> ProofBundle | TlogProofInput | None:
     """The parsed bundle, or ``None`` after saying on stderr why it cannot be read."""
     try:
         if name == "-":
@@ -268,7 +277,7 @@ def _read_bundle(name: str) -> ProofBundle | None:
         print(f"error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
         return None
     try:
-        return parse_bundle(raw)
+        return read_tlog_proof(raw) if is_tlog_proof(raw) else parse_bundle(raw)
     except BundleFormatError as exc:
         source = "stdin" if name == "-" else name
         print(f"error: {source} is not a valid proof bundle: {exc.detail}", file=sys.stderr)

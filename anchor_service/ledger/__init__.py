@@ -1,6 +1,7 @@
 """Ledger core (pure, no I/O): entry schema, validation rules, canonical encoding."""
 
 from anchor_service.ledger.canonical import (
+    MAX_LEAF_BYTES,
     SALT_SIZE,
     EncodedEntry,
     encode_entry,
@@ -13,6 +14,7 @@ from anchor_service.ledger.schema import BulkEntriesIn, EntryIn, PostingIn
 
 __all__ = [
     "CURRENCY_CODES",
+    "MAX_LEAF_BYTES",
     "SALT_SIZE",
     "BulkEntriesIn",
     "EncodedEntry",

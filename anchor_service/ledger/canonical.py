@@ -30,14 +30,20 @@ from anchor_service.ledger.jcs import canonical_json, json_string
 from anchor_service.ledger.rules import format_utc
 from anchor_service.ledger.salts import SALT_SIZE, new_salt
 from anchor_service.ledger.schema import EntryIn
-from anchor_service.merkle import leaf_hash
+from anchor_service.merkle import MAX_ENTRY_SIZE, leaf_hash
 
 __all__ = [
+    "MAX_LEAF_BYTES",
     "SALT_SIZE",
     "EncodedEntry",
     "encode_entry",
     "normalized_document",
 ]
+
+
+MAX_LEAF_BYTES = MAX_ENTRY_SIZE
+"""Largest leaf (65,535 bytes): a C2SP tlog-tiles entry bundle prefixes each leaf with its
+length as a uint16, so a bigger leaf could not be served (``GET /tlog/tile/entries/...``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +86,8 @@ def encode_entry(
     """Encode an entry: canonical bytes with a fresh (or given) salt, and its hashes.
 
     Raises :class:`InvalidEntryError` (field ``metadata``) when the metadata's canonical
-    JSON is longer than ``max_metadata_bytes``.
+    JSON is longer than ``max_metadata_bytes``, and (no field: the entry as a whole) when
+    the leaf is longer than :data:`MAX_LEAF_BYTES`.
     """
     if salt is None:
         salt = new_salt()
@@ -114,6 +121,12 @@ def encode_entry(
     content = "".join(parts).encode("utf-8")
     # "salt" sorts after every other key, so it is appended last.
     document = content[:-1] + b',"salt":"' + salt.hex().encode("ascii") + b'"}'
+    if len(document) > MAX_LEAF_BYTES:
+        raise InvalidEntryError(
+            f"the entry's leaf (its canonical JSON with the salt) is {len(document)} bytes, "
+            f"over the limit of {MAX_LEAF_BYTES} bytes (C2SP tlog-tiles entry bundles); "
+            "send fewer postings or a shorter description or metadata"
+        )
     return EncodedEntry(
         external_id=entry.external_id,
         document=document,

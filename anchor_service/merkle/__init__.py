@@ -13,6 +13,8 @@ Modules, one job each:
 - :mod:`.compact`   ``CompactRange``: O(log n) tree state, append in O(batch)
 - :mod:`.tiles`     C2SP tlog-tiles addressing (tiles of 256 hashes, height 8)
 - :mod:`.tilelog`   sealing and proof serving over an injected tile reader
+- :mod:`.tilepaths` tlog-tiles resource paths (``tile/<L>/<N>[.p/<W>]``), entry bundles
+- :mod:`.tileclient` ``TileClient``: roots, proofs and leaves from a tiled log's resources
 - :mod:`.store`     ``MemoryTileStore``, the in-memory reference for the database layer
 """
 
@@ -29,6 +31,7 @@ from .hashing import (
 )
 from .nodes import NodeId, ProofNodes, consistency_nodes, inclusion_nodes, range_nodes
 from .store import MemoryTileStore
+from .tileclient import TileClient, TileFetcher
 from .tilelog import (
     TileReader,
     TileUpdate,
@@ -38,6 +41,16 @@ from .tilelog import (
     load_compact_range,
     read_node_hashes,
     root_from_tiles,
+)
+from .tilepaths import (
+    MAX_ENTRY_SIZE,
+    MAX_TILE_LEVEL,
+    TilePath,
+    encode_entry_bundle,
+    parse_tile_path,
+    split_entry_bundle,
+    tile_path,
+    tile_paths,
 )
 from .tiles import (
     STORED_LEVELS,
@@ -66,6 +79,8 @@ from .verify import (
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_ENTRY_SIZE",
+    "MAX_TILE_LEVEL",
     "STORED_LEVELS",
     "TILE_HEIGHT",
     "TILE_WIDTH",
@@ -77,8 +92,11 @@ __all__ = [
     "ProofError",
     "ProofNodes",
     "RootMismatchError",
+    "TileClient",
     "TileError",
+    "TileFetcher",
     "TileId",
+    "TilePath",
     "TileReader",
     "TileUpdate",
     "VerificationError",
@@ -89,6 +107,7 @@ __all__ = [
     "consistency_nodes",
     "consistency_proof",
     "consistency_proof_from_tiles",
+    "encode_entry_bundle",
     "hash_leaves",
     "hashes_from_tiles",
     "inclusion_nodes",
@@ -100,6 +119,7 @@ __all__ = [
     "node_hash_from_tile",
     "node_location",
     "parent_hashes",
+    "parse_tile_path",
     "partial_tiles",
     "range_nodes",
     "read_node_hashes",
@@ -108,8 +128,11 @@ __all__ = [
     "root",
     "root_from_inclusion_proof",
     "root_from_tiles",
+    "split_entry_bundle",
     "split_tile",
     "tile_levels",
+    "tile_path",
+    "tile_paths",
     "tile_width",
     "tiles_for_nodes",
     "verify_consistency",

@@ -15,6 +15,9 @@ Each module does one job; import from the module itself, for example
 - :mod:`.log_identity` the log's origin and note signing key (``LogIdentity``,
   ``load_log_identity``, ``create_log_key``)
 - :mod:`.witnessing` ask the policy's witnesses to cosign checkpoints; wait for the quorum
+- :mod:`.receipts`   sign each stored entry's receipt (the log key's promise to merge it)
+- :mod:`.tiles`      the log's C2SP tlog-tiles resources (hash tiles, entry bundles)
+- :mod:`.tile_export` write those resources to a directory a static server serves
 
 Each subpackage's docstring lists its modules and where to start reading.
 """

@@ -228,9 +228,11 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         del leaf_hashes
     hash_done = time.perf_counter()
     sums = PostingRepository(session).sums(start, end)
-    if sums.entry_count != end - start:
+    records = LeafRepository(session).record_count(start, end)  # leaves without postings
+    if sums.entry_count != end - start - records:
         raise SealingError(
-            f"{end - start - sums.entry_count} of the entries [{start}, {end}) have no postings"
+            f"{end - start - records - sums.entry_count} of the entries [{start}, {end}) "
+            "have no postings"
         )
     statement = build_statement(
         batch_seq=seq,

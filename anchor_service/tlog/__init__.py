@@ -14,6 +14,8 @@ github.com/transparency-dev/formats) where the specification leaves a choice:
 - :mod:`.policy`       trust policy files, plus ``registry`` lines (c2sp.org/tlog-policy)
 - :mod:`.trust`        evaluating a checkpoint against a policy
 - :mod:`.proof`        ``c2sp.org/tlog-proof@v1`` documents and their verification
+- :mod:`.receipt`      entry receipts: the log's signed promise to merge a leaf by a time
+- :mod:`.promise`      whether a later checkpoint kept a receipt's promise, or evidence it did not
 - :mod:`.errors`       the error tree
 - :mod:`.encoding`     the shared strict base64, decimal and key-name rules (internal)
 
@@ -46,6 +48,7 @@ from .errors import (
     MalformedKeyError,
     MalformedNoteError,
     MalformedProofError,
+    MalformedReceiptError,
     MalformedWitnessMessageError,
     MismatchedVerifierError,
     PolicyFileError,
@@ -89,11 +92,28 @@ from .policy import (
     WitnessGroup,
     parse_policy,
 )
+from .promise import (
+    PromiseBroken,
+    PromiseCheck,
+    PromiseStatus,
+    check_promise,
+)
 from .proof import (
     PROOF_HEADER,
     TlogProof,
     parse_proof,
     verify_proof,
+)
+from .receipt import (
+    RECEIPT_FORMAT,
+    Receipt,
+    VerifiedReceipt,
+    format_time,
+    open_receipt,
+    parse_receipt,
+    parse_time,
+    sign_receipt,
+    verify_receipt,
 )
 from .trust import (
     VerifiedCheckpoint,
@@ -116,6 +136,7 @@ __all__ = [
     "MAX_TIMESTAMP",
     "PROOF_HEADER",
     "QUORUM_NONE",
+    "RECEIPT_FORMAT",
     "AddCheckpointRequest",
     "AmbiguousKeyError",
     "Checkpoint",
@@ -131,6 +152,7 @@ __all__ = [
     "MalformedKeyError",
     "MalformedNoteError",
     "MalformedProofError",
+    "MalformedReceiptError",
     "MalformedWitnessMessageError",
     "MismatchedVerifierError",
     "Note",
@@ -139,6 +161,10 @@ __all__ = [
     "PolicyLog",
     "PolicyNotSatisfiedError",
     "PolicyWitness",
+    "PromiseBroken",
+    "PromiseCheck",
+    "PromiseStatus",
+    "Receipt",
     "Registry",
     "Signature",
     "Signer",
@@ -149,15 +175,18 @@ __all__ = [
     "UnverifiedNoteError",
     "VerificationError",
     "VerifiedCheckpoint",
+    "VerifiedReceipt",
     "Verifier",
     "VerifierKey",
     "VerifierList",
     "VerifierLookup",
     "WitnessGroup",
     "add_cosignatures",
+    "check_promise",
     "cosignature_timestamp",
     "cosignature_verifier_key",
     "cosigned_message",
+    "format_time",
     "generate_cosignature_key",
     "generate_key",
     "key_id",
@@ -166,16 +195,21 @@ __all__ = [
     "new_signer",
     "new_verifier",
     "open_note",
+    "open_receipt",
     "parse_add_checkpoint",
     "parse_checkpoint",
     "parse_cosignature_lines",
     "parse_policy",
     "parse_proof",
+    "parse_receipt",
     "parse_signer_key",
+    "parse_time",
     "parse_verifier_key",
     "quorum_met",
     "sign_note",
+    "sign_receipt",
     "verifier_key",
     "verify_checkpoint",
     "verify_proof",
+    "verify_receipt",
 ]

@@ -8,6 +8,7 @@ The tree::
     │   ├── MalformedNoteError         a signed note ("malformed note", as Go says)
     │   ├── MalformedCheckpointError   a checkpoint body
     │   ├── MalformedProofError        a c2sp.org/tlog-proof@v1 document
+    │   ├── MalformedReceiptError      an entry receipt (anchor-service/receipt/v1)
     │   ├── MalformedWitnessMessageError  a tlog-witness request or response body
     │   └── PolicyFileError            a tlog-policy file (``line``, 1-based, or None)
     ├── InvalidSignerError             a signer whose key name is not a valid name
@@ -42,6 +43,7 @@ __all__ = [
     "MalformedKeyError",
     "MalformedNoteError",
     "MalformedProofError",
+    "MalformedReceiptError",
     "MalformedWitnessMessageError",
     "MismatchedVerifierError",
     "PolicyFileError",
@@ -90,6 +92,10 @@ class MalformedCheckpointError(MalformedError):
 
 class MalformedProofError(MalformedError):
     """A tlog-proof document breaks the c2sp.org/tlog-proof@v1 format."""
+
+
+class MalformedReceiptError(MalformedError):
+    """An entry receipt's text is not the anchor-service/receipt/v1 format."""
 
 
 class MalformedWitnessMessageError(MalformedError):

@@ -10,6 +10,8 @@
 - :mod:`.onchain`    ``Web3ChainView``, that protocol over a JSON-RPC node (imports web3,
   so it is not imported here)
 - :mod:`.errors`     :class:`BundleFormatError`, :class:`ChainReadError`: the exception tree
+- :mod:`.tlog_proof` c2sp.org/tlog-proof@v1 documents (``?format=tlog-proof``) as verifier
+  input: the proof, its signed checkpoint, and the bundle its extra line carries
 
 The verifier needs neither the database nor the API: ``pip install .`` installs it (and
 ``anchor-service verify``) without the ``server`` extra.

@@ -312,8 +312,9 @@ def test_every_http_route_the_docs_name_is_served(tmp_path: Path) -> None:
         assert no_route.status_code == 404
         for method, path in sorted(named):
             # Without an API key a served route answers 401 (or 200 when public), never
-            # 404 (no such route) or 405 (not with this method). A public route may answer
-            # 404 with a body of its own (`/tlog/checkpoint` before the first checkpoint).
+            # 404 (no such route) or 405 (not with this method). A route's own 404 names
+            # what it lacks (a tile not published yet, `/tlog/checkpoint` before the first
+            # checkpoint); only the router's is the body of an unknown route.
             response = client.request(method, re.sub(r"\{[^}]*\}", "1", path))
             unknown = response.status_code == 404 and response.content == no_route.content
             if unknown or response.status_code == 405:

@@ -16,6 +16,7 @@ from anchor_service.api.routers import (
     log,
     proofs,
     tlog,
+    tlog_tiles,
 )
 from anchor_service.web import verify_page
 
@@ -33,4 +34,5 @@ ROUTERS: list[APIRouter] = [
     admin_audit.router,
     verify_page.router,
     tlog.router,
+    tlog_tiles.router,
 ]

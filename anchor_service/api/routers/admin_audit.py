@@ -25,7 +25,6 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 _ERRORS = (401, 403, 404, 422, 503)
 
 
-
 @router.post(
     "/audit",
     response_model=AuditOut,
@@ -54,9 +53,7 @@ async def audit(
     try:
         if not await run_in_threadpool(lock.try_acquire):
             raise AuditRunningError("an audit is running already; try again when it has finished")
-        report = await run_in_threadpool(
-            audit_from_settings, settings, database, check_chain=chain
-        )
+        report = await run_in_threadpool(audit_from_settings, settings, database, check_chain=chain)
     finally:
         await run_in_threadpool(lock.close)
     return AuditOut.of(report)
@@ -90,8 +87,13 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, _value in pairs:
         if key in seen:
             raise RequestValidationError(
-                [{"type": "value_error", "loc": ("body", key),
-                  "msg": "given twice; every key must appear once"}]
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("body", key),
+                        "msg": "given twice; every key must appear once",
+                    }
+                ]
             )
         seen.add(key)
     return dict(pairs)

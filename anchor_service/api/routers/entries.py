@@ -55,7 +55,10 @@ def _status(_stored: StoredEntry) -> EntryStatus:
         "the next leaf index. **201** when stored now; **200** with the stored entry when "
         "the same external_id was already stored with the same body (its `document` "
         "without the `salt`: only the 201 answer, and auditors, see the salt); **409** "
-        "when it was stored with a different body. Needs a `writer` or `admin` key."
+        "when it was stored with a different body. Both 201 and 200 carry `receipt`: the "
+        "log's signed promise (an `anchor-service/receipt/v1` signed note, see docs/api.md) "
+        "to have the leaf in a signed checkpoint by `merge-by`; a replay gets the same "
+        "receipt. Needs a `writer` or `admin` key."
     ),
     responses={
         200: {"model": EntryOut, "description": "Already stored (replay)"},
@@ -64,11 +67,13 @@ def _status(_stored: StoredEntry) -> EntryStatus:
     openapi_extra=json_body(EntryIn, "One ledger entry.", [EXAMPLE_ENTRY]),
 )
 async def create_entry(_caller: WriterDep, request: Request) -> Response:
-    stored = await _ingest(request).one(await request.body())
+    ingest = _ingest(request)
+    stored = await ingest.one(await request.body())
+    receipt = ingest.receipt(stored)
     if not stored.created:
         stored = _without_salt(stored)
     return Response(
-        render_entry(stored, _status(stored)),
+        render_entry(stored, _status(stored), receipt=receipt, with_receipt=True),
         status_code=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
         media_type="application/json",
         headers={"Location": f"{router.prefix}/{stored.external_id}"},
@@ -91,8 +96,8 @@ def _without_salt(stored: StoredEntry) -> StoredEntry:
         "Each item follows the rules of `POST /v1/entries`. If any item is invalid or "
         "conflicts, nothing is stored and the error names the item's `index`. Items "
         "already stored with the same body are returned as they are (`created: false`). "
-        "**201** when at least one entry was stored now, else **200**. Needs a `writer` "
-        "or `admin` key."
+        "**201** when at least one entry was stored now, else **200**. Every item carries "
+        "its `receipt`, as for one entry. Needs a `writer` or `admin` key."
     ),
     responses={
         200: {"model": BulkEntriesOut, "description": "Every item already stored"},
@@ -103,10 +108,12 @@ def _without_salt(stored: StoredEntry) -> StoredEntry:
     ),
 )
 async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
-    stored = await _ingest(request).bulk(await request.body())
+    ingest = _ingest(request)
+    stored = await ingest.bulk(await request.body())
+    receipts = await ingest.bulk_receipts(stored)
     created = any(item.created for item in stored)
     return Response(
-        render_bulk(stored, [_status(item) for item in stored]),
+        render_bulk(stored, [_status(item) for item in stored], receipts),
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         media_type="application/json",
     )
@@ -122,12 +129,14 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
         "`sealed` once the nightly seal covers it, with the "
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
-        "with the `anchor` (id, registry seq, transaction, block). Needs an `auditor` or "
-        "`admin` key."
+        "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
+        "signed receipt, the same bytes `POST` answered. Needs an `auditor` or `admin` key."
     ),
     responses=_READ_ERRORS,
 )
-def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Response:
+def get_entry(
+    external_id: str, _caller: AuditorDep, session: SessionDep, request: Request
+) -> Response:
     entry = EntryRepository(session).get(external_id)
     stored = StoredEntry(
         external_id=entry.external_id,
@@ -137,14 +146,19 @@ def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Res
         received_at=entry.received_at,
         created=False,
     )
+    receipt = _ingest(request).receipt(stored)  # the same bytes as the POST's
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
         checkpoint = CheckpointRepository(session).latest()
         logged = checkpoint is not None and checkpoint.tree_size > entry.leaf_index
         status = EntryStatus.of_batch(None, logged=logged)
-        return Response(render_entry(stored, status), media_type="application/json")
+        body = render_entry(stored, status, receipt=receipt, with_receipt=True)
+        return Response(body, media_type="application/json")
     anchor = None
     if batch.status != BatchStatus.SEALED and batch.anchor_id is not None:
         anchor = AnchorRef.of(AnchorRepository(session).get(batch.anchor_id))
-    body = render_entry(stored, EntryStatus.of_batch(batch.status), BatchRef.of(batch), anchor)
+    status = EntryStatus.of_batch(batch.status)
+    body = render_entry(
+        stored, status, BatchRef.of(batch), anchor, receipt=receipt, with_receipt=True
+    )
     return Response(body, media_type="application/json")

@@ -6,14 +6,17 @@ written by the verifier's own serialiser, so the format is defined once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep
 from anchor_service.api.errors import error_responses
+from anchor_service.errors import NotFoundError
 from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.reads import ProofReads
 from anchor_service.services.proofs.store import ProofStore
+from anchor_service.services.proofs.tlog_proofs import TlogProofService
 from anchor_service.verifier import dump_bundle
 
 __all__ = ["router"]
@@ -58,12 +61,20 @@ _EXAMPLE_BUNDLE: dict[str, Any] = {
         '`"entry": null, "redacted": true`. **409** `EntryNotAnchored` with the entry\'s '
         "`status` (`pending`, `sealed`, `anchored`: transaction not mined yet) while no "
         "anchored head includes it; **404** for an unknown entry or a size that is not an "
-        "anchored head's. Needs an `auditor` or `admin` key."
+        "anchored head's. `?format=tlog-proof` answers a c2sp.org/tlog-proof@v1 document "
+        "instead (text): against the newest cosigned signed checkpoint that includes the "
+        "entry (else the newest), or the signed checkpoint of `tree_size`; its `extra` "
+        "line is the base64 of the RFC 8785 JSON of this bundle (before the entry is "
+        "anchored: its document and leaf); **409** while no signed checkpoint includes "
+        "it. Needs an `auditor` or `admin` key."
     ),
     responses={
         200: {
             "description": "The proof bundle (the body `POST /v1/proofs/verify` reads).",
-            "content": {"application/json": {"example": _EXAMPLE_BUNDLE}},
+            "content": {
+                "application/json": {"example": _EXAMPLE_BUNDLE},
+                "text/plain": {"example": "c2sp.org/tlog-proof@v1\nextra eyJ...\nindex 17\n..."},
+            },
         },
         **error_responses(
             401, 403, 404, 422, described={409: "No anchored head includes the entry yet"}
@@ -77,12 +88,42 @@ async def get_proof_bundle(
     tree_size: Annotated[
         int | None,
         Query(
-            ge=1, le=DB_BIGINT_MAX, description="Size of a later anchored head to prove against."
+            ge=1,
+            le=DB_BIGINT_MAX,
+            description="Size of a later anchored head to prove against (tlog-proof: of a "
+            "signed checkpoint).",
         ),
     ] = None,
+    proof_format: Annotated[
+        Literal["json", "tlog-proof"],
+        Query(
+            alias="format",
+            description="`json` (the bundle) or `tlog-proof` (c2sp.org/tlog-proof@v1 text).",
+        ),
+    ] = "json",
 ) -> Response:
+    if proof_format == "tlog-proof":
+        return await _tlog_proof(external_id, reads, tree_size)
+
     def build(store: ProofStore) -> bytes:
         bundle = BundleService(store, reads.heads, reads.nodes).bundle(external_id, tree_size)
         return dump_bundle(bundle, indent=None)
 
     return Response(await reads.run(build), media_type="application/json")
+
+
+async def _tlog_proof(external_id: str, reads: ProofReads, tree_size: int | None) -> Response:
+    def build(store: ProofStore) -> bytes:
+        service = TlogProofService(store, reads.heads, reads.nodes)
+        if tree_size is None:
+            return service.proof(external_id)
+
+        def at_size(_index: int) -> bytes:
+            note = store.checkpoint_at(tree_size)
+            if note is None:
+                raise NotFoundError(f"no signed checkpoint of tree size {tree_size}")
+            return note
+
+        return service.proof(external_id, at_size)
+
+    return Response(await reads.run(build), media_type="text/plain; charset=utf-8")

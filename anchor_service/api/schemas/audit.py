@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from anchor_service.services.audit.report import AuditReport, Finding
 from anchor_service.services.redaction import MAX_REASON_LENGTH, Redaction
 
-__all__ = ["AuditOut", "FindingOut", "RedactIn", "RedactionOut"]
+__all__ = ["AuditOut", "FindingOut", "RedactIn", "RedactionOut", "RedactionRecordOut"]
 
 
 class FindingOut(BaseModel):
@@ -93,8 +93,16 @@ class RedactIn(BaseModel):
         return reason
 
 
+class RedactionRecordOut(BaseModel):
+    """The log leaf recording the redaction (sealed and anchored like any entry)."""
+
+    external_id: str = Field(examples=["~redaction:17"])
+    leaf_index: int
+    leaf_hash: str
+
+
 class RedactionOut(BaseModel):
-    """The redacted entry: what is kept of it."""
+    """The redacted entry: what is kept of it, and the record of its redaction."""
 
     external_id: str
     leaf_index: int
@@ -102,6 +110,9 @@ class RedactionOut(BaseModel):
     redacted_at: datetime
     reason: str | None
     already_redacted: bool = Field(description="True when it had been redacted before.")
+    record: RedactionRecordOut = Field(
+        description="The redaction record appended to the log (a leaf of kind `redaction`)."
+    )
 
     @classmethod
     def of(cls, redaction: Redaction) -> RedactionOut:
@@ -112,4 +123,9 @@ class RedactionOut(BaseModel):
             redacted_at=redaction.redacted_at,
             reason=redaction.reason,
             already_redacted=redaction.already,
+            record=RedactionRecordOut(
+                external_id=redaction.record.external_id,
+                leaf_index=redaction.record.leaf_index,
+                leaf_hash=redaction.record.leaf_hash.hex(),
+            ),
         )

@@ -107,6 +107,14 @@ class EntryOut(BaseModel):
         default=None,
         description="The anchor covering the batch once it is anchored or settled; else null.",
     )
+    receipt: str | None = Field(
+        default=None,
+        description=(
+            "The log's signed receipt, an anchor-service/receipt/v1 signed note (origin, "
+            "index, leaf, received, merge-by) by the log key, the same bytes in every answer "
+            "about the entry; null when the service has no log key."
+        ),
+    )
 
 
 class BulkItemOut(BaseModel):
@@ -117,6 +125,10 @@ class BulkItemOut(BaseModel):
     leaf_index: int
     leaf_hash: str
     created: bool = Field(description="False when the entry was already stored (replay).")
+    receipt: str | None = Field(
+        description="The log's signed receipt of the entry (as for one entry); null without a log "
+        "key."
+    )
 
 
 class BulkEntriesOut(BaseModel):
@@ -132,25 +144,38 @@ def render_entry(
     status: EntryStatus,
     batch: BatchRef | None = None,
     anchor: AnchorRef | None = None,
+    *,
+    receipt: str | None = None,
+    with_receipt: bool = False,
 ) -> bytes:
-    """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes."""
-    head = json.dumps(
-        {
-            "external_id": stored.external_id,
-            "status": status.value,
-            "leaf_index": stored.leaf_index,
-            "leaf_hash": stored.leaf_hash.hex(),
-            "received_at": format_utc(stored.received_at),
-            "batch": batch.model_dump() if batch is not None else None,
-            "anchor": anchor.model_dump() if anchor is not None else None,
-        },
-        separators=(",", ":"),
-    )
+    """The JSON of :class:`EntryOut` for ``stored``, embedding its document bytes.
+
+    ``with_receipt`` (the entry routes): the answer has ``receipt`` (``null`` without a
+    log key).
+    """
+    fields: dict[str, Any] = {
+        "external_id": stored.external_id,
+        "status": status.value,
+        "leaf_index": stored.leaf_index,
+        "leaf_hash": stored.leaf_hash.hex(),
+        "received_at": format_utc(stored.received_at),
+        "batch": batch.model_dump() if batch is not None else None,
+        "anchor": anchor.model_dump() if anchor is not None else None,
+    }
+    if with_receipt:
+        fields["receipt"] = receipt
+    head = json.dumps(fields, separators=(",", ":"))
     return head[:-1].encode("utf-8") + b',"document":' + stored.document + b"}"
 
 
-def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes:
+def render_bulk(
+    stored: list[StoredEntry],
+    statuses: list[EntryStatus],
+    receipts: list[str | None] | None = None,
+) -> bytes:
     """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order)."""
+    if receipts is None:
+        receipts = [None] * len(stored)
     created = sum(1 for item in stored if item.created)
     body = {
         "created": created,
@@ -162,8 +187,9 @@ def render_bulk(stored: list[StoredEntry], statuses: list[EntryStatus]) -> bytes
                 "leaf_index": item.leaf_index,
                 "leaf_hash": item.leaf_hash.hex(),
                 "created": item.created,
+                "receipt": receipt,
             }
-            for item, status in zip(stored, statuses, strict=True)
+            for item, status, receipt in zip(stored, statuses, receipts, strict=True)
         ],
     }
     return json.dumps(body, separators=(",", ":")).encode("utf-8")

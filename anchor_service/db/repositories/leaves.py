@@ -1,15 +1,16 @@
-"""Leaf hashes of stored entries, read in index order for sealing."""
+"""Leaf hashes and leaf bytes of stored entries, read in index order (sealing, tiles)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from anchor_service.db.dialect import first_column, prefer_index_range_scans
 from anchor_service.db.models import Entry
+from anchor_service.ledger.records import RECORD_ID_PREFIX
 
 __all__ = ["LeafRepository"]
 
@@ -36,6 +37,36 @@ class LeafRepository:
             .order_by(_entries.c.leaf_index)
         )
         return first_column(self._session, statement)
+
+    def documents(self, start: int, end: int) -> list[bytes | None]:
+        """Return the leaf bytes of leaves ``[start, end)`` in index order (one query).
+
+        A redacted leaf's bytes are erased: ``None``. The list is shorter than
+        ``end - start`` if some of those entries are missing.
+        """
+        statement = (
+            select(_entries.c.document)
+            .where(_entries.c.leaf_index >= start, _entries.c.leaf_index < end)
+            .order_by(_entries.c.leaf_index)
+        )
+        return [
+            None if document is None else bytes(document)
+            for document in self._session.scalars(statement)
+        ]
+
+    def record_count(self, start: int, end: int) -> int:
+        """How many of leaves ``[start, end)`` are the service's own records (redaction
+        records: ``anchor_service.ledger.records``), which have no postings."""
+        statement = (
+            select(func.count())
+            .select_from(_entries)
+            .where(
+                _entries.c.leaf_index >= start,
+                _entries.c.leaf_index < end,
+                _entries.c.external_id.startswith(RECORD_ID_PREFIX, autoescape=True),
+            )
+        )
+        return int(self._session.scalar(statement) or 0)
 
     def received_at(self, leaf_index: int) -> datetime | None:
         """When the entry at ``leaf_index`` was stored, or ``None`` if there is none."""

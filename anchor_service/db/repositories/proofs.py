@@ -1,7 +1,9 @@
 """The rows proofs are made of, with a fast path for PostgreSQL.
 
 :class:`ProofRows` reads an entry with its leaf's level-0 tile (one query), tiles by id,
-the anchors of the anchored heads, and the status of the batch holding a leaf.
+the anchors of the anchored heads, the status of the batch holding a leaf, and signed
+checkpoints (the note with its collected cosignature lines, as ``GET /tlog/checkpoint``
+serves it).
 :class:`SqlProofRows` answers over any SQLAlchemy connection (SQLite, PostgreSQL);
 :class:`PsycopgProofRows` answers the same questions with plain psycopg on an autocommit
 connection with server-side prepared statements: the proof route is the API's busiest
@@ -58,6 +60,17 @@ _STATUS = (
 )
 _LOGGED = "SELECT 1 FROM checkpoints WHERE tree_size > {index} LIMIT 1"
 
+# The newest cosigned checkpoint that includes leaf {index}, else the newest checkpoint.
+_CHECKPOINT_SIZE = (
+    "SELECT COALESCE((SELECT MAX(tree_size) FROM checkpoint_cosignatures"
+    " WHERE tree_size > {index}), (SELECT MAX(tree_size) FROM checkpoints))"
+)
+_CHECKPOINT_NOTE = (
+    "SELECT c.note, s.line FROM checkpoints c LEFT JOIN checkpoint_cosignatures s"
+    " ON s.tree_size = c.tree_size WHERE c.tree_size = {size}"
+    " ORDER BY s.witness_name, s.key_id"
+)
+
 #: Seconds a proof read waits for a pooled connection before the database counts as
 #: unavailable (in normal operation a connection is idle, or opens in milliseconds).
 POOL_WAIT_SECONDS = 5.0
@@ -109,6 +122,15 @@ class ProofRows(Protocol):
         when a checkpoint includes it, else ``pending``)."""
         ...
 
+    def checkpoint_size(self, leaf_index: int) -> int | None:
+        """The size of the newest cosigned checkpoint including leaf ``leaf_index``, else
+        of the newest checkpoint (``None`` before the first)."""
+        ...
+
+    def checkpoint_note(self, tree_size: int) -> bytes | None:
+        """The signed checkpoint of ``tree_size`` with its cosignature lines, if signed."""
+        ...
+
 
 def _by_level(ids: Sequence[TileId]) -> Iterator[tuple[int, list[int]]]:
     """``(level, tile indices)`` per tile level (one query each; a proof spans few levels)."""
@@ -147,6 +169,14 @@ def _anchor_row(row: Sequence[Any]) -> AnchorRow:
         block_number=int(block),
         status=str(status),
     )
+
+
+def _note(rows: Sequence[Sequence[Any]]) -> bytes | None:
+    """The signed note of the first row, with every row's cosignature line appended."""
+    if not rows:
+        return None
+    lines = "".join(f"{row[1]}\n" for row in rows if row[1] is not None)
+    return (str(rows[0][0]) + lines).encode("utf-8")
 
 
 def _status(row: Sequence[Any] | None, leaf_index: int) -> str:
@@ -191,6 +221,15 @@ class SqlProofRows:
                 return "logged"
         return status
 
+    def checkpoint_size(self, leaf_index: int) -> int | None:
+        statement = text(_CHECKPOINT_SIZE.format(index=":index"))
+        size = self._connection.execute(statement, {"index": leaf_index}).scalar()
+        return None if size is None else int(size)
+
+    def checkpoint_note(self, tree_size: int) -> bytes | None:
+        statement = text(_CHECKPOINT_NOTE.format(size=":size"))
+        return _note(list(self._connection.execute(statement, {"size": tree_size})))
+
 
 class PsycopgProofRows:
     """:class:`ProofRows` over a psycopg connection in autocommit mode."""
@@ -224,6 +263,13 @@ class PsycopgProofRows:
         if status == "pending" and self._rows(_LOGGED.format(index="%s"), (leaf_index,)):
             return "logged"
         return status
+
+    def checkpoint_size(self, leaf_index: int) -> int | None:
+        rows = self._rows(_CHECKPOINT_SIZE.format(index="%s"), (leaf_index,))
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+    def checkpoint_note(self, tree_size: int) -> bytes | None:
+        return _note(self._rows(_CHECKPOINT_NOTE.format(size="%s"), (tree_size,)))
 
 
 class ProofRowSource:

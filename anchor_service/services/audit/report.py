@@ -15,6 +15,9 @@ Kinds of finding (:class:`FindingKind`):
 - ``anchor``           an anchor record disagrees with the registry, or a head anchored
   on chain has no batch or anchor record here
 - ``proof_storage``    a stored tile lacks a leaf hash the sealed log needs
+- ``unrecorded_redaction`` the entry at ``index`` is redacted, but the log holds no
+  redaction record naming it (``anchor_service.ledger.records``): an erasure that left
+  no public trace
 
 Each finding says where (``index`` and ``external_id`` for entries, ``tree_size`` for
 heads, ``seq`` for batches and anchors) and, in ``detail``, what differs. The report's
@@ -47,6 +50,7 @@ class FindingKind(enum.StrEnum):
     STATEMENT = "statement"
     ANCHOR = "anchor"
     PROOF_STORAGE = "proof_storage"
+    UNRECORDED_REDACTION = "unrecorded_redaction"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@
   entry whose leaf index is not an integer (it is at no position of the log);
 - an index without an entry, below the end of the log, is ``deleted``; its sealed leaf
   hash stands in for it so that the roots after it can still be checked;
-- an entry at or beyond the end of the log is ``inserted``.
+- an entry at or beyond the end of the log is ``inserted``;
+- a redacted entry whose redaction no record in the log names
+  (:mod:`anchor_service.ledger.records`) is an ``unrecorded_redaction``.
 
 The leaf hashes the entries give (recomputed from the documents; the stored one for a
 redacted entry) are appended to a :class:`~anchor_service.merkle.CompactRange`; at every
@@ -33,6 +35,7 @@ from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.audit import AuditedEntry, AuditRepository
 from anchor_service.db.repositories.tiles import TileRepository
+from anchor_service.ledger.records import redacted_index
 from anchor_service.merkle import (
     HASH_SIZE,
     TILE_HEIGHT,
@@ -109,6 +112,8 @@ class LeafScan:
         self._compact = CompactRange()
         self._unknown_leaf: int | None = None
         self._missing_tiles: set[int] = set()
+        self._redacted: dict[int, str] = {}  # leaf index -> external id
+        self._recorded: set[int] = set()  # leaf indices named by redaction records
         report.log_size = next_index
         report.sealed_size = self._sealed
         if next_index < self._sealed:
@@ -158,6 +163,7 @@ class LeafScan:
                 progress(stop, self.end)
         self._find_inserted()
         self._find_without_an_index()
+        self._find_unrecorded_redactions()
 
     # --- entries ------------------------------------------------------------------------
     def _read_chunk(self, start: int, stop: int) -> list[bytes | None]:
@@ -190,12 +196,16 @@ class LeafScan:
         derived = stored if stored is not None and len(stored) == HASH_SIZE else None
         if entry.redacted:
             self._report.redacted += 1
+            self._redacted[index] = external_id
             if document is not None:
                 problems.append("it is marked redacted but still holds a document")
         elif document is None:
             problems.append("its document is missing but it is not marked redacted")
         else:
             derived = hashlib.sha256(b"\x00" + document).digest()
+            recorded = redacted_index(document)
+            if recorded is not None and recorded < index:
+                self._recorded.add(recorded)
             hashes.append(("its document hashes to", derived))
             named = _named_external_id(document)
             if named != external_id:
@@ -244,6 +254,20 @@ class LeafScan:
                     external_id=external_id,
                 )
             )
+
+    def _find_unrecorded_redactions(self) -> None:
+        for index, external_id in sorted(self._redacted.items()):
+            if index not in self._recorded:
+                self._report.add(
+                    Finding(
+                        FindingKind.UNRECORDED_REDACTION,
+                        "the entry is redacted, but no redaction record in the log names "
+                        "it: its erasure left no public trace (a redaction through "
+                        "`anchor-service redact` or the admin API appends one)",
+                        index=index,
+                        external_id=external_id,
+                    )
+                )
 
     def _find_without_an_index(self) -> None:
         for raw, kind, external_id in self._reads.entries_without_an_index():

@@ -5,6 +5,7 @@ against an anchored head, and consistency proofs between anchored heads); it rea
 through the modules below it:
 
 - :mod:`.bundles`         proof bundles, consistency proofs between anchored heads
+- :mod:`.tlog_proofs`     c2sp.org/tlog-proof@v1 documents against a signed checkpoint
 - :mod:`.store`           the reads proofs are made of (their SQL: db.repositories.proofs)
 - :mod:`.anchored_heads`  the sealed heads whose anchor is on chain, by tree size
 - :mod:`.node_cache`      tree node hashes remembered across requests

@@ -4,8 +4,10 @@ A bundle (format: :mod:`anchor_service.verifier.bundle`, which also writes it) p
 entry against one anchored tree head: the stored document with its salt (``null`` once
 redacted), the leaf index and hash, the inclusion path read from the stored tiles, the
 head's root and statement hash, and the anchor (chain id, registry, anchor sequence
-number, transaction hash, block number). By default the head is the first anchored one
-that includes the entry; any later anchored head can be asked for by its size.
+number, transaction hash, block number), and the log's signed checkpoint of that head
+(``checkpoint``: the note with its witness cosignatures) when one was signed. By
+default the head is the first anchored one that includes the entry; any later anchored
+head can be asked for by its size.
 
 Cost per bundle, made for a busy API: one query that reads the entry together with its
 leaf's level-0 tile (:class:`~anchor_service.services.proofs.store.ProofStore`); the
@@ -117,7 +119,13 @@ class BundleService:
             statement_hash=head.statement_hash,
             anchor=head.anchor,
             redacted=redacted,
+            checkpoint=self._checkpoint(head.tree_size),
         )
+
+    def _checkpoint(self, tree_size: int) -> str | None:
+        """The log's signed checkpoint of the anchored head (cosignatures appended), if any."""
+        note = self._store.checkpoint_at(tree_size)
+        return None if note is None else note.decode("utf-8")
 
     def consistency(self, first: int, second: int) -> ConsistencyBetweenHeads:
         """The consistency proof between the anchored heads of sizes ``first <= second``.

@@ -3,8 +3,8 @@ needs them.
 
 :class:`ProofStore` answers over the rows of
 :mod:`anchor_service.db.repositories.proofs` (where the SQL and the PostgreSQL fast path
-are): an entry with its leaf's level-0 tile, tiles by id, the entry's status, and the
-anchored heads by tree size.
+are): an entry with its leaf's level-0 tile, tiles by id, the entry's status, the
+anchored heads by tree size, and signed checkpoints.
 """
 
 from __future__ import annotations
@@ -41,7 +41,16 @@ class ProofStore:
             by_size[head.tree_size] = head  # ordered by id: a newer anchor of a size wins
         return [by_size[size] for size in sorted(by_size)]
 
+    def checkpoint_for(self, leaf_index: int) -> bytes | None:
+        """The signed checkpoint (cosignatures appended) to prove leaf ``leaf_index``
+        against: the newest cosigned one that includes it, else the newest one."""
+        size = self._rows.checkpoint_size(leaf_index)
+        return None if size is None else self._rows.checkpoint_note(size)
+
+    def checkpoint_at(self, tree_size: int) -> bytes | None:
+        """The signed checkpoint of ``tree_size`` (cosignatures appended), if one was signed."""
+        return self._rows.checkpoint_note(tree_size)
+
     def entry_status(self, leaf_index: int) -> EntryStatus:
         """The status of the entry at ``leaf_index``, from the batch holding it."""
         return EntryStatus(self._rows.entry_status(leaf_index))
-

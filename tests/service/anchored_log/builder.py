@@ -34,7 +34,8 @@ def entry_payload(external_id: str, amount: int) -> dict[str, Any]:
 
 
 class LogBuilder:
-    """The test's log; ``ids[i]`` is the external id of leaf ``i``."""
+    """The test's log; ``ids[i]`` is the external id of leaf ``i`` (its own entries, and
+    the leaves the service appended between them, such as redaction records)."""
 
     def __init__(
         self,
@@ -62,9 +63,25 @@ class LogBuilder:
         response = self.client.post("/v1/entries/bulk", json=body, headers=self._headers)
         assert response.status_code == 201, response.text
         indices = [item["leaf_index"] for item in response.json()["entries"]]
-        assert indices == list(range(len(self.ids), len(self.ids) + count))
+        first = indices[0]
+        assert indices == list(range(first, first + count)) and first >= len(self.ids)
+        self.ids += self._stored_ids(len(self.ids), first)  # leaves the service appended
         self.ids += ids
         return ids
+
+    def _stored_ids(self, start: int, end: int) -> list[str]:
+        """External ids of leaves ``[start, end)`` (redaction records, for example)."""
+        if start == end:
+            return []
+        with unit_of_work(self.database.reader) as session:
+            rows = session.execute(
+                text(
+                    "SELECT external_id FROM entries WHERE leaf_index >= :start"
+                    " AND leaf_index < :end ORDER BY leaf_index"
+                ),
+                {"start": start, "end": end},
+            )
+            return [str(row[0]) for row in rows]
 
     def seal(self, max_batch_entries: int | None = None) -> list[SealedBatch]:
         batches = seal_pending(

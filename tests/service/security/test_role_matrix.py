@@ -57,10 +57,17 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
     ("POST", "/v1/admin/audit"): Role.ADMIN,
     ("POST", "/v1/admin/entries/{external_id}/redact"): Role.ADMIN,
     ("GET", "/tlog/checkpoint"): PUBLIC,  # ANCHOR_TLOG_PUBLIC (default true)
+    ("GET", "/tlog/tile/{tail:path}"): PUBLIC,  # hash tiles (ANCHOR_TLOG_PUBLIC, default)
+    ("GET", "/tlog/tile/entries/{tail:path}"): Role.AUDITOR,  # the leaves: personal data
 }
 
 #: Values for path parameters: any value will do, the route only has to be reached.
-PATH_VALUES = {"external_id": "no-such-entry", "seq": "0", "name": "no-such-asset.js"}
+PATH_VALUES = {
+    "external_id": "no-such-entry",
+    "seq": "0",
+    "name": "no-such-asset.js",
+    "tail": "0/000",
+}
 
 UNKNOWN_KEY = "ak_0123456789abcdef_" + "A" * 43
 INVALID_CALLERS: dict[str, dict[str, str]] = {
@@ -87,7 +94,7 @@ def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
 
 
 def concrete_path(template: str, method: str) -> str:
-    path = re.sub(r"\{(\w+)\}", lambda match: PATH_VALUES[match.group(1)], template)
+    path = re.sub(r"\{(\w+)(?::path)?\}", lambda match: PATH_VALUES[match.group(1)], template)
     if (method, template) == ("GET", "/docs/static"):
         path += "/no-such-file.js"
     return path

@@ -1,0 +1,128 @@
+"""The log's tlog-tiles resources (c2sp.org/tlog-tiles): hash tiles and entry bundles.
+
+A resource is served only when the published tree covers it: :func:`published_head` is
+the one place that says which tree head that is. A hash tile ``tile/<L>/<N>[.p/<W>]`` is
+the stored tile ``(L, N)`` (``merkle_tiles``) cut to ``W`` hashes; it exists when the
+published tree holds at least ``W`` of its hashes (a full tile: all 256). Partial tiles
+narrower than the published one are prefixes of it, so they are served too: they are
+the partial tiles of older checkpoints. An entry bundle is the leaf bytes of the same
+leaves as level-0 tile ``N``, each prefixed by its length (big-endian uint16).
+
+A redacted entry's bytes are erased (``anchor_service.services.redaction``): its place
+in a bundle is a zero-length leaf, which cannot hash to its leaf hash; a client knows
+it by that and finds the redaction record in the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.leaves import LeafRepository
+from anchor_service.db.repositories.tiles import TileRepository
+from anchor_service.errors import NotFoundError
+from anchor_service.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    TILE_WIDTH,
+    TilePath,
+    encode_entry_bundle,
+    tile_width,
+)
+
+__all__ = [
+    "PublishedHead",
+    "published_head",
+    "published_size",
+    "read_resource",
+    "read_resources",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedHead:
+    """The tree head the tiles publish; ``checkpoint`` is its signed note, if there is one."""
+
+    size: int
+    root: bytes
+    checkpoint: bytes | None = None
+
+
+def published_head(session: Session) -> PublishedHead:
+    """The tree head the tiles publish: the newest signed tree head.
+
+    THE SWITCH POINT for signed checkpoints: until the checkpoints table exists this is
+    the newest sealed batch's head (sealed heads are the ones the log commits to; their
+    tiles are the stored ones), without a checkpoint note. Once checkpoints land it
+    becomes the newest signed checkpoint (size, root and the note itself).
+    """
+    batch = BatchRepository(session).latest()
+    if batch is None:
+        return PublishedHead(0, EMPTY_ROOT)
+    return PublishedHead(batch.end_index, batch.root)
+
+
+def published_size(session: Session) -> int:
+    """The size of the tree the tiles publish (:func:`published_head`)."""
+    return published_head(session).size
+
+
+def read_resource(session: Session, path: TilePath, size: int) -> bytes:
+    """Return the bytes of ``path`` in the tree of ``size`` leaves.
+
+    Raises :class:`NotFoundError` when that tree does not hold the resource (a tile
+    beyond it, or wider than it holds), and ``RuntimeError`` when the database lacks
+    what its own tree head covers (tiles or leaves missing: the store is damaged).
+    """
+    available = tile_width(path.tile, size)
+    if path.width > available:
+        have = "no" if available == 0 else f"only {available}"
+        raise NotFoundError(
+            f"{path} is not published: the log's tree of {size} leaves has {have} "
+            "hashes in that tile"
+        )
+    return read_resources(session, [path])[0]
+
+
+def read_resources(session: Session, paths: Sequence[TilePath]) -> list[bytes]:
+    """Return the bytes of ``paths`` (each one within the published tree), in order.
+
+    Hash tiles are read in one query, entry bundles' leaves in one query per run of
+    consecutive bundles. Raises ``RuntimeError`` when the database lacks any of them.
+    """
+    tiles = TileRepository(session).read_tiles([path.tile for path in paths if not path.is_entries])
+    bundles = [path for path in paths if path.is_entries]
+    leaves: dict[int, bytes | None] = {}
+    for first, last in _runs(sorted({path.index for path in bundles})):
+        start = first * TILE_WIDTH
+        end = max(p.index * TILE_WIDTH + p.width for p in bundles if first <= p.index <= last)
+        documents = LeafRepository(session).documents(start, end)
+        if len(documents) != end - start:
+            raise RuntimeError(f"leaves [{start}, {end}) are missing from the log")
+        leaves.update(zip(range(start, end), documents, strict=True))
+    result = []
+    for path in paths:
+        if path.is_entries:
+            start = path.index * TILE_WIDTH
+            leaf_bytes = (leaves[index] for index in range(start, start + path.width))
+            result.append(encode_entry_bundle(b"" if leaf is None else leaf for leaf in leaf_bytes))
+            continue
+        data = tiles.get(path.tile, b"")[: path.width * HASH_SIZE]
+        if len(data) != path.width * HASH_SIZE:
+            raise RuntimeError(f"stored tile {path.tile} is shorter than the published tree")
+        result.append(data)
+    return result
+
+
+def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """``[(first, last), ...]``: the runs of consecutive numbers in sorted ``indices``."""
+    runs: list[tuple[int, int]] = []
+    for index in indices:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs

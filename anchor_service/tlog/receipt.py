@@ -1,0 +1,206 @@
+"""Entry receipts: the log's signed promise to merge an entry by a deadline.
+
+A receipt is a signed note (c2sp.org/signed-note) by the log key, whose text is::
+
+    example.com/log
+    anchor-service/receipt/v1
+    index 42
+    leaf LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=
+    received 2026-12-04T23:10:00.123456Z
+    merge-by 2026-12-04T23:11:00.123456Z
+
+    — example.com/log Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRD...
+
+Line by line: the log's **origin** (the log key's name, as in its checkpoints), the
+format line, the **leaf index** (decimal, no leading zeroes), the **leaf hash**
+(RFC 9162 ``SHA-256(0x00 || entry)``, canonical padded base64 of 32 bytes), the time
+the log **received** the entry and the time by which it promises that entry to be in a
+signed checkpoint (**merge-by**): RFC 3339 in UTC with ``Z``, fractional seconds (1 to
+6 digits, no trailing zero) only when non-zero. The second line is not a decimal, so a
+receipt can never be read as a checkpoint signed by the same key, and no checkpoint as
+a receipt.
+
+What a receipt proves, with the log's verifier key: the log said leaf ``index`` is
+``leaf``, received then, to be merged by then. ``promise`` checks that against a
+later checkpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .encoding import decode_base64, encode_base64, parse_decimal
+from .errors import (
+    MalformedReceiptError,
+    PolicyNotSatisfiedError,
+    UnverifiedNoteError,
+)
+from .keys import Signer, Verifier
+from .note import Note, VerifierList, open_note, sign_note
+from .policy import Policy
+
+__all__ = [
+    "RECEIPT_FORMAT",
+    "Receipt",
+    "VerifiedReceipt",
+    "format_time",
+    "open_receipt",
+    "parse_receipt",
+    "parse_time",
+    "sign_receipt",
+    "verify_receipt",
+]
+
+RECEIPT_FORMAT = "anchor-service/receipt/v1"
+"""Second line of every receipt."""
+
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+_HASH_SIZE = 32
+
+
+def format_time(moment: datetime) -> str:
+    """``moment`` (aware) as RFC 3339 UTC with ``Z``; fractional seconds only when non-zero."""
+    if moment.tzinfo is None:
+        raise ValueError("a receipt time must be timezone-aware")
+    utc = moment.astimezone(UTC)
+    text = (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    )
+    if utc.microsecond:
+        text += "." + f"{utc.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a time as :func:`format_time` writes it (and only so); raise ``ValueError``."""
+    if not _TIME.fullmatch(text):
+        raise ValueError(f"{text!r} is not an RFC 3339 UTC time ending in Z")
+    moment = datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    if format_time(moment) != text:
+        raise ValueError(f"{text!r} is not canonical (trailing zeroes in the fraction)")
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The log's statement that ``leaf_hash`` is entry ``index``, merged by ``merge_by``.
+
+    Requires a non-empty origin without control characters, ``0 <= index < 2**64``,
+    a 32-byte leaf hash and aware times with ``received <= merge_by``; raises
+    :class:`MalformedReceiptError` otherwise.
+    """
+
+    origin: str
+    index: int
+    leaf_hash: bytes
+    received: datetime
+    merge_by: datetime
+
+    def __post_init__(self) -> None:
+        if not self.origin or any(char < " " for char in self.origin):
+            raise MalformedReceiptError(f"origin must be non-empty text: {self.origin!r}")
+        if not 0 <= self.index < 1 << 64:
+            raise MalformedReceiptError(f"index {self.index} is not a uint64")
+        if len(self.leaf_hash) != _HASH_SIZE:
+            raise MalformedReceiptError(f"leaf hash must be {_HASH_SIZE} bytes")
+        if self.received.tzinfo is None or self.merge_by.tzinfo is None:
+            raise MalformedReceiptError("receipt times must be timezone-aware")
+        if self.merge_by < self.received:
+            raise MalformedReceiptError("merge-by is before received")
+
+    @classmethod
+    def promise(
+        cls, origin: str, index: int, leaf_hash: bytes, received: datetime, delay_seconds: float
+    ) -> Receipt:
+        """The receipt of an entry received at ``received``, to merge within ``delay_seconds``."""
+        merge_by = received + timedelta(seconds=delay_seconds)
+        return cls(origin, index, leaf_hash, received, merge_by)
+
+    @property
+    def text(self) -> str:
+        """The note text to sign: one line per field, each newline-ended."""
+        lines = [
+            self.origin,
+            RECEIPT_FORMAT,
+            f"index {self.index}",
+            f"leaf {encode_base64(self.leaf_hash)}",
+            f"received {format_time(self.received)}",
+            f"merge-by {format_time(self.merge_by)}",
+        ]
+        return "".join(line + "\n" for line in lines)
+
+
+def parse_receipt(text: str) -> Receipt:
+    """Parse a receipt's note text; raise :class:`MalformedReceiptError` naming the line."""
+    if not text.endswith("\n"):
+        raise MalformedReceiptError("the receipt must end with a newline")
+    lines = text[:-1].split("\n")
+    if len(lines) != 6:
+        raise MalformedReceiptError(f"a receipt has 6 lines, got {len(lines)}")
+    origin, header, *fields = lines
+    if header != RECEIPT_FORMAT:
+        raise MalformedReceiptError(f"line 2 is not {RECEIPT_FORMAT!r}")
+    values = []
+    for number, (line, key) in enumerate(
+        zip(fields, ("index", "leaf", "received", "merge-by"), strict=True), start=3
+    ):
+        if not line.startswith(key + " "):
+            raise MalformedReceiptError(f"line {number} is not '{key} <value>'")
+        values.append(line.removeprefix(key + " "))
+    index_text, leaf_text, received_text, merge_by_text = values
+    try:
+        index = parse_decimal(index_text)
+        leaf = decode_base64(leaf_text, canonical=True)
+        received = parse_time(received_text)
+        merge_by = parse_time(merge_by_text)
+    except ValueError as exc:
+        raise MalformedReceiptError(str(exc)) from exc
+    return Receipt(origin, index, leaf, received, merge_by)
+
+
+def sign_receipt(receipt: Receipt, signer: Signer) -> bytes:
+    """The signed receipt note; the signer's key name must be the receipt's origin."""
+    if signer.name != receipt.origin:
+        raise MalformedReceiptError(
+            f"the log key is named {signer.name!r}, not the receipt origin {receipt.origin!r}"
+        )
+    return sign_note(receipt.text, signer)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedReceipt:
+    """A receipt whose signature by the log key named ``receipt.origin`` verified."""
+
+    receipt: Receipt
+    note: Note
+    signed: bytes
+
+
+def open_receipt(signed: bytes, log: Verifier) -> VerifiedReceipt:
+    """Verify the receipt note ``signed`` with the log's key; parse it.
+
+    Raises the note's errors (:class:`UnverifiedNoteError` when the log did not sign it,
+    :class:`InvalidSignatureError`, :class:`MalformedNoteError`),
+    :class:`MalformedReceiptError`, and :class:`PolicyNotSatisfiedError` when the
+    origin is not the log key's name.
+    """
+    note = open_note(signed, VerifierList(log))
+    receipt = parse_receipt(note.text)
+    if receipt.origin != log.name:
+        raise PolicyNotSatisfiedError(
+            f"receipt origin {receipt.origin!r} is not the name of the log key {log.name!r}"
+        )
+    return VerifiedReceipt(receipt, note, signed)
+
+
+def verify_receipt(policy: Policy, signed: bytes) -> VerifiedReceipt:
+    """Verify a receipt signed by one of ``policy``'s logs (named as its origin)."""
+    for log in policy.logs:
+        try:
+            return open_receipt(signed, log.verifier)
+        except UnverifiedNoteError:
+            continue
+    raise PolicyNotSatisfiedError("the receipt is not signed by any log in the policy")

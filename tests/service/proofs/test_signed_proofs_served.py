@@ -1,0 +1,272 @@
+"""The service with a log key, served over HTTP: receipts, signed checkpoints, tlog-proofs.
+
+Entries are posted through the API, integrated into signed checkpoints and sealed and
+anchored on ganache by the service's own code (the key file written by ``anchor-service
+log-key create``). Auditor tools run as processes against the served API: ``anchor-service
+verify`` on tlog-proofs and on JSON bundles (which now carry the signed checkpoint), and
+``anchor-service verify-receipt``, including a broken promise: a receipt signed with the
+service's own key for a leaf the log does not hold at that index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.dev import DevChain
+from anchor_service.services.anchoring.chain_context import ChainContext
+from anchor_service.services.checkpointing import integrate
+from anchor_service.services.log_identity import LogIdentity, create_log_key
+from anchor_service.settings import Settings
+from anchor_service.tlog import (
+    CosignatureSigner,
+    Note,
+    Receipt,
+    parse_checkpoint,
+    parse_policy,
+    parse_proof,
+    parse_time,
+    sign_note,
+    sign_receipt,
+    verify_checkpoint,
+)
+from anchor_service.verifier import parse_bundle
+from tests.support.processes import service_command, service_env
+from tests.support.servers import app_in_thread
+
+from .conftest import LogBuilder
+
+ORIGIN = "proofs.test/anchor/v1"
+Headers = Callable[[Role], dict[str, str]]
+
+
+@pytest.fixture
+def identity(tmp_path: Path) -> LogIdentity:
+    return create_log_key(tmp_path / "log.key", ORIGIN)
+
+
+@pytest.fixture
+def settings(
+    make_settings: Callable[..., Settings],
+    devchain: DevChain,
+    chain: ChainContext,
+    tmp_path: Path,
+    identity: LogIdentity,
+) -> Settings:
+    return make_settings(
+        rpc_url=devchain.rpc_url, chain_id=1337, registry_address=chain.registry.address,
+        confirmations=2, log_key_path=tmp_path / "log.key", max_merge_delay_seconds=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def policy(tmp_path: Path, identity: LogIdentity, chain: ChainContext) -> Path:
+    path = tmp_path / "auditor.policy"
+    path.write_text(
+        f"log {identity.verifier_key}\nregistry 1337 {chain.registry.address}\nquorum none\n"
+    )
+    return path
+
+
+@pytest.fixture
+def served(app: FastAPI, client: TestClient) -> Iterator[str]:
+    with app_in_thread(app) as url:
+        yield url
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        service_command(*args), env=service_env(), capture_output=True, text=True, timeout=120
+    )
+
+
+def test_tlog_proofs_and_bundles_carry_signed_checkpoints_and_verify(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    identity: LogIdentity,
+    policy: Path,
+    devchain: DevChain,
+    tmp_path: Path,
+) -> None:
+    anchored = log.head(3)  # the seal integrates first: a checkpoint of size 3, anchored
+    log.add(2)
+    newest = integrate(database, identity)
+    assert newest is not None and newest.tree_size == 5
+    auditor = headers(Role.AUDITOR)
+    trust = parse_policy(policy.read_bytes())
+
+    bundle = client.get(f"/v1/entries/{log.ids[1]}/proof", headers=auditor)
+    assert bundle.status_code == 200, bundle.text
+    signed = bundle.json()["checkpoint"]
+    assert verify_checkpoint(trust, signed.encode()).checkpoint.size == anchored
+    assert parse_bundle(bundle.json()).checkpoint == signed
+
+    answer = client.get(
+        f"/v1/entries/{log.ids[1]}/proof", params={"format": "tlog-proof"}, headers=auditor
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    proof = parse_proof(answer.content)
+    text = proof.checkpoint.decode().rpartition("\n\n")[0] + "\n"
+    assert parse_checkpoint(text).size == 5  # the newest checkpoint (none is cosigned)
+    path = tmp_path / "leaf-1.tlog-proof"
+    path.write_bytes(answer.content)
+    done = _run("verify", str(path), "--policy", str(policy), "--rpc", devchain.rpc_url,
+                "--min-confirmations", "1")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "signed checkpoint" in done.stdout and "VALID: every check passed" in done.stdout
+
+    at_size = client.get(
+        f"/v1/entries/{log.ids[0]}/proof",
+        params={"format": "tlog-proof", "tree_size": anchored},
+        headers=auditor,
+    )
+    assert at_size.status_code == 200, at_size.text
+    assert parse_proof(at_size.content).checkpoint.decode() == signed
+    missing = client.get(
+        f"/v1/entries/{log.ids[0]}/proof",
+        params={"format": "tlog-proof", "tree_size": 4},
+        headers=auditor,
+    )
+    assert missing.status_code == 404
+
+
+def test_an_entry_in_no_checkpoint_yet_has_no_tlog_proof(
+    log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.add(1)
+    answer = client.get(
+        f"/v1/entries/{log.ids[0]}/proof",
+        params={"format": "tlog-proof"},
+        headers=headers(Role.AUDITOR),
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "EntryNotAnchored"
+
+
+def test_verify_receipt_against_the_served_api(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    identity: LogIdentity,
+    policy: Path,
+    served: str,
+    tmp_path: Path,
+) -> None:
+    log.add(3)
+    writer, auditor = headers(Role.WRITER), headers(Role.AUDITOR)
+    body = {
+        "external_id": "receipt-e2e",
+        "occurred_at": "2026-11-21T08:15:00+07:00",
+        "postings": [
+            {"account": "wallet:user:1", "amount": "-5", "currency": "IDR"},
+            {"account": "escrow:project:1", "amount": "5", "currency": "IDR"},
+        ],
+    }
+    answer = client.post("/v1/entries", json=body, headers=writer)
+    assert answer.status_code == 201, answer.text
+    saved = tmp_path / "answer.json"
+    saved.write_text(answer.text)
+    key = auditor["Authorization"].removeprefix("Bearer ")
+    fetch = ["--api", served, "--key", key, "--external-id", "receipt-e2e", "--json"]
+
+    alone = _run("verify-receipt", str(saved), "--policy", str(policy), "--json")
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert json.loads(alone.stdout)["status"] == "valid"
+    early = _run("verify-receipt", str(saved), "--policy", str(policy), *fetch)
+    assert early.returncode == 2  # no checkpoint holds it yet: the API answers 409
+    assert "409" in early.stderr
+
+    integrate(database, identity)
+    log.seal()  # the tiles publish the sealed head until they switch to checkpoints
+    kept = _run("verify-receipt", str(saved), "--policy", str(policy), *fetch)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    result = json.loads(kept.stdout)
+    assert result["status"] == "included"  # no witness: the time is not shown
+    assert result["checkpoint"]["size"] == 4
+    tiles = _run("verify-receipt", str(saved), "--policy", str(policy), "--api", served, "--json")
+    assert tiles.returncode == 0, tiles.stdout + tiles.stderr  # from /tlog/ alone, no key
+    assert json.loads(tiles.stdout)["status"] == "included"
+    assert "tiles at tree size 4" in json.loads(tiles.stdout)["checkpoint"]["source"]
+
+    index = answer.json()["leaf_index"]
+    first = client.get(f"/v1/entries/{log.ids[0]}", headers=auditor).json()
+    other = bytes.fromhex(first["leaf_hash"])  # leaf 0's hash, promised at this index
+    lie = Receipt.promise(ORIGIN, index, other, parse_time(answer.json()["received_at"]), 60)
+    forged = tmp_path / "forged.txt"
+    forged.write_bytes(sign_receipt(lie, identity.signer))
+    broken = _run("verify-receipt", str(forged), "--policy", str(policy), *fetch[:-1])
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "EVIDENCE of a broken promise" in broken.stdout
+    assert f"index          {index}" in broken.stdout
+    assert other.hex() in broken.stdout and answer.json()["leaf_hash"] in broken.stdout
+    by_tiles = _run("verify-receipt", str(forged), "--policy", str(policy), "--api", served)
+    assert by_tiles.returncode == 1, by_tiles.stdout + by_tiles.stderr
+    assert "BROKEN: leaf" in by_tiles.stdout
+
+
+def test_a_witnessed_checkpoint_proves_the_promise_kept(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    identity: LogIdentity,
+    served: str,
+    tmp_path: Path,
+) -> None:
+    witness = CosignatureSigner("witness.test", hashlib.sha256(b"witness").digest())
+    policy = tmp_path / "witnessed.policy"
+    policy.write_text(
+        f"log {identity.verifier_key}\nwitness w {witness.verifier().vkey}\nquorum w\n"
+    )
+    body = {
+        "external_id": "receipt-witnessed",
+        "occurred_at": "2026-11-21T08:15:00+07:00",
+        "postings": [
+            {"account": "wallet:user:2", "amount": "-7", "currency": "IDR"},
+            {"account": "escrow:project:2", "amount": "7", "currency": "IDR"},
+        ],
+    }
+    answer = client.post("/v1/entries", json=body, headers=headers(Role.WRITER))
+    saved = tmp_path / "answer.json"
+    saved.write_text(answer.text)
+    first = integrate(database, identity)
+    assert first is not None
+    # The witness cosigns the checkpoint of size 1 (as the witness client stores it) ...
+    note = Note(first.note.rpartition("\n\n")[0] + "\n")
+    line = sign_note(note, witness).decode().rpartition("\n\n")[2].strip("\n")
+    with unit_of_work(database.writer) as session:
+        CheckpointRepository(session).add_cosignature(
+            tree_size=1, witness_name="w", key_id=witness.key_id, line=line,
+            timestamp=int(time.time()),
+        )  # fmt: skip
+    log.add(2)
+    integrate(database, identity)  # ... and not the newer one of size 3
+    proof = client.get(
+        "/v1/entries/receipt-witnessed/proof",
+        params={"format": "tlog-proof"},
+        headers=headers(Role.AUDITOR),
+    )
+    assert proof.status_code == 200, proof.text
+    assert parse_proof(proof.content).checkpoint.decode().endswith(line + "\n")
+    key = headers(Role.AUDITOR)["Authorization"].removeprefix("Bearer ")
+    done = _run(
+        "verify-receipt", str(saved), "--policy", str(policy), "--api", served,
+        "--key", key, "--external-id", "receipt-witnessed",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "KEPT: leaf 0 is in the checkpoint of tree size 1, cosigned at" in done.stdout
