@@ -217,8 +217,7 @@ def measure(
     print(
         f"{label:<34}{rate:>10,.0f}  >= {target:<8,}{p50:>8.2f}{p99:>9.2f}{errors:>8}   "
         f"server {busy['server']:.2f}, postgres {busy['postgres']:.2f}, "
-        f"client {busy['client']:.2f}, other {max(others, 0):.2f}"
-        + ("" if met else "   MISSED")
+        f"client {busy['client']:.2f}, other {max(others, 0):.2f}" + ("" if met else "   MISSED")
     )
     return met
 

@@ -80,9 +80,7 @@ def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: Sess
         **error_responses(401, 403, 404),
     },
 )
-def hash_tile(
-    tail: str, request: Request, caller: TlogReaderDep, session: SessionDep
-) -> Response:
+def hash_tile(tail: str, request: Request, caller: TlogReaderDep, session: SessionDep) -> Response:
     path = _parse(f"tile/{tail}")
     if path.is_entries:  # "tile/entries/..." is the route above; this is unreachable
         raise NotFoundError(f"{path} is an entry bundle")
