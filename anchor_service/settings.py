@@ -63,11 +63,13 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=1024, description="Largest accepted request body (413)."
     )
     header_timeout_seconds: float = Field(
-        default=10.0, gt=0,
+        default=10.0,
+        gt=0,
         description="Seconds a client has to send a request head (`serve` closes it after).",
     )
     body_timeout_seconds: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="Longest pause while a request body is sent (`serve` closes it after).",
     )
     max_bulk_items: int = Field(
@@ -143,6 +145,12 @@ class Settings(BaseSettings):
         default=None,
         description="Deployment record written by `anchor-service deploy`, read when "
         "registry_address is unset (default: <data_dir>/deployment.json).",
+    )
+    public_rpc_url: str | None = Field(
+        default=None,
+        description="JSON-RPC URL the /verify page offers auditors as the node to read the "
+        "chain from (public, no credentials; rpc_url is never shown). Unset: the field starts "
+        "empty.",
     )
 
     # --- transparency log (C2SP checkpoints) ------------------------------------------

@@ -1,39 +1,91 @@
-"""``anchor-service verify BUNDLE.json``: check a proof bundle against the chain alone.
+"""``anchor-service verify BUNDLE.json``: check a proof bundle against the auditor's trust root.
 
-Needs no database and no API: only a JSON-RPC node (``--rpc``, else ``ANCHOR_RPC_URL``),
-or nothing at all with ``--offline`` (Merkle checks only). Exit status: 0 valid (also
-valid-but-redacted), 1 invalid or not verifiable (e.g. chain unreachable), 2 usage error,
-unreadable file or malformed bundle.
+Needs no database and no API: a trust root (``--policy FILE`` or ``--registry ADDRESS``),
+and one or more JSON-RPC nodes (``--rpc``, repeatable, else ``ANCHOR_RPC_URL``), or none
+with ``--offline`` (then only a signed checkpoint in the bundle can bind it to the policy).
+Exit status: see :data:`anchor_service.verifier.EXIT_STATUS` and ``_DESCRIPTION`` below.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import TextIO
 
-from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, non_negative_int
+from anchor_service.cli.parsers import (
+    Subparsers,
+    add_command,
+    add_json_flag,
+    non_negative_int,
+    positive_int,
+)
 from anchor_service.settings import Settings
+from anchor_service.tlog import Policy, TlogError, parse_policy
 from anchor_service.verifier import (
     BundleFormatError,
+    ChainReadError,
+    ChainView,
     Outcome,
     ProofBundle,
+    QuorumChainView,
+    Status,
+    TrustRoot,
     VerificationOut,
     VerificationReport,
     parse_bundle,
     verify_bundle,
 )
 
-__all__ = ["register", "render_report", "run_verify"]
+__all__ = [
+    "NO_REGISTRY_HINT",
+    "OFFLINE_HINT",
+    "PIN_HINT",
+    "register",
+    "render_report",
+    "run_verify",
+]
 
 _DESCRIPTION = """\
-Verify a proof bundle (from GET /v1/entries/{external_id}/proof): the leaf hash is
-recomputed from the document and salt, the root from the inclusion path; then the
-registry on chain must hold that root at that tree size, and the anchor transaction must
-be in the canonical chain with enough confirmations.
+Verify a proof bundle (from GET /v1/entries/{external_id}/proof) against YOUR trust root:
+a trust policy file (--policy: C2SP tlog-policy log/witness/group/quorum lines plus
+`registry <chain-id> <address>` lines) or one registry address (--registry). Keep your own
+copy of the operator's published policy: one fetched at verification time proves nothing.
 
-exit status: 0 valid, 1 invalid or not verifiable, 2 unreadable or malformed bundle."""
+The leaf hash is recomputed from the document and salt, the root from the inclusion path;
+a signed checkpoint in the bundle must carry a policy log's signature and the witness
+quorum, and match that root; the registry the bundle names must be a pinned one; then
+(unless --offline) the nodes must agree that this registry holds that root at that tree
+size and that the anchor transaction is in the canonical chain with enough confirmations.
+
+exit status:
+  0  valid: bound to your trust root, every check passed
+  1  invalid: a check failed (e.g. anchored in a registry you did not pin)
+  2  usage error, unreadable or malformed bundle or policy
+  3  not verified against a trust root: no --policy/--registry, or offline without a
+     signed checkpoint the policy could check
+  4  redacted: a leaf exists at that index; its content was erased (0 with --allow-redacted)
+  5  unverified: a node was unreachable, is not a node of that chain, or nodes disagree"""
+
+PIN_HINT = (
+    "to verify it, pin a trust root from a source you trust (not from the bundle): "
+    "--registry ADDRESS [--chain-id N], or --policy FILE with your own copy of the "
+    "operator's published policy (see docs/trust-model.md)"
+)
+
+OFFLINE_HINT = (
+    "to verify it, read the chain (--rpc URL) so the pinned registry is checked, or verify "
+    "a bundle that carries a signed checkpoint your policy's log key can check"
+)
+
+NO_REGISTRY_HINT = (
+    "to verify it, add the operator's `registry <chain-id> <address>` line to your policy "
+    "(from your own copy of its published policy), or verify a bundle that carries a signed "
+    "checkpoint your policy's log key can check"
+)
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 _MARKS = {Outcome.PASSED: "✔", Outcome.FAILED: "✘", Outcome.SKIPPED: "-", Outcome.ERROR: "!"}
 _ASCII_MARKS = {
@@ -44,29 +96,72 @@ _ASCII_MARKS = {
 }
 
 
+def _address(text: str) -> str:
+    if _ADDRESS.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(f"not an address (0x and 40 hex digits): {text!r}")
+    return text
+
+
 def register(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "verify",
-        help="verify a proof bundle against the chain (no database needed)",
+        help="verify a proof bundle against your trust root (no database needed)",
         description=_DESCRIPTION,
         examples=[
-            "anchor-service verify tour-1.json",
-            "anchor-service verify tour-1.json --rpc https://rpc.example --min-confirmations 12",
-            "anchor-service verify tour-1.json --offline",
+            "anchor-service verify tour-1.json --policy operator.policy",
+            "anchor-service verify tour-1.json --registry "
+            "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "anchor-service verify tour-1.json --policy operator.policy \\",
+            "  --rpc https://rpc-a.example --rpc https://rpc-b.example --rpc-quorum 2",
+            "anchor-service verify tour-1.json --policy operator.policy --offline",
             'curl -s $API/v1/entries/tour-1/proof -H "Authorization: Bearer $KEY" |',
-            "  anchor-service verify - --json",
+            "  anchor-service verify - --policy operator.policy --json",
         ],
         handler=run_verify,
         needs_server=False,
     )
     parser.add_argument("bundle", metavar="BUNDLE.json", help="the proof bundle; - reads stdin")
+    root = parser.add_mutually_exclusive_group()
+    root.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="your trust policy (tlog-policy lines plus `registry <chain-id> <address>`)",
+    )
+    root.add_argument(
+        "--registry",
+        metavar="ADDRESS",
+        type=_address,
+        help="pin this AnchorRegistry address (on the nodes' chain, or --chain-id)",
+    )
+    parser.add_argument(
+        "--chain-id",
+        type=positive_int,
+        metavar="N",
+        help="the chain of --registry (default: the chain the nodes serve)",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
-        "--rpc", metavar="URL", help="JSON-RPC URL of a node (default: ANCHOR_RPC_URL)"
+        "--rpc",
+        metavar="URL",
+        action="append",
+        help="JSON-RPC URL of a node; repeat for several (default: ANCHOR_RPC_URL)",
     )
     source.add_argument(
-        "--offline", action="store_true", help="Merkle checks only; do not read the chain"
+        "--offline",
+        action="store_true",
+        help="do not read the chain: Merkle checks and the signed checkpoint only",
+    )
+    parser.add_argument(
+        "--rpc-quorum",
+        type=positive_int,
+        metavar="K",
+        help="nodes that must agree on every chain answer (default: all of them)",
+    )
+    parser.add_argument(
+        "--allow-redacted",
+        action="store_true",
+        help="exit 0, not 4, for a redacted bundle that is otherwise valid",
     )
     parser.add_argument(
         "--min-confirmations",
@@ -78,25 +173,87 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    usage = _usage_error(args)
+    if usage:
+        print(f"error: {usage}", file=sys.stderr)
+        return 2
     bundle = _read_bundle(args.bundle)
     if bundle is None:
+        return 2
+    policy = _read_policy(args.policy) if args.policy else None
+    if args.policy and policy is None:
         return 2
     minimum: int = (
         args.min_confirmations if args.min_confirmations is not None else settings.confirmations
     )
-    if args.offline:
-        report = verify_bundle(bundle, None, min_confirmations=minimum)
-    else:
-        from anchor_service.verifier.onchain import Web3ChainView  # imports web3: only here
-
-        chain = Web3ChainView.connect(args.rpc or settings.rpc_url)
-        report = verify_bundle(bundle, chain, min_confirmations=minimum)
+    chain = None if args.offline else _chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
+    trust = _trust_root(args, policy, chain, bundle)
+    report = verify_bundle(bundle, chain, min_confirmations=minimum, trust=trust)
+    dissent = chain.dissent if isinstance(chain, QuorumChainView) else []
     if args.json:
         dumped = VerificationOut.of(report).model_dump(mode="json")
         print(json.dumps(dumped, indent=2, ensure_ascii=False))
     else:
         print(render_report(report, bundle, ascii_only=not _can_print("✔✘", sys.stdout)))
-    return 0 if report.valid else 1
+    for note in dissent:
+        print(f"note: outvoted nodes on {note}", file=sys.stderr)
+    if report.status is Status.REDACTED and args.allow_redacted:
+        return 0
+    return report.exit_status
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    if args.chain_id is not None and args.registry is None:
+        return "--chain-id goes with --registry (a policy names its chains itself)"
+    if args.registry and args.offline and args.chain_id is None:
+        return "--registry with --offline needs --chain-id (there is no node to ask)"
+    nodes = len(args.rpc or ()) or 1
+    if args.rpc_quorum is not None and args.rpc_quorum > nodes:
+        return f"--rpc-quorum {args.rpc_quorum} is more than the {nodes} node(s) given"
+    return None
+
+
+def _chain_view(urls: list[str], quorum: int | None) -> ChainView:
+    from anchor_service.verifier.onchain import Web3ChainView  # imports web3: only here
+
+    views = [Web3ChainView.connect(url) for url in urls]
+    if len(views) == 1:
+        return views[0]
+    return QuorumChainView([(view.node, view) for view in views], quorum)
+
+
+def _trust_root(
+    args: argparse.Namespace, policy: Policy | None, chain: ChainView | None, bundle: ProofBundle
+) -> TrustRoot | None:
+    if policy is not None:
+        return TrustRoot.from_policy(policy, f"policy {args.policy}")
+    if args.registry is None:
+        return None
+    if args.chain_id is not None or chain is None:  # offline needs --chain-id (usage)
+        chain_id = args.chain_id if args.chain_id is not None else bundle.anchor.chain_id
+        return TrustRoot.for_registry(chain_id, args.registry, "--registry")
+    try:
+        chain_id = chain.chain_id()
+    except ChainReadError:
+        # The chain checks will say the node cannot be read: the report is unverified.
+        chain_id = bundle.anchor.chain_id
+        return TrustRoot.for_registry(chain_id, args.registry, "--registry; chain not read")
+    return TrustRoot.for_registry(chain_id, args.registry, "--registry, the nodes' chain")
+
+
+def _read_policy(name: str) -> Policy | None:
+    """The parsed policy, or ``None`` after saying on stderr why it cannot be used."""
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        print(f"error: cannot read policy {name}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    try:
+        return parse_policy(raw)
+    except TlogError as exc:
+        print(f"error: {name} is not a valid trust policy: {exc}", file=sys.stderr)
+        return None
 
 
 def _read_bundle(name: str) -> ProofBundle | None:
@@ -127,6 +284,7 @@ def render_report(
     lines = [
         f"proof bundle: leaf {bundle.leaf_index} of tree size {bundle.tree_size}, "
         f"anchor {anchor.seq} in registry {anchor.registry} on chain {anchor.chain_id}",
+        f"trust root: {report.trust_root or 'none'}",
     ]
     mark_width = max(len(mark) for mark in marks.values())
     name_width = max(len(check.name) for check in report.checks)
@@ -134,6 +292,11 @@ def render_report(
         mark = marks[check.outcome]
         lines.append(f"  {mark:<{mark_width}}  {check.name:<{name_width}}  {check.reason}")
     lines.append(f"{report.status.value.upper()}: {report.verdict}")
+    if report.status is Status.UNPINNED:
+        if report.trust_root is None:
+            lines.append(PIN_HINT)
+        else:
+            lines.append(OFFLINE_HINT if not report.chain_checked else NO_REGISTRY_HINT)
     return "\n".join(lines)
 
 

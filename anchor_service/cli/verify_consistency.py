@@ -7,8 +7,8 @@ saved). It is checked against the roots the registry holds at N and M on a node
 ``--registry ADDRESS`` or ``--policy FILE`` (its ``registry <chain-id> <address>``
 lines). Needs no database, only the node (and the API with ``--api``).
 
-Exit status, as ``verify``: 0 valid, 1 invalid or not verifiable (chain unreachable),
-2 the proof, policy or options cannot be read.
+Exit status, as ``verify``: 0 valid, 1 invalid, 2 the proof, policy or options cannot be
+read, 5 unverified (chain unreachable, no pinned registry on the node's chain).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def register(subparsers: Subparsers) -> None:
             "Check that the anchored head of N leaves is a prefix of the anchored head of M "
             "leaves: the proof (from the API or a file) must lead from the registry's root "
             "at N to its root at M, both read on chain at a registry address you pin.\n\n"
-            "exit status: 0 valid, 1 invalid or not verifiable, 2 unreadable input."
+            "exit status: 0 valid, 1 invalid, 2 unreadable input, 5 unverified (node "
+            "unreachable, or no pinned registry on its chain)."
         ),
         examples=[
             "anchor-service verify-consistency 1000 2000 --api https://anchor.example "
@@ -75,6 +76,7 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from anchor_service.observability.redaction import public_url
+    from anchor_service.verifier import EXIT_STATUS, Status
     from anchor_service.verifier.consistency import (
         ConsistencyDocument,
         ConsistencyStatus,
@@ -106,7 +108,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print(f"{result.status.value.upper()}: {result.reason}")
-    return 0 if result.status is ConsistencyStatus.VALID else 1
+    return {
+        ConsistencyStatus.VALID: EXIT_STATUS[Status.VALID],
+        ConsistencyStatus.INVALID: EXIT_STATUS[Status.INVALID],
+        ConsistencyStatus.UNVERIFIED: EXIT_STATUS[Status.UNVERIFIED],
+    }[result.status]
 
 
 def _registries(args: argparse.Namespace) -> list[tuple[int | None, str]]:

@@ -154,6 +154,8 @@ class DevChainSetup:
         env: dict[str, str] = {}
         if not self._configured("rpc_url"):
             env["ANCHOR_RPC_URL"] = self.chain.rpc_url
+        if not self._configured("public_rpc_url"):  # the /verify page's default node
+            env["ANCHOR_PUBLIC_RPC_URL"] = self.chain.rpc_url
         if self._uses_dev_key():
             env["ANCHOR_SIGNER_KEY"] = DEV_ACCOUNT_KEYS[0]
             signer = Signer.from_key(DEV_ACCOUNT_KEYS[0])

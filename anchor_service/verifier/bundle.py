@@ -15,6 +15,14 @@ The leaf bytes are exactly the RFC 8785 (JCS) serialisation of ``entry``. A bund
 document was erased has ``"entry": null`` and ``"redacted": true`` (``redacted`` is
 otherwise absent or ``false``).
 
+Optional fields:
+
+- ``"checkpoint": "<signed note text>"``: a C2SP signed checkpoint (c2sp.org/tlog-checkpoint)
+  of the tree the inclusion proof is against, with the log's signature and any witness
+  cosignature lines; checked against the auditor's trust policy (``anchor_service.tlog``).
+- ``"redaction_record": {"index": 12, "hash": "<hex>"}`` (redacted bundles only): the log
+  leaf that records the erasure, by its index and leaf hash.
+
 Reading is strict, so that everything in a bundle is something a check looks at: unknown
 or missing fields, duplicate keys, wrong types, upper-case or ``0x``-prefixed hashes are
 all :class:`BundleFormatError`, whose ``field`` is a dotted path (``inclusion.path.2``).
@@ -40,6 +48,7 @@ __all__ = [
     "BundleAnchorOut",
     "BundleFormatError",
     "ProofBundle",
+    "RedactionRecordRef",
     "dump_bundle",
     "parse_bundle",
 ]
@@ -88,6 +97,14 @@ class BundleAnchorOut(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class RedactionRecordRef:
+    """The log leaf recording that this bundle's document was erased."""
+
+    index: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ProofBundle:
     """A parsed proof bundle (hashes as 32 raw bytes).
 
@@ -104,6 +121,8 @@ class ProofBundle:
     anchor: AnchorRef
     redacted: bool = False
     version: int = BUNDLE_VERSION
+    checkpoint: str | None = None
+    redaction_record: RedactionRecordRef | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The bundle as a JSON-ready dict, in the format above."""
@@ -118,6 +137,13 @@ class ProofBundle:
         }
         document["statement_hash"] = self.statement_hash.hex()
         document["anchor"] = BundleAnchorOut.of(self.anchor).model_dump()
+        if self.checkpoint is not None:
+            document["checkpoint"] = self.checkpoint
+        if self.redaction_record is not None:
+            document["redaction_record"] = {
+                "index": self.redaction_record.index,
+                "hash": self.redaction_record.leaf_hash.hex(),
+            }
         return document
 
 
@@ -164,7 +190,7 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
         document,
         None,
         required=("version", "entry", "leaf", "inclusion", "statement_hash", "anchor"),
-        optional=("redacted",),
+        optional=("redacted", "checkpoint", "redaction_record"),
     )
     version = top["version"]
     if type(version) is not int or version != BUNDLE_VERSION:
@@ -193,6 +219,18 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
     registry = anchor["registry"]
     if type(registry) is not str or _ADDRESS.fullmatch(registry) is None:
         raise BundleFormatError("must be an address: 0x and 40 hex digits", "anchor.registry")
+    checkpoint = top.get("checkpoint")
+    if checkpoint is not None and (type(checkpoint) is not str or not checkpoint):
+        raise BundleFormatError("must be the signed checkpoint note as text", "checkpoint")
+    record = None
+    if "redaction_record" in top:
+        if not redacted:
+            raise BundleFormatError("only a redacted bundle has one", "redaction_record")
+        fields = _object(top["redaction_record"], "redaction_record", required=("index", "hash"))
+        record = RedactionRecordRef(
+            _uint(fields["index"], "redaction_record.index"),
+            _hash(fields["hash"], "redaction_record.hash"),
+        )
     return ProofBundle(
         entry=entry,
         leaf_index=_uint(leaf["index"], "leaf.index"),
@@ -209,6 +247,8 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
             block_number=_uint(anchor["block_number"], "anchor.block_number"),
         ),
         redacted=redacted,
+        checkpoint=checkpoint,
+        redaction_record=record,
     )
 
 

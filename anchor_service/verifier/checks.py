@@ -10,9 +10,23 @@ Without the chain (Merkle checks, pure):
 3. ``inclusion``      the path leads from ``leaf.hash`` at ``leaf.index`` to
    ``inclusion.root`` in a tree of ``tree_size`` leaves (RFC 9162 §2.1.3.2).
 
+Against the auditor's trust root (:class:`~anchor_service.verifier.trust.TrustRoot`;
+skipped when there is none, and the report is then "unpinned", never "valid"):
+
+a. ``signed checkpoint``  the bundle's ``checkpoint`` note is signed by a log of the policy
+   (origin = its key name) and cosigned by witnesses meeting the policy's quorum
+   (``anchor_service.tlog.verify_checkpoint``), and its tree size and root are the
+   bundle's ``inclusion.tree_size`` and ``inclusion.root``, so the inclusion proof is
+   against that checkpoint. Skipped when the bundle has no checkpoint or the trust root
+   no log key.
+b. ``pinned registry``    the registry and chain the bundle names are pinned ones; a bundle
+   anchored in any other registry fails, naming the claimed and the pinned registries.
+   Skipped when the trust root pins no registry.
+
 With the chain (skipped offline):
 
-4. ``chain id``       the node serves the chain the bundle names (if not, 5-8 are skipped).
+4. ``chain id``       the node serves the chain the bundle names (if not, the node is not
+   one to ask: an error, not a failure, and 5-8 are skipped).
 5. ``registry holds root at tree_size``  there is a contract at ``anchor.registry`` and
    its ``rootAt(tree_size)`` is ``inclusion.root``.
 6. ``anchor record``  its ``anchorAt(seq)`` stores the same tree size, root, statement
@@ -26,6 +40,9 @@ With the chain (skipped offline):
 Every check runs even after another fails, so the report shows everything that is wrong.
 If the node cannot be reached, the check that tried is an ``error`` and the rest are
 skipped: the report is then "unverified", never "valid".
+
+The bundle is *bound* to the trust root when check a passed, or check b passed and the
+chain checks 4-8 ran (they read the registry the bundle names, now known to be pinned).
 """
 
 from __future__ import annotations
@@ -34,9 +51,11 @@ from collections.abc import Sequence
 
 from anchor_service.ledger.jcs import canonical_json
 from anchor_service.merkle import ProofError, RootMismatchError, check_inclusion, leaf_hash
+from anchor_service.tlog import TlogError, verify_checkpoint
 from anchor_service.verifier.bundle import ProofBundle
 from anchor_service.verifier.chainview import AnchorReceipt, ChainReadError, ChainView
 from anchor_service.verifier.report import CheckResult, Outcome, VerificationReport
+from anchor_service.verifier.trust import TrustRoot
 from anchor_service.wording import counted
 
 __all__ = [
@@ -45,16 +64,22 @@ __all__ = [
     "BUNDLE_FORMAT",
     "CHAIN_CHECKS",
     "CHAIN_ID",
+    "CHECKPOINT",
     "CONFIRMATIONS",
     "INCLUSION",
     "LEAF_HASH",
+    "PINNED_REGISTRY",
     "REGISTRY_ROOT",
+    "TRUST_CHECKS",
     "verify_bundle",
 ]
 
 BUNDLE_FORMAT = "bundle format"
 LEAF_HASH = "leaf hash"
 INCLUSION = "inclusion"
+CHECKPOINT = "signed checkpoint"
+PINNED_REGISTRY = "pinned registry"
+TRUST_CHECKS = (CHECKPOINT, PINNED_REGISTRY)
 CHAIN_ID = "chain id"
 REGISTRY_ROOT = "registry holds root at tree_size"
 ANCHOR_RECORD = "anchor record"
@@ -67,16 +92,51 @@ _OFFLINE = [
 
 
 def verify_bundle(
-    bundle: ProofBundle, chain: ChainView | None, *, min_confirmations: int
+    bundle: ProofBundle,
+    chain: ChainView | None,
+    *,
+    min_confirmations: int,
+    trust: TrustRoot | None = None,
 ) -> VerificationReport:
-    """Run every check on ``bundle``; the chain checks only when ``chain`` is given."""
+    """Run every check on ``bundle``: against ``trust`` when given (without one the report
+    is at best "unpinned"), the chain checks only when ``chain`` is given."""
     checks = [check_format(bundle), check_leaf_hash(bundle), check_inclusion_path(bundle)]
+    if trust is None:
+        checks += [
+            _skipped(name, "no trust root: nothing pinned to check against")
+            for name in TRUST_CHECKS
+        ]
+    else:
+        checks += [check_checkpoint(bundle, trust), check_pinned_registry(bundle, trust)]
     if chain is None:
         checks += _OFFLINE
     else:
         checks += check_on_chain(bundle, chain, min_confirmations)
+    by_name = {check.name: check for check in checks}
+    bound = by_name[CHECKPOINT].ok or (by_name[PINNED_REGISTRY].ok and chain is not None)
+    record = bundle.redaction_record
+    if chain is None:
+        unbound = (
+            "the chain was not read and the bundle carries no signed checkpoint the "
+            "trust root could check"
+        )
+    else:
+        unbound = (
+            "the trust root pins no registry and the bundle carries no signed "
+            "checkpoint its log keys could check"
+        )
     return VerificationReport(
-        tuple(checks), redacted=bundle.redacted, chain_checked=chain is not None
+        tuple(checks),
+        redacted=bundle.redacted,
+        chain_checked=chain is not None,
+        claim=f"registry {bundle.anchor.registry} on chain {bundle.anchor.chain_id}",
+        trust_root=None if trust is None else trust.describe(),
+        bound=trust is not None and bound,
+        leaf_index=bundle.leaf_index,
+        redaction_record=None
+        if record is None
+        else f"leaf {record.index} (hash {record.leaf_hash.hex()})",
+        unbound_reason=unbound,
     )
 
 
@@ -131,6 +191,57 @@ def check_inclusion_path(bundle: ProofBundle) -> CheckResult:
     )
 
 
+def check_checkpoint(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
+    """Check a: the signed checkpoint against the policy, and the bundle against it."""
+    if bundle.checkpoint is None:
+        return _skipped(CHECKPOINT, "the bundle carries no signed checkpoint")
+    if not trust.has_log_keys:
+        return _skipped(CHECKPOINT, "the trust root has no log key: the signature is not checked")
+    try:
+        note = bundle.checkpoint.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: JSON can carry one, a note cannot
+        return _failed(CHECKPOINT, "the checkpoint is not UTF-8 text")
+    try:
+        verified = verify_checkpoint(trust.policy, note)
+    except TlogError as exc:
+        return _failed(CHECKPOINT, f"the checkpoint does not satisfy the trust policy: {exc}")
+    checkpoint = verified.checkpoint
+    differences = _differences(
+        [
+            ("tree size", checkpoint.size, bundle.tree_size),
+            ("root", checkpoint.root_hash, bundle.root),
+        ]
+    )
+    if differences:
+        return _failed(
+            CHECKPOINT,
+            f"the signed checkpoint is not the tree of the inclusion proof: {differences}",
+        )
+    cosigned = ", ".join(sorted(verified.cosigners)) or "no witness"
+    return _passed(
+        CHECKPOINT,
+        f"signed by log {verified.log}, cosigned by {cosigned} (quorum "
+        f"{trust.policy.quorum} met); tree size {checkpoint.size} and root = inclusion.root",
+    )
+
+
+def check_pinned_registry(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
+    """Check b: the registry the bundle names is one the auditor pinned."""
+    anchor = bundle.anchor
+    if not trust.registries:
+        return _skipped(PINNED_REGISTRY, "the trust root pins no registry")
+    if not trust.pins(anchor.chain_id, anchor.registry):
+        return _failed(
+            PINNED_REGISTRY,
+            f"the bundle claims registry {anchor.registry} on chain {anchor.chain_id}, but "
+            f"the trust root pins {trust.pinned_registries}",
+        )
+    return _passed(
+        PINNED_REGISTRY,
+        f"registry {anchor.registry} on chain {anchor.chain_id} is pinned ({trust.source})",
+    )
+
+
 def check_on_chain(
     bundle: ProofBundle, chain: ChainView, min_confirmations: int
 ) -> list[CheckResult]:
@@ -166,9 +277,12 @@ def check_on_chain(
 def check_chain_id(bundle: ProofBundle, chain: ChainView) -> CheckResult:
     actual = chain.chain_id()
     if actual != bundle.anchor.chain_id:
-        return _failed(
+        # Not the bundle's fault: this node cannot answer for the chain it names.
+        return CheckResult(
             CHAIN_ID,
-            f"the bundle names chain {bundle.anchor.chain_id} but the node serves chain {actual}",
+            Outcome.ERROR,
+            f"not a node of chain {bundle.anchor.chain_id}: the bundle names chain "
+            f"{bundle.anchor.chain_id} but the node serves chain {actual}",
         )
     return _passed(CHAIN_ID, f"the node serves chain {actual}")
 

@@ -6,6 +6,8 @@ could not be reached), so the checks never see web3 or its exceptions.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,7 +32,11 @@ from anchor_service.verifier.chainview import (
     RegistryAnchor,
 )
 
-__all__ = ["Web3ChainView"]
+__all__ = ["REGISTRY_CLIENTS", "Web3ChainView"]
+
+REGISTRY_CLIENTS = 8
+"""Most registry clients a view keeps (least recently used first out): a service answering
+bundles that name ever new addresses must not keep a client for each."""
 
 
 @contextmanager
@@ -45,14 +51,16 @@ def _reading(node: str) -> Iterator[None]:
 
 
 class Web3ChainView:
-    """Reads from the node behind ``web3``; one :class:`RegistryClient` per address."""
+    """Reads from the node behind ``web3``; a :class:`RegistryClient` for each of the
+    :data:`REGISTRY_CLIENTS` addresses read most recently."""
 
     def __init__(self, web3: Web3, *, artifact: ContractArtifact | None = None) -> None:
         self.web3 = web3
         endpoint = getattr(web3.provider, "endpoint_uri", None)
         self.node = public_url(str(endpoint)) if endpoint else type(web3.provider).__name__
         self._artifact = artifact
-        self._registries: dict[str, RegistryClient] = {}
+        self._registries: OrderedDict[str, RegistryClient] = OrderedDict()
+        self._lock = threading.Lock()  # the API shares one view between threads
 
     @classmethod
     def connect(cls, rpc_url: str, *, timeout: float = 10.0) -> Web3ChainView:
@@ -61,14 +69,24 @@ class Web3ChainView:
 
     def _registry(self, address: str) -> RegistryClient:
         key = address.lower()
-        client = self._registries.get(key)
-        if client is None:
-            with _reading(self.node):
-                if self._artifact is None:
-                    self._artifact = load_artifact()
-            client = RegistryClient(self.web3, address, artifact=self._artifact)
-            self._registries[key] = client
-        return client
+        with self._lock:
+            client = self._registries.get(key)
+            if client is None:
+                with _reading(self.node):
+                    if self._artifact is None:
+                        self._artifact = load_artifact()
+                client = RegistryClient(self.web3, address, artifact=self._artifact)
+                self._registries[key] = client
+                while len(self._registries) > REGISTRY_CLIENTS:
+                    self._registries.popitem(last=False)
+            else:
+                self._registries.move_to_end(key)
+            return client
+
+    @property
+    def cached_registries(self) -> int:
+        """How many registry clients the view holds now."""
+        return len(self._registries)
 
     def chain_id(self) -> int:
         with _reading(self.node):

@@ -4,13 +4,17 @@ Public (no API key): the page is static, and everything it checks it checks in t
 browser or with the key the auditor types into it. Nothing is loaded from another origin;
 the Content-Security-Policy allows scripts, styles and images from this origin only, and
 network requests (``connect-src``) anywhere, because the auditor picks the JSON-RPC node.
-The one value filled in on the server is the default number of confirmations
-(``ANCHOR_CONFIRMATIONS``), the same default the API and the CLI use.
+The values filled in on the server: the default number of confirmations
+(``ANCHOR_CONFIRMATIONS``, the same default the API and the CLI use), the node URL
+offered to auditors (``ANCHOR_PUBLIC_RPC_URL``; never ``ANCHOR_RPC_URL``, which may carry
+credentials), and the registry this operator anchors in, which the page shows as the
+operator's claim only: the auditor's trust root is what the auditor types or pastes.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 from typing import Final
 
@@ -18,7 +22,10 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from anchor_service.api.deps import SettingsDep
+from anchor_service.chain.errors import ChainConfigError, DeploymentFileError
 from anchor_service.errors import NotFoundError
+from anchor_service.services.anchoring.chain_context import registry_address_from
+from anchor_service.settings import Settings
 
 __all__ = ["ASSETS_PATH", "PAGE_PATH", "STATIC_DIR", "router"]
 
@@ -67,14 +74,32 @@ def _template() -> str:
     return (STATIC_DIR / _PAGE_FILE).read_text(encoding="utf-8")
 
 
-def _render_page(confirmations: int) -> str:
-    """The page's HTML with ``confirmations`` as the default the auditor can change."""
-    return _template().replace("{{confirmations}}", str(int(confirmations)))
+def _operator_registry(settings: Settings) -> str:
+    """The registry this service anchors in, or "" when none is configured (or its
+    deployment file is unreadable: the page still serves, without the claim)."""
+    try:
+        return registry_address_from(settings)
+    except (ChainConfigError, DeploymentFileError):
+        return ""
+
+
+def _render_page(settings: Settings) -> str:
+    """The page's HTML with the server's defaults and the operator's claimed registry."""
+    values = {
+        "confirmations": str(int(settings.confirmations)),
+        "public_rpc_url": settings.public_rpc_url or "",
+        "operator_registry": _operator_registry(settings),
+        "operator_chain_id": str(int(settings.chain_id)),
+    }
+    page = _template()
+    for name, value in values.items():
+        page = page.replace("{{" + name + "}}", html.escape(value, quote=True))
+    return page
 
 
 @router.get(PAGE_PATH)
-async def verify_page(settings: SettingsDep) -> HTMLResponse:
-    return HTMLResponse(_render_page(settings.confirmations), headers=_PAGE_HEADERS)
+def verify_page(settings: SettingsDep) -> HTMLResponse:
+    return HTMLResponse(_render_page(settings), headers=_PAGE_HEADERS)
 
 
 @router.get(ASSETS_PATH + "/{name}")

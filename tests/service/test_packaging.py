@@ -28,7 +28,7 @@ from anchor_service.chain import RegistryClient, Signer, deploy_registry
 from anchor_service.cli.main import build_parser
 from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.settings import Settings
-from anchor_service.verifier import CHAIN_CHECKS
+from anchor_service.verifier import CHAIN_CHECKS, TRUST_CHECKS
 from tests.support.ci import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,18 +311,22 @@ def test_verifier_install_verifies_a_real_bundle_offline_and_against_the_chain(
     path.write_text(json.dumps(served_bundle), encoding="utf-8")
     offline = _run(light_venv, ["anchor-service", "verify", str(path), "--offline"], tmp_path)
     print(f"light install, verify --offline -> exit {offline.returncode}:\n{offline.stdout}")
-    assert offline.returncode == 0, offline.stderr
-    assert offline.stdout.splitlines()[-1].startswith("VALID")
+    assert offline.returncode == 3, offline.stderr  # no trust root: never valid
+    assert offline.stdout.splitlines()[-2].startswith("UNPINNED")
     as_json = _run(
         light_venv, ["anchor-service", "verify", str(path), "--offline", "--json"], tmp_path
     )
     report = json.loads(as_json.stdout)
-    assert (as_json.returncode, report["status"], report["chain_checked"]) == (0, "valid", False)
+    assert (as_json.returncode, report["status"], report["chain_checked"]) == (
+        3, "unpinned", False
+    )  # fmt: skip
     skipped = [check["name"] for check in report["checks"] if check["outcome"] == "skipped"]
-    assert skipped == list(CHAIN_CHECKS)
+    assert skipped == [*TRUST_CHECKS, *CHAIN_CHECKS]
 
+    registry = served_bundle["anchor"]["registry"]  # deployed by the fixture: known genuine
     online = _run(light_venv, ["anchor-service", "verify", str(path), "--rpc", devchain.rpc_url,
-                               "--min-confirmations", "1", "--json"], tmp_path)  # fmt: skip
+                               "--registry", registry, "--min-confirmations", "1", "--json"],
+                  tmp_path)  # fmt: skip
     assert online.returncode == 0, online.stderr
     report = json.loads(online.stdout)
     assert (report["status"], report["chain_checked"]) == ("valid", True)

@@ -9,7 +9,9 @@
 //    "inclusion": {"tree_size": 50, "root": "<64 hex>", "path": ["<64 hex>", ...]},
 //    "statement_hash": "<64 hex>",
 //    "anchor": {"chain_id": 1337, "registry": "0x<40 hex>", "seq": 0,
-//               "tx_hash": "0x<64 hex>", "block_number": 12}}
+//               "tx_hash": "0x<64 hex>", "block_number": 12},
+//    "checkpoint": "<signed note text>",                                 (optional)
+//    "redaction_record": {"index": 12, "hash": "<64 hex>"}}              (redacted only)
 //
 // Integers come back as BigInt, hashes as lower-case hex without 0x (tx_hash too).
 
@@ -44,7 +46,7 @@ export function parseBundle(text) {
   }
   const top = object(document, null, {
     required: ["version", "entry", "leaf", "inclusion", "statement_hash", "anchor"],
-    optional: ["redacted"],
+    optional: ["redacted", "checkpoint", "redaction_record"],
   });
   const version = top.get("version");
   if (!(version instanceof JsonNumber && version.isInteger && version.toBigInt() === 1n)) {
@@ -75,7 +77,22 @@ export function parseBundle(text) {
   if (typeof registry !== "string" || !ADDRESS.test(registry)) {
     throw new BundleFormatError("must be an address: 0x and 40 hex digits", "anchor.registry");
   }
+  const checkpoint = top.has("checkpoint") ? top.get("checkpoint") : null;
+  if (checkpoint !== null && (typeof checkpoint !== "string" || !checkpoint)) {
+    throw new BundleFormatError("must be the signed checkpoint note as text", "checkpoint");
+  }
+  let redactionRecord = null;
+  if (top.has("redaction_record")) {
+    if (!redacted) throw new BundleFormatError("only a redacted bundle has one", "redaction_record");
+    const record = object(top.get("redaction_record"), "redaction_record", { required: ["index", "hash"] });
+    redactionRecord = {
+      index: uint(record.get("index"), "redaction_record.index"),
+      hash: hash(record.get("hash"), "redaction_record.hash"),
+    };
+  }
   return {
+    checkpoint,
+    redactionRecord,
     version: BUNDLE_VERSION,
     entry,
     redacted,

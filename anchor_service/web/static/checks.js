@@ -12,7 +12,10 @@
 //   7. anchor transaction  mined, succeeded, sent to the registry, HeadAnchored event
 //                      matching the bundle, in block_number, on the canonical chain
 //   8. confirmations   blocks from that block to the head, inclusive, >= the minimum
-// Outcomes: passed, failed, skipped, error (could not be run: chain unreachable).
+// Outcomes: passed, failed, skipped, error (could not be run: chain unreachable, or a
+// node of another chain). trust.js adds "signed checkpoint" and "pinned registry" (after
+// 3, as the Python verifier orders them); nodes.js runs 4-8 on several nodes and adds
+// "node agreement".
 
 import { canonicalBytes, CanonicalizationError } from "./jcs.js";
 import { checkInclusion, hexToBytes, leafHash, bytesToHex, ProofError, RootMismatchError } from "./merkle.js";
@@ -136,7 +139,14 @@ export async function chainChecks(bundle, chain, minConfirmations) {
   try {
     const actual = await chain.chainId();
     if (actual !== bundle.anchor.chainId) {
-      add(CHAIN_ID, FAILED, `the bundle names chain ${bundle.anchor.chainId} but the node serves chain ${actual}`);
+      // Says nothing about the bundle: this node cannot check it (the trust root check
+      // says whether the chain the bundle names is the pinned one).
+      add(
+        CHAIN_ID,
+        ERROR,
+        `not a node of chain ${bundle.anchor.chainId}: the bundle names chain ` +
+          `${bundle.anchor.chainId} but the node serves chain ${actual}`,
+      );
       for (const name of CHAIN_CHECKS.slice(1)) add(name, SKIPPED, "not checked: the node serves another chain");
       return out;
     }
@@ -258,25 +268,52 @@ function differences(fields) {
     .join("; ");
 }
 
-/** The verdict on a list of checks: status and one sentence, as report.py words them. */
-export function verdict(checks, { redacted, chainChecked }) {
+/**
+ * The verdict on a list of checks, as anchor_service/verifier/report.py words it, first
+ * rule that applies: invalid (a check failed), unverified (one could not be run),
+ * unpinned ("not verified against a trust root": nothing bound the bundle to the
+ * auditor's trust root), redacted (bound, but the document was erased), valid.
+ * Bound: "signed checkpoint" passed, or "pinned registry" passed and the chain was read.
+ */
+export function verdict(checks, { bundle, chainChecked, trustRoot }) {
   const outcomes = new Set(checks.map((check) => check.outcome));
+  const pinned = checks.find((check) => check.name === "pinned registry");
   if (outcomes.has(FAILED)) {
     const failed = checks.filter((check) => check.outcome === FAILED).map((check) => check.name);
-    return { status: "invalid", valid: false, text: `failed ${failed.join(", ")}` };
+    const why = pinned?.outcome === FAILED ? `: ${pinned.reason}` : "";
+    return { status: "invalid", valid: false, text: `failed ${failed.join(", ")}${why}` };
   }
   if (outcomes.has(ERROR)) {
     const reasons = checks.filter((check) => check.outcome === ERROR).map((check) => check.reason);
     return { status: "unverified", valid: false, text: reasons.join("; ") };
   }
-  const scope = chainChecked ? "" : " (Merkle checks only: the chain was not read)";
-  if (redacted) {
+  const claim = `registry ${bundle.anchor.registry} on chain ${bundle.anchor.chainId}`;
+  const signed = checks.find((check) => check.name === "signed checkpoint");
+  const bound = signed?.outcome === PASSED || (pinned?.outcome === PASSED && chainChecked);
+  if (!bound) {
+    let why;
+    if (trustRoot === null) {
+      why = "the checks passed, but nothing ties the bundle to a registry or log key you trust";
+    } else if (!trustRoot.registries.length && chainChecked) {
+      why = "your trust root pins no registry and the bundle carries no signed checkpoint it could check";
+    } else {
+      why = "the chain was not read and the bundle carries no signed checkpoint the trust root could check";
+    }
+    return {
+      status: "unpinned",
+      valid: false,
+      text: `not verified against a trust root: ${why}; it claims ${claim}`,
+    };
+  }
+  const scope = chainChecked ? "" : " (offline: signed checkpoint only)";
+  if (bundle.redacted) {
+    const record = bundle.redactionRecord
+      ? `; redaction record: leaf ${bundle.redactionRecord.index} (hash ${bundle.redactionRecord.hash})`
+      : "; the bundle names no redaction record";
     return {
       status: "redacted",
-      valid: true,
-      text:
-        "the document was erased, so its leaf hash is taken as given; every other check passed" +
-        scope,
+      valid: false,
+      text: `a leaf exists at index ${bundle.leafIndex}; its content was erased${record}${scope}`,
     };
   }
   return { status: "valid", valid: true, text: `every check passed${scope}` };

@@ -77,9 +77,16 @@ export class RpcChainView {
     try {
       body = await response.json();
     } catch {
-      throw new ChainReadError(`${method}: the node answered HTTP ${response.status} without JSON`, {
-        unreachable: !response.ok,
-      });
+      throw new ChainReadError(
+        `${this.url} is not a JSON-RPC node: it answered ${method} with HTTP ${response.status} without JSON`,
+        { unreachable: !response.ok },
+      );
+    }
+    if (body === null || typeof body !== "object" || body.jsonrpc !== "2.0") {
+      throw new ChainReadError(
+        `${this.url} is not a JSON-RPC node: it answered ${method} with HTTP ${response.status} ` +
+          "and no JSON-RPC 2.0 response",
+      );
     }
     if (body?.error) {
       const error = new ChainReadError(`${method}: ${body.error.message ?? JSON.stringify(body.error)}`);

@@ -16,15 +16,26 @@ import {
   verdict,
 } from "./checks.js";
 import { canonicalize } from "./jcs.js";
+import { quorumChainChecks } from "./nodes.js";
 import { RpcChainView } from "./rpc.js";
+import {
+  TRUST_CHECKS,
+  TrustRootError,
+  checkpointCheck,
+  pinnedRegistryCheck,
+  remember,
+  remembered,
+  trustRootFrom,
+} from "./trust.js";
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const MARKS = { passed: "✔", failed: "✘", skipped: "–", error: "!" };
 const HEADLINES = {
   valid: "Valid",
-  redacted: "Valid (document erased)",
+  redacted: "Redacted",
   invalid: "Invalid",
-  unverified: "Not verified",
+  unverified: "Not verifiable",
+  unpinned: "Not verified against a trust root",
   malformed: "Not a proof bundle",
 };
 
@@ -59,19 +70,84 @@ function minConfirmations(chosen) {
   return BigInt(raw);
 }
 
-function rpcUrl() {
-  const raw = $("rpc-url").value.trim();
-  if (!raw) throw new InputError("Enter the JSON-RPC URL of a node of the bundle's chain.");
-  let url;
+/** The node URLs, one per line (blank lines ignored, repeats once). */
+function rpcUrls() {
+  const lines = $("rpc-urls").value.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (!lines.length) throw new InputError("Enter the JSON-RPC URL of a node of the bundle's chain.");
+  const urls = [];
+  for (const raw of lines) {
+    let url;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new InputError(`Not a URL: ${raw}`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new InputError(`The node URL must start with http:// or https://: ${raw}`);
+    }
+    if (!urls.includes(url.href)) urls.push(url.href);
+  }
+  return urls;
+}
+
+/** How many nodes must agree: null for all of them. */
+function rpcQuorum(count) {
+  const raw = $("rpc-quorum").value.trim();
+  if (raw === "") return null;
+  if (!/^[0-9]+$/.test(raw) || BigInt(raw) < 1n || BigInt(raw) > BigInt(count)) {
+    throw new InputError(`Nodes that must agree: a whole number from 1 to ${count} (the nodes listed).`);
+  }
+  return Number(raw);
+}
+
+function trustKind() {
+  return document.querySelector('input[name="trust-kind"]:checked').value;
+}
+
+function showTrustKind() {
+  $("trust-registry-options").hidden = trustKind() !== "registry";
+  $("trust-policy-options").hidden = trustKind() !== "policy";
+}
+
+/** What the auditor gave as trust root (the form's values, as remembered). */
+function trustInput() {
+  if (trustKind() === "policy") return { kind: "policy", text: $("trust-policy").value };
+  return { kind: "registry", chainId: $("trust-chain-id").value, address: $("trust-registry").value };
+}
+
+function storage() {
   try {
-    url = new URL(raw);
+    return window.localStorage;
   } catch {
-    throw new InputError(`Not a URL: ${raw}`);
+    return null; // storage is disabled: nothing can be remembered
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InputError("The node URL must start with http:// or https://.");
+}
+
+function rememberTrustRoot() {
+  const store = storage();
+  if (store) remember(store, trustInput(), $("trust-remember").checked);
+}
+
+function restoreTrustRoot() {
+  const store = storage();
+  const saved = store ? remembered(store) : null;
+  if (saved === null) return;
+  document.querySelector(`input[name="trust-kind"][value="${saved.kind}"]`).checked = true;
+  if (saved.kind === "policy") $("trust-policy").value = String(saved.text ?? "");
+  else {
+    $("trust-chain-id").value = String(saved.chainId ?? "");
+    $("trust-registry").value = String(saved.address ?? "");
   }
-  return url.href;
+  $("trust-remember").checked = true;
+}
+
+function showOperatorClaim() {
+  const claim = $("operator-claim");
+  const registry = claim.dataset.registry;
+  if (!registry) return;
+  $("operator-registry").textContent = registry;
+  $("operator-chain-id").textContent = claim.dataset.chainId;
+  claim.hidden = false;
 }
 
 function apiKey() {
@@ -80,11 +156,20 @@ function apiKey() {
   return key;
 }
 
+/** Checks 4-8 (and node agreement, or the API's own) with the registry the API checked. */
 async function onChain(chosen, text, bundle) {
-  if (chosen === "offline") return skippedChainChecks("offline: the chain was not read");
+  if (chosen === "offline") {
+    return { checks: skippedChainChecks("offline: the chain was not read"), checkedRegistry: null };
+  }
   const minimum = minConfirmations(chosen);
   if (chosen === "rpc") {
-    return chainChecks(bundle, new RpcChainView(rpcUrl()), minimum ?? 0n);
+    const urls = rpcUrls();
+    const quorum = rpcQuorum(urls.length);
+    const checks =
+      urls.length === 1
+        ? await chainChecks(bundle, new RpcChainView(urls[0]), minimum ?? 0n)
+        : await quorumChainChecks(bundle, urls, quorum, minimum ?? 0n);
+    return { checks, checkedRegistry: null };
   }
   return apiChainChecks(text, { apiKey: apiKey(), minConfirmations: minimum, baseUrl: document.baseURI });
 }
@@ -92,7 +177,7 @@ async function onChain(chosen, text, bundle) {
 function malformed(error) {
   const checks = [
     result(BUNDLE_FORMAT, FAILED, error.message, "browser"),
-    ...[...MERKLE_CHECKS.slice(1), ...CHAIN_CHECKS].map((name) =>
+    ...[...MERKLE_CHECKS.slice(1), ...TRUST_CHECKS, ...CHAIN_CHECKS].map((name) =>
       result(name, SKIPPED, "not checked: the bundle is malformed", "-"),
     ),
   ];
@@ -105,7 +190,7 @@ function summaryOf(bundle) {
   if (typeof id === "string") parts.push(`Entry ${id}`);
   parts.push(`leaf ${bundle.leafIndex} of tree size ${bundle.treeSize}`);
   const anchor = bundle.anchor;
-  parts.push(`anchor ${anchor.seq} in registry ${anchor.registry} on chain ${anchor.chainId}`);
+  parts.push(`claims anchor ${anchor.seq} in registry ${anchor.registry} on chain ${anchor.chainId}`);
   parts.push(`transaction 0x${anchor.txHash} (block ${anchor.blockNumber})`);
   return parts.join(" · ");
 }
@@ -167,12 +252,20 @@ async function verifyNow() {
       render(malformed(error));
       return;
     }
-    // Read the inputs before any work, so a missing URL or key is said at once.
+    // Read the inputs before any work, so a missing URL, key or trust root is said at once.
+    const trustRoot = await trustRootFrom(trustInput());
+    rememberTrustRoot();
     if (chosen !== "offline") minConfirmations(chosen);
-    if (chosen === "rpc") rpcUrl();
+    if (chosen === "rpc") rpcQuorum(rpcUrls().length);
     if (chosen === "api") apiKey();
-    const checks = [...(await merkleChecks(bundle)), ...(await onChain(chosen, text, bundle))];
-    const outcome = verdict(checks, { redacted: bundle.redacted, chainChecked: chosen !== "offline" });
+    const merkle = await merkleChecks(bundle);
+    const chain = await onChain(chosen, text, bundle);
+    const trust = [
+      await checkpointCheck(trustRoot, bundle),
+      pinnedRegistryCheck(trustRoot, bundle.anchor, { checkedRegistry: chain.checkedRegistry }),
+    ];
+    const checks = [...merkle, ...trust, ...chain.checks];
+    const outcome = verdict(checks, { bundle, chainChecked: chosen !== "offline", trustRoot });
     let canonical = null;
     try {
       canonical = bundle.entry === null ? null : canonicalize(bundle.entry);
@@ -181,7 +274,8 @@ async function verifyNow() {
     }
     render({ checks, ...outcome, summary: summaryOf(bundle), canonical });
   } catch (error) {
-    showFormError(error instanceof InputError ? error.message : `Could not verify: ${error.message}`);
+    const known = error instanceof InputError || error instanceof TrustRootError;
+    showFormError(known ? error.message : `Could not verify: ${error.message}`);
     results.hidden = true;
   } finally {
     button.disabled = false;
@@ -222,7 +316,17 @@ function setUp() {
       $("bundle").value = event.dataTransfer.getData("text/plain");
     }
   });
+  for (const input of document.querySelectorAll('input[name="trust-kind"]')) {
+    input.addEventListener("change", showTrustKind);
+  }
+  // Unticking forgets at once; ticking keeps the trust root when Verify is pressed.
+  $("trust-remember").addEventListener("change", () => {
+    if (!$("trust-remember").checked) rememberTrustRoot();
+  });
   $("verify").addEventListener("click", verifyNow);
+  restoreTrustRoot();
+  showOperatorClaim();
+  showTrustKind();
   showMode();
   document.body.dataset.ready = "true";
 }

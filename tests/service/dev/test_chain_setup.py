@@ -61,6 +61,7 @@ def test_the_first_start_deploys_with_dev_account_0_and_later_starts_reuse_it(
     assert "PUBLIC test-only key" in out
     assert first["ANCHOR_SIGNER_KEY"] == DEV_ACCOUNT_KEYS[0]
     assert "ANCHOR_RPC_URL" not in first  # the user configured it: theirs is kept
+    assert first["ANCHOR_PUBLIC_RPC_URL"] == devchain.rpc_url  # the /verify page's node
     record = json.loads((tmp_path / ".data" / "deployment.json").read_text())
     assert record["address"] == first["ANCHOR_REGISTRY_ADDRESS"]
     assert record["anchorer"] == record["admin"] == dev_address
@@ -107,6 +108,6 @@ def test_a_configured_signer_and_registry_are_used_as_they_are(
         tmp_path, rpc_url=devchain.rpc_url, signer_key=key, registry_address=registry
     )
     setup = DevChainSetup(settings)
-    assert setup.prepare_registry() == {}
+    assert setup.prepare_registry() == {"ANCHOR_PUBLIC_RPC_URL": devchain.rpc_url}  # /verify's
     assert setup.registry == registry and "WARNING" in setup.registry_note
     assert not (tmp_path / ".data" / "deployment.json").exists()

@@ -7,10 +7,16 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
-from anchor_service.verifier import Status, parse_bundle, verify_bundle
+from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
 from .conftest import LogBuilder
+
+
+def pinned(log: LogBuilder) -> TrustRoot:
+    """The log's own registry, as its operator would publish it."""
+    return TrustRoot.for_registry(1337, log.settings.registry_address or "", "the log's")
+
 
 Headers = Callable[[Role], dict[str, str]]
 
@@ -34,7 +40,7 @@ def test_every_bundle_verifies_against_the_chain_with_its_first_anchored_head(
         assert bundle.leaf_index == index
         assert bundle.tree_size == (first if index < first else second)
         assert bundle.anchor.seq == (0 if index < first else 1)
-        report = verify_bundle(bundle, chain_view, min_confirmations=2)
+        report = verify_bundle(bundle, chain_view, min_confirmations=2, trust=pinned(log))
         assert report.status is Status.VALID, report.to_json()
 
 
@@ -47,7 +53,8 @@ def test_a_later_anchored_head_can_be_asked_for_by_its_size(
         body = proof(client, headers, external_id, tree_size=second)
         bundle = parse_bundle(body)
         assert (bundle.tree_size, bundle.anchor.seq) == (second, 1)
-        assert verify_bundle(bundle, chain_view, min_confirmations=1).status is Status.VALID
+        report = verify_bundle(bundle, chain_view, min_confirmations=1, trust=pinned(log))
+        assert report.status is Status.VALID
 
 
 def test_bundle_json_follows_the_format(
@@ -72,8 +79,9 @@ def test_a_mined_but_unconfirmed_anchor_is_served_and_its_confirmations_checked(
 ) -> None:
     log.head(2, confirm=False)  # mined: 1 of the 2 confirmations
     bundle = parse_bundle(proof(client, headers, log.ids[0]))
-    assert verify_bundle(bundle, chain_view, min_confirmations=1).status is Status.VALID
-    strict = verify_bundle(bundle, chain_view, min_confirmations=5)
+    report = verify_bundle(bundle, chain_view, min_confirmations=1, trust=pinned(log))
+    assert report.status is Status.VALID
+    strict = verify_bundle(bundle, chain_view, min_confirmations=5, trust=pinned(log))
     assert strict.status is Status.INVALID
     assert not strict.check("confirmations").ok
 

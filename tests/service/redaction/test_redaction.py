@@ -14,7 +14,7 @@ from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import EntryNotSealedError, NotFoundError
 from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
-from anchor_service.verifier import Status, parse_bundle, verify_bundle
+from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
 from .conftest import LogBuilder, entry_payload
@@ -50,15 +50,17 @@ def test_redacted_entry_says_so_and_every_other_proof_still_verifies(
     assert {key: value for key, value in redacted.items() if key not in ("entry", "redacted")} == {
         key: value for key, value in before[target].items() if key != "entry"
     }
-    report = verify_bundle(parse_bundle(redacted), chain_view, min_confirmations=2)
-    assert report.status is Status.REDACTED and report.valid
+    trust = TrustRoot.for_registry(1337, log.settings.registry_address or "", "the log's")
+    report = verify_bundle(parse_bundle(redacted), chain_view, min_confirmations=2, trust=trust)
+    assert report.status is Status.REDACTED and not report.valid
     for external_id in log.ids:
         if external_id == target:
             continue
         after = bundle_of(client, headers, external_id)
         assert after == before[external_id]
         bundle = parse_bundle(after)
-        assert verify_bundle(bundle, chain_view, min_confirmations=2).status is Status.VALID
+        report = verify_bundle(bundle, chain_view, min_confirmations=2, trust=trust)
+        assert report.status is Status.VALID
 
     entry = client.get(f"/v1/entries/{target}", headers=headers(Role.AUDITOR)).json()
     assert entry["document"] is None and entry["leaf_index"] == 4

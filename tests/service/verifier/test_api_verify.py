@@ -27,8 +27,13 @@ def test_auditor_gets_every_check_of_a_valid_bundle(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["valid"], body["status"], body["chain_checked"]) == (True, "valid", True)
-    assert len(body["checks"]) == 8
-    assert all(check["ok"] and check["outcome"] == "passed" for check in body["checks"])
+    assert body["trust_root"] == (
+        f"registry {anchored_log.registry.lower()} on chain 1337 (this service's)"
+    )
+    assert len(body["checks"]) == 10
+    outcomes = {check["name"]: check["outcome"] for check in body["checks"]}
+    assert outcomes.pop("signed checkpoint") == "skipped"  # the bundle carries none
+    assert set(outcomes.values()) == {"passed"}
 
 
 def test_admin_may_verify_and_writer_may_not(
@@ -51,7 +56,7 @@ def test_tampered_bundle_is_200_invalid_with_the_failing_check(
     assert response.status_code == 200
     body = response.json()
     assert (body["valid"], body["status"]) == (False, "invalid")
-    failed = {check["name"]: check["reason"] for check in body["checks"] if not check["ok"]}
+    failed = {c["name"]: c["reason"] for c in body["checks"] if c["outcome"] == "failed"}
     assert set(failed) == {"anchor record", "anchor transaction"}
     assert "statement hash" in failed["anchor record"]
 
@@ -64,7 +69,7 @@ def test_min_confirmations_can_be_raised_per_request(
         json=anchored_log.bundle_json(1),
         headers=auth(Role.AUDITOR),
     )
-    failed = [check["name"] for check in response.json()["checks"] if not check["ok"]]
+    failed = [c["name"] for c in response.json()["checks"] if c["outcome"] == "failed"]
     assert failed == ["confirmations"]
 
 
@@ -97,7 +102,9 @@ def test_unreachable_chain_is_reported_not_raised(
     auth: Auth,
     anchored_log: AnchoredLog,
 ) -> None:
-    settings = make_settings(rpc_url=f"http://127.0.0.1:{free_port()}")
+    settings = make_settings(
+        rpc_url=f"http://127.0.0.1:{free_port()}", registry_address=anchored_log.registry
+    )
     with TestClient(create_app(settings, database)) as client:
         response = client.post(
             URL, content=json.dumps(anchored_log.bundle_json(1)), headers=auth(Role.AUDITOR)

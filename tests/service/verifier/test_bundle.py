@@ -203,3 +203,51 @@ def test_many_brackets_without_deep_nesting_are_read() -> None:
     document = bundle_json()
     document["entry"]["metadata"] = {"items": [[i] for i in range(500)]}
     assert parse_bundle(json.dumps(document)).entry == document["entry"]
+
+
+# --- the optional fields: checkpoint, redaction_record -------------------------------------
+
+
+def test_checkpoint_and_redaction_record_read_back_equal() -> None:
+    document = bundle_json()
+    document["checkpoint"] = "example.com/log\n5\nAAAA\n\n— example.com/log AAAA\n"
+    bundle = parse_bundle(document)
+    assert bundle.checkpoint == document["checkpoint"]
+    assert parse_bundle(dump_bundle(bundle)) == bundle
+    redacted = bundle_json()
+    redacted.update(entry=None, redacted=True,
+                    redaction_record={"index": 4, "hash": LEAVES[4].hex()})  # fmt: skip
+    parsed = parse_bundle(redacted)
+    assert parsed.redaction_record is not None
+    assert (parsed.redaction_record.index, parsed.redaction_record.leaf_hash) == (4, LEAVES[4])
+    assert parse_bundle(dump_bundle(parsed)) == parsed
+    assert list(parsed.to_json())[-1] == "redaction_record"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"checkpoint": 5}, "checkpoint", "must be the signed checkpoint note as text"),
+        ({"checkpoint": ""}, "checkpoint", "must be the signed checkpoint note as text"),
+        ({"redaction_record": {"index": 4, "hash": "00" * 32}}, "redaction_record",
+         "only a redacted bundle has one"),
+    ],
+)  # fmt: skip
+def test_optional_fields_are_strict(change: dict[str, Any], field: str, reason: str) -> None:
+    document = bundle_json()
+    document.update(change)
+    with pytest.raises(BundleFormatError) as info:
+        parse_bundle(document)
+    assert (info.value.field, info.value.reason) == (field, reason)
+
+
+def test_redaction_record_fields_are_strict() -> None:
+    document = bundle_json()
+    document.update(entry=None, redacted=True, redaction_record={"index": -1, "hash": "00" * 32})
+    with pytest.raises(BundleFormatError) as info:
+        parse_bundle(document)
+    assert info.value.field == "redaction_record.index"
+    document["redaction_record"] = {"index": 1}
+    with pytest.raises(BundleFormatError) as info:
+        parse_bundle(document)
+    assert (info.value.field, info.value.reason) == ("redaction_record.hash", "field required")

@@ -1,4 +1,5 @@
-"""``anchor-service verify``: table or JSON out, exit 0 valid / 1 invalid / 2 unreadable.
+"""``anchor-service verify``: table or JSON out; exit 0 valid / 1 invalid / 2 unreadable /
+3 unpinned / 4 redacted / 5 unverified.
 
 Most cases call the command's handler in-process; a few run the installed
 ``anchor-service`` executable, with no database configured that could be reached.
@@ -19,7 +20,7 @@ import pytest
 from anchor_service.cli import verify as verify_command
 from anchor_service.dev import DevChain, free_port
 from anchor_service.settings import Settings
-from anchor_service.verifier import CHAIN_CHECKS
+from anchor_service.verifier import CHAIN_CHECKS, TRUST_CHECKS
 
 from .anchored import AnchoredLog
 
@@ -50,11 +51,17 @@ def test_valid_bundle_prints_a_check_table_and_exits_0(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    assert run([str(path)], devchain.rpc_url) == 0
+    assert run([str(path), "--registry", anchored_log.registry], devchain.rpc_url) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"proof bundle: leaf {INDEX} of tree size 7, anchor 1 in registry")
-    assert len(out) == 1 + 8 + 1
-    assert all(line.startswith("  ✔  ") for line in out[1:9]), out
+    assert out[1] == (
+        f"trust root: registry {anchored_log.registry.lower()} on chain 1337 (--registry, "
+        "the nodes' chain)"
+    )
+    assert len(out) == 2 + 10 + 1
+    checks = out[2:12]
+    assert checks[3].startswith("  -  signed checkpoint ")  # the bundle carries none
+    assert all(line.startswith("  ✔  ") for i, line in enumerate(checks) if i != 3), out
     assert out[-1] == "VALID: every check passed"
 
 
@@ -67,7 +74,8 @@ def test_tampered_bundle_marks_the_failing_check_and_exits_1(
     document = anchored_log.bundle_json(INDEX)
     document["entry"]["postings"][0]["amount"] = "-1"
     path = write(tmp_path, document)
-    assert run([str(path), "--rpc", devchain.rpc_url], "http://127.0.0.1:1") == 1
+    argv = [str(path), "--rpc", devchain.rpc_url, "--registry", anchored_log.registry]
+    assert run(argv, "http://127.0.0.1:1") == 1
     out = capsys.readouterr().out
     assert "  ✘  leaf hash " in out
     assert "the document or its salt is not the one logged" in out
@@ -81,38 +89,74 @@ def test_json_report_lists_every_check(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    assert run([str(path), "--json", "--min-confirmations", "1000000"], devchain.rpc_url) == 1
+    argv = [str(path), "--json", "--min-confirmations", "1000000", "--registry",
+            anchored_log.registry, "--chain-id", "1337"]  # fmt: skip
+    assert run(argv, devchain.rpc_url) == 1
     report = json.loads(capsys.readouterr().out)
     assert (report["valid"], report["status"]) == (False, "invalid")
+    assert report["trust_root"] == f"registry {anchored_log.registry.lower()} on chain 1337 " \
+        "(--registry)"  # fmt: skip
     outcomes = {check["name"]: check["outcome"] for check in report["checks"]}
     assert outcomes.pop("confirmations") == "failed"
+    assert outcomes.pop("signed checkpoint") == "skipped"
     assert set(outcomes.values()) == {"passed"}
 
 
-def test_offline_runs_merkle_checks_only_without_any_node(
+def test_offline_without_a_trust_root_runs_merkle_checks_and_exits_3(
     anchored_log: AnchoredLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
     nowhere = f"http://127.0.0.1:{free_port()}"
-    assert run([str(path), "--offline", "--json"], nowhere) == 0
+    assert run([str(path), "--offline", "--json"], nowhere) == 3
     report = json.loads(capsys.readouterr().out)
-    assert (report["status"], report["chain_checked"]) == ("valid", False)
+    assert (report["status"], report["chain_checked"]) == ("unpinned", False)
+    assert report["trust_root"] is None
     skipped = [check["name"] for check in report["checks"] if check["outcome"] == "skipped"]
-    assert skipped == list(CHAIN_CHECKS)
-    assert "Merkle checks only" in report["verdict"]
+    assert skipped == [*TRUST_CHECKS, *CHAIN_CHECKS]
+    assert report["verdict"].startswith("not verified against a trust root")
+    assert report["claim"] == f"registry {anchored_log.registry} on chain 1337"
 
 
-def test_unreachable_chain_exits_1_with_a_clear_reason(
+def test_offline_with_a_pinned_registry_but_no_checkpoint_still_exits_3(
     anchored_log: AnchoredLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    assert run([str(path)], f"http://127.0.0.1:{free_port()}") == 1
+    argv = [str(path), "--offline", "--registry", anchored_log.registry, "--chain-id", "1337"]
+    assert run(argv, "http://127.0.0.1:1") == 3
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2].startswith("UNPINNED: not verified against a trust root: the chain was not")
+    assert out[-1] == verify_command.OFFLINE_HINT
+
+
+def test_unpinned_verification_against_the_chain_exits_3_and_says_how_to_pin(
+    anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    path = write(tmp_path, anchored_log.bundle_json(INDEX))
+    assert run([str(path)], devchain.rpc_url) == 3
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "trust root: none"
+    assert out[-2] == (
+        "UNPINNED: not verified against a trust root: the checks passed, but nothing ties the "
+        f"bundle to a registry or log key you trust; it claims registry {anchored_log.registry}"
+        " on chain 1337"
+    )
+    assert out[-1] == verify_command.PIN_HINT
+    assert "--registry ADDRESS" in out[-1] and "--policy FILE" in out[-1]
+
+
+def test_unreachable_chain_exits_5_with_a_clear_reason(
+    anchored_log: AnchoredLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, anchored_log.bundle_json(INDEX))
+    argv = [str(path), "--registry", anchored_log.registry]
+    assert run(argv, f"http://127.0.0.1:{free_port()}") == 5
     out = capsys.readouterr().out
     assert "  !  chain id " in out and "chain unreachable" in out
     assert out.splitlines()[-1].startswith("UNVERIFIED: chain unreachable")
 
 
-def test_redacted_bundle_exits_0_and_says_redacted(
+def test_redacted_bundle_exits_4_and_0_only_with_allow_redacted(
     anchored_log: AnchoredLog,
     devchain: DevChain,
     tmp_path: Path,
@@ -120,10 +164,17 @@ def test_redacted_bundle_exits_0_and_says_redacted(
 ) -> None:
     document = anchored_log.bundle_json(INDEX)
     document.update(entry=None, redacted=True)
-    assert run([str(write(tmp_path, document))], devchain.rpc_url) == 0
+    argv = [str(write(tmp_path, document)), "--registry", anchored_log.registry]
+    assert run(argv, devchain.rpc_url) == 4
     out = capsys.readouterr().out
     assert "  -  leaf hash " in out and "redacted: document erased" in out
-    assert out.splitlines()[-1].startswith("REDACTED: the document was erased")
+    assert out.splitlines()[-1] == (
+        f"REDACTED: a leaf exists at index {INDEX}; its content was erased; the bundle names "
+        "no redaction record"
+    )
+    assert run([*argv, "--allow-redacted"], devchain.rpc_url) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("REDACTED: a leaf exists")
+    assert run([argv[0], "--allow-redacted"], devchain.rpc_url) == 3  # unpinned stays 3
 
 
 def test_malformed_bundle_exits_2_naming_the_field(
@@ -150,6 +201,42 @@ def test_rpc_and_offline_together_are_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as info:
         run([str(tmp_path / "b.json"), "--offline", "--rpc", "http://x"], "http://127.0.0.1:1")
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--offline", "--registry", "0x" + "ab" * 20],
+         "error: --registry with --offline needs --chain-id (there is no node to ask)\n"),
+        (["--chain-id", "1"],
+         "error: --chain-id goes with --registry (a policy names its chains itself)\n"),
+        (["--rpc", "http://a", "--rpc", "http://b", "--rpc-quorum", "3"],
+         "error: --rpc-quorum 3 is more than the 2 node(s) given\n"),
+    ],
+)  # fmt: skip
+def test_inconsistent_options_are_one_line_usage_errors(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run([str(tmp_path / "b.json"), *argv], "http://127.0.0.1:1") == 2
+    assert capsys.readouterr().err == message
+
+
+def test_a_malformed_registry_or_policy_is_exit_2(
+    anchored_log: AnchoredLog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, anchored_log.bundle_json(INDEX))
+    with pytest.raises(SystemExit) as info:
+        run([str(path), "--registry", "0x1234"], "http://127.0.0.1:1")
+    assert info.value.code == 2
+    assert "not an address (0x and 40 hex digits): '0x1234'" in capsys.readouterr().err
+    policy = tmp_path / "bad.policy"
+    policy.write_text("registry 1337 0x1234\nquorum none\n")
+    assert run([str(path), "--policy", str(policy)], "http://127.0.0.1:1") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {policy} is not a valid trust policy: ") and "line 1" in err
+    assert len(err.splitlines()) == 1
+    assert run([str(path), "--policy", str(tmp_path / "none")], "http://127.0.0.1:1") == 2
+    assert capsys.readouterr().err.startswith("error: cannot read policy ")
 
 
 def test_ascii_table_when_the_terminal_cannot_print_check_marks(
@@ -188,10 +275,10 @@ def test_installed_cli_verifies_against_the_chain_without_a_database(
     anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    result = cli(["verify", str(path), "--rpc", devchain.rpc_url, "--min-confirmations", "1"],
-                 tmp_path)  # fmt: skip
+    result = cli(["verify", str(path), "--rpc", devchain.rpc_url, "--min-confirmations", "1",
+                  "--registry", anchored_log.registry], tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("✔") == 8
+    assert result.stdout.count("✔") == 9
     assert result.stdout.splitlines()[-1] == "VALID: every check passed"
     assert list(tmp_path.iterdir()) == [path]  # no .data, no database file
 
@@ -201,19 +288,23 @@ def test_installed_cli_reads_stdin_and_exits_1_when_invalid(
 ) -> None:
     document = anchored_log.bundle_json(INDEX)
     document["anchor"]["chain_id"] = 5
-    result = cli(["verify", "-", "--rpc", devchain.rpc_url, "--json"], tmp_path,
+    result = cli(["verify", "-", "--rpc", devchain.rpc_url, "--json", "--registry",
+                  anchored_log.registry], tmp_path,
                  stdin=json.dumps(document).encode())  # fmt: skip
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
-    assert report["verdict"] == "failed chain id"
+    assert report["verdict"] == (
+        f"failed pinned registry: the bundle claims registry {anchored_log.registry} on chain "
+        f"5, but the trust root pins registry {anchored_log.registry.lower()} on chain 1337"
+    )
 
 
-def test_installed_cli_exits_1_without_a_traceback_when_the_chain_is_down(
+def test_installed_cli_exits_5_without_a_traceback_when_the_chain_is_down(
     anchored_log: AnchoredLog, tmp_path: Path
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
     result = cli(["verify", str(path), "--rpc", f"http://127.0.0.1:{free_port()}"], tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 5
     assert "chain unreachable" in result.stdout
     assert "Traceback" not in result.stderr
 
@@ -225,3 +316,23 @@ def test_installed_cli_exits_2_for_a_file_that_is_not_json(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "is not a valid proof bundle: not valid JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_policy_of_log_keys_only_binds_nothing_without_a_signed_checkpoint(
+    anchored_log: AnchoredLog, devchain: DevChain, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from anchor_service.tlog import generate_key
+
+    _skey, vkey = generate_key("example.com/log")
+    policy = tmp_path / "keys-only.policy"
+    policy.write_text(f"log {vkey}\nquorum none\n")
+    path = write(tmp_path, anchored_log.bundle_json(INDEX))
+    assert run([str(path), "--policy", str(policy)], devchain.rpc_url) == 3
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == (
+        "UNPINNED: not verified against a trust root: the trust root pins no registry and the "
+        "bundle carries no signed checkpoint its log keys could check; it claims registry "
+        f"{anchored_log.registry} on chain 1337"
+    )
+    assert out[-1] == verify_command.NO_REGISTRY_HINT

@@ -1,7 +1,7 @@
 """``anchor-service verify --rpc`` against a node that is not one, or a hostile one.
 
 A good bundle checked against a wrong URL or a node answering garbage is UNVERIFIED
-(exit 1, naming the node as ``scheme://host:port``), never INVALID and never a crash:
+(exit 5, naming the node as ``scheme://host:port``), never INVALID and never a crash:
 the real executable runs against a real HTTP server in a thread.
 """
 
@@ -69,7 +69,7 @@ def http_server(kind: str) -> Iterator[str]:
 
 def _assert_unverified(result: subprocess.CompletedProcess[str], node: str) -> None:
     returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
-    assert returncode == 1, f"exit {returncode}\n{stdout}\n{stderr}"
+    assert returncode == 5, f"exit {returncode}\n{stdout}\n{stderr}"
     assert "Traceback" not in stderr, stderr
     last = stdout.splitlines()[-1]
     assert last.startswith("UNVERIFIED: "), stdout
@@ -83,7 +83,8 @@ def test_a_node_answering_garbage_leaves_a_good_bundle_unverified(
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
     with http_server(kind) as url:
-        result = cli(["verify", str(path), "--rpc", f"{url}/v3/pathkey77"], tmp_path)
+        result = cli(["verify", str(path), "--rpc", f"{url}/v3/pathkey77", "--registry",
+                      anchored_log.registry, "--chain-id", "1337"], tmp_path)  # fmt: skip
     _assert_unverified(result, url)
     assert "pathkey77" not in result.stdout + result.stderr
 
@@ -92,7 +93,8 @@ def test_a_url_that_is_no_url_leaves_a_good_bundle_unverified_naming_it(
     anchored_log: AnchoredLog, tmp_path: Path
 ) -> None:
     path = write(tmp_path, anchored_log.bundle_json(INDEX))
-    result = cli(["verify", str(path), "--rpc", "foo"], tmp_path)
+    result = cli(["verify", str(path), "--rpc", "foo", "--registry", anchored_log.registry],
+                 tmp_path)  # fmt: skip
     _assert_unverified(result, "foo")
     assert "not a valid http(s) URL" in result.stdout
 
@@ -104,7 +106,7 @@ def test_an_unreachable_node_is_named_without_its_credentials(
     node = f"http://127.0.0.1:{free_port()}"
     url = node.replace("://", "://someone:pw-secret9@") + "/v3/pathkey77"
     result = cli(["verify", str(path), "--rpc", url, "--json"], tmp_path)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 5, result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "unverified" and node in report["verdict"]
     for secret in ("someone", "pw-secret9", "pathkey77"):

@@ -1,4 +1,9 @@
-"""Verifying real bundles against a real ganache: valid ones pass, every tamper is caught."""
+"""Verifying real bundles against a real ganache: valid ones pass, every tamper is caught.
+
+These tests are about the checks themselves, so :func:`verify` pins the registry each bundle
+claims (``pin`` overrides it); what pinning adds is in test_trust_root.py and
+test_forgery.py.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,11 @@ from anchor_service.verifier import (
     INCLUSION,
     LEAF_HASH,
     REGISTRY_ROOT,
+    TRUST_CHECKS,
     Outcome,
     ProofBundle,
     Status,
+    TrustRoot,
     VerificationReport,
     parse_bundle,
     verify_bundle,
@@ -30,7 +37,7 @@ from anchor_service.verifier.onchain import Web3ChainView
 
 from .anchored import LOG_SIZE, AnchoredLog, anchor_head, make_entries
 
-ALL_CHECKS = [BUNDLE_FORMAT, LEAF_HASH, INCLUSION, *CHAIN_CHECKS]
+ALL_CHECKS = [BUNDLE_FORMAT, LEAF_HASH, INCLUSION, *TRUST_CHECKS, *CHAIN_CHECKS]
 INDEX = 3  # the leaf most tamper cases use; its path in the size-7 tree has 3 hashes
 
 
@@ -38,10 +45,17 @@ def failed(report: VerificationReport) -> set[str]:
     return {check.name for check in report.checks if check.outcome is Outcome.FAILED}
 
 
-def verify(bundle: ProofBundle | dict[str, Any], chain: Web3ChainView | None,
-           min_confirmations: int = 1) -> VerificationReport:  # fmt: skip
+def verify(
+    bundle: ProofBundle | dict[str, Any],
+    chain: Web3ChainView | None,
+    min_confirmations: int = 1,
+    pin: TrustRoot | None = None,
+) -> VerificationReport:
+    """Verify ``bundle`` against ``pin``, by default the registry and chain it claims."""
     parsed = bundle if isinstance(bundle, ProofBundle) else parse_bundle(bundle)
-    return verify_bundle(parsed, chain, min_confirmations=min_confirmations)
+    anchor = parsed.anchor
+    trust = pin or TrustRoot.for_registry(anchor.chain_id, anchor.registry, "its own claim")
+    return verify_bundle(parsed, chain, min_confirmations=min_confirmations, trust=trust)
 
 
 def test_valid_bundle_passes_every_check_in_order(
@@ -50,7 +64,9 @@ def test_valid_bundle_passes_every_check_in_order(
     bundle = anchored_log.bundle(INDEX)
     report = verify(bundle, chain, min_confirmations=2)
     assert [check.name for check in report.checks] == ALL_CHECKS
-    assert all(check.outcome is Outcome.PASSED for check in report.checks), report.to_json()
+    skipped = {c.name for c in report.checks if c.outcome is Outcome.SKIPPED}
+    assert skipped == {"signed checkpoint"}, report.to_json()  # the bundle carries none
+    assert all(c.ok for c in report.checks if c.name not in skipped), report.to_json()
     assert (report.valid, report.status, report.chain_checked) == (True, Status.VALID, True)
     assert report.verdict == "every check passed"
     confirmations = chain.head_block_number() - bundle.anchor.block_number + 1
@@ -113,8 +129,6 @@ TAMPERS: list[tuple[str, Callable[[dict[str, Any]], None], set[str], str]] = [
      {INCLUSION, REGISTRY_ROOT, ANCHOR_RECORD, ANCHOR_TRANSACTION}, "root mismatch"),
     ("registry address (no contract)", _set("anchor", "registry", value=OTHER_ADDRESS),
      {REGISTRY_ROOT, ANCHOR_TRANSACTION}, f"no contract at {OTHER_ADDRESS}"),
-    ("chain id", _set("anchor", "chain_id", value=1), {CHAIN_ID},
-     "the bundle names chain 1 but the node serves chain 1337"),
     ("transaction hash", _set("anchor", "tx_hash", value=_flip_hex), {ANCHOR_TRANSACTION},
      "is not on the chain"),
     ("seq (another anchor)", _set("anchor", "seq", value=0),
@@ -158,7 +172,33 @@ def test_the_same_tampers_offline_fail_exactly_their_merkle_checks(
         report = verify(document, None)
         merkle_failures = expected & {LEAF_HASH, INCLUSION}
         assert failed(report) == merkle_failures, name
-        assert report.valid == (not merkle_failures), name
+        # Offline, a pinned registry binds nothing: never valid without a signed checkpoint.
+        assert report.status is (Status.INVALID if merkle_failures else Status.UNPINNED), name
+
+
+def test_a_bundle_naming_another_chain_is_invalid_against_the_genuine_pin(
+    anchored_log: AnchoredLog, chain: Web3ChainView
+) -> None:
+    document = anchored_log.bundle_json(INDEX)
+    document["anchor"]["chain_id"] = 1
+    genuine = TrustRoot.for_registry(1337, anchored_log.registry, "test")
+    report = verify(document, chain, pin=genuine)
+    assert report.status is Status.INVALID
+    assert failed(report) == {"pinned registry"}
+    assert "on chain 1, but the trust root pins registry" in report.check("pinned registry").reason
+
+
+def test_a_node_of_another_chain_leaves_the_bundle_unverified_not_invalid(
+    anchored_log: AnchoredLog, chain: Web3ChainView
+) -> None:
+    document = anchored_log.bundle_json(INDEX)
+    document["anchor"]["chain_id"] = 1  # and pinned on chain 1: the node cannot answer
+    report = verify(document, chain)
+    assert report.status is Status.UNVERIFIED
+    assert report.check(CHAIN_ID).outcome is Outcome.ERROR
+    assert report.check(CHAIN_ID).reason == (
+        "not a node of chain 1: the bundle names chain 1 but the node serves chain 1337"
+    )
 
 
 def test_tampered_tx_hash_pointing_at_the_other_anchor_is_rejected(
@@ -251,24 +291,44 @@ def test_unreachable_chain_with_a_tampered_document_is_invalid(
 
 def test_offline_verification_skips_the_chain_and_says_so(anchored_log: AnchoredLog) -> None:
     report = verify(anchored_log.bundle(INDEX), None)
-    assert (report.valid, report.status, report.chain_checked) == (True, Status.VALID, False)
-    assert [c.outcome for c in report.checks] == [Outcome.PASSED] * 3 + [Outcome.SKIPPED] * 5
-    assert "Merkle checks only" in report.verdict
+    assert (report.valid, report.status, report.chain_checked) == (False, Status.UNPINNED, False)
+    assert [c.outcome for c in report.checks] == (
+        [Outcome.PASSED] * 3 + [Outcome.SKIPPED, Outcome.PASSED] + [Outcome.SKIPPED] * 5
+    )
+    assert report.verdict.startswith("not verified against a trust root: the chain was not read")
 
 
-def test_redacted_bundle_is_valid_but_redacted_when_the_rest_checks_out(
+def test_redacted_bundle_is_redacted_never_valid_when_the_rest_checks_out(
     anchored_log: AnchoredLog, chain: Web3ChainView
 ) -> None:
     document = anchored_log.bundle_json(INDEX)
     document["entry"] = None
     document["redacted"] = True
     report = verify(document, chain)
-    assert (report.valid, report.status) == (True, Status.REDACTED)
+    assert (report.valid, report.status) == (False, Status.REDACTED)
     leaf = report.check(LEAF_HASH)
     assert leaf.outcome is Outcome.SKIPPED
     assert leaf.reason == "redacted: document erased, leaf hash taken as given"
-    assert all(report.check(name).ok for name in ALL_CHECKS if name != LEAF_HASH)
-    assert "document was erased" in report.verdict
+    unchecked = {LEAF_HASH, "signed checkpoint"}
+    assert all(report.check(name).ok for name in ALL_CHECKS if name not in unchecked)
+    assert report.verdict == (
+        f"a leaf exists at index {INDEX}; its content was erased; the bundle names no "
+        "redaction record"
+    )
+
+
+def test_redacted_bundle_names_its_redaction_record(
+    anchored_log: AnchoredLog, chain: Web3ChainView
+) -> None:
+    document = anchored_log.bundle_json(INDEX)
+    record_hash = anchored_log.entries[6].leaf_hash.hex()
+    document.update(entry=None, redacted=True, redaction_record={"index": 6, "hash": record_hash})
+    report = verify(document, chain)
+    assert report.status is Status.REDACTED
+    assert report.verdict == (
+        f"a leaf exists at index {INDEX}; its content was erased; redaction record: leaf 6 "
+        f"(hash {record_hash})"
+    )
 
 
 def test_redacted_bundle_with_a_forged_leaf_hash_is_invalid(

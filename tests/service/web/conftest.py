@@ -7,6 +7,9 @@ go in through ``POST /v1/entries/bulk``, are sealed (``POST /v1/admin/seal``) an
 (``POST /v1/admin/anchor``), and the bundles are what ``GET /v1/entries/{id}/proof``
 returns: nothing in them is made up by the tests.
 
+``forgery`` is issue 13's attack on the served bundle: an attacker's registry on the same
+ganache, a forged entry anchored there (forgery.py).
+
 ``browser`` is Debian's Chromium through its chromedriver (``make browser-tools``
 installs both). Without them the browser tests are skipped, unless ``CI=true``: then
 they fail.
@@ -23,20 +26,18 @@ from typing import Any
 
 import httpx
 import pytest
-from eth_account import Account
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as ChromeService
 from sqlalchemy.engine import URL
 from web3 import Web3
-from web3.types import Wei
 
-from anchor_service.chain import Signer, deploy_registry
+from anchor_service.chain import deploy_registry
 from anchor_service.chain.registry import RegistryClient
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
+from anchor_service.dev import DevChain
 from anchor_service.settings import Settings
 from tests.support.ci import skip_or_fail
 from tests.support.ports import free_port
@@ -44,6 +45,7 @@ from tests.support.processes import ChildProcess
 from tests.support.servers import uvicorn_command, wait_for_http
 from tests.support.waiting import wait_until
 
+from .forgery import Forgery, forge, fresh_signer
 from .page import VerifyPage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -128,18 +130,6 @@ def _entry(number: int) -> dict[str, Any]:
     }
 
 
-def _fresh_signer(web3: Web3) -> tuple[Signer, str]:
-    """A new account funded by ganache's (unlocked) deterministic account 9, and its key."""
-    key: str = Account.create().key.hex()
-    signer = Signer.from_key(key)
-    funder = Account.from_key(DEV_ACCOUNT_KEYS[9]).address
-    tx_hash = web3.eth.send_transaction(
-        {"from": funder, "to": signer.address, "value": Wei(10**18)}
-    )
-    web3.eth.wait_for_transaction_receipt(tx_hash, timeout=10)
-    return signer, key
-
-
 def _make_bundles(
     client: httpx.Client, admin: dict[str, str], auditor: dict[str, str]
 ) -> dict[str, str]:
@@ -185,7 +175,7 @@ def served(
     finally:
         database.dispose()
 
-    signer, signer_key = _fresh_signer(web3)
+    signer, signer_key = fresh_signer(web3)
     deployment = deploy_registry(web3, signer, signer.address)
     RegistryClient(web3, deployment.address, chain_id=1337).grant_anchorer(signer, signer.address)
 
@@ -200,6 +190,7 @@ def served(
         "ANCHOR_REGISTRY_ADDRESS": deployment.address,
         "ANCHOR_SIGNER_KEY": signer_key,
         "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
+        "ANCHOR_PUBLIC_RPC_URL": devchain.rpc_url,
         "ANCHOR_LOG_LEVEL": "WARNING",
     }
     server = ChildProcess(
@@ -226,6 +217,14 @@ def served(
 
 
 @pytest.fixture
-def page(browser: webdriver.Chrome, served: Served) -> VerifyPage:
-    """The verify page, freshly loaded from the running API."""
-    return VerifyPage.open(browser, served.base_url)
+def page(browser: webdriver.Chrome, served: Served) -> Iterator[VerifyPage]:
+    """The verify page, freshly loaded from the running API (its local storage emptied
+    afterwards: a trust root one test remembered is not another's)."""
+    yield VerifyPage.open(browser, served.base_url)
+    browser.execute_script("window.localStorage.clear();")
+
+
+@pytest.fixture(scope="package")
+def forgery(served: Served, web3: Web3) -> Forgery:
+    """The proved entry's bundle forged into an attacker's registry (see forgery.py)."""
+    return forge(web3, served.bundle())

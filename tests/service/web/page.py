@@ -102,10 +102,64 @@ class VerifyPage:
         return self
 
     def via_rpc(self, url: str, confirmations: int | None = None) -> VerifyPage:
-        self.choose("rpc").fill("rpc-url", url)
+        return self.via_nodes([url], confirmations=confirmations)
+
+    def via_nodes(
+        self, urls: list[str], quorum: int | None = None, confirmations: int | None = None
+    ) -> VerifyPage:
+        """RPC mode with ``urls`` one per line, and the quorum field (empty: all)."""
+        self.choose("rpc").set_value("rpc-urls", "\n".join(urls))
+        self.set_value("rpc-quorum", "" if quorum is None else str(quorum))
         if confirmations is not None:
             self.fill("min-confirmations", str(confirmations))
         return self
+
+    def set_value(self, field_id: str, value: str) -> VerifyPage:
+        """Set a field's value as typing would (for multi-line text and clearing)."""
+        self.driver.execute_script(
+            "const field = document.getElementById(arguments[0]); field.value = arguments[1];"
+            "field.dispatchEvent(new Event('input', {bubbles: true}));",
+            field_id,
+            value,
+        )
+        return self
+
+    def pin(self, chain_id: int, address: str) -> VerifyPage:
+        """Enter the registry the auditor trusts (the "registry" kind of trust root)."""
+        self.driver.find_element(
+            By.CSS_SELECTOR, 'input[name="trust-kind"][value="registry"]'
+        ).click()
+        self.set_value("trust-chain-id", str(chain_id))
+        return self.set_value("trust-registry", address)
+
+    def pin_policy(self, policy: str) -> VerifyPage:
+        """Paste the auditor's trust policy (the "policy" kind of trust root)."""
+        self.driver.find_element(
+            By.CSS_SELECTOR, 'input[name="trust-kind"][value="policy"]'
+        ).click()
+        return self.set_value("trust-policy", policy)
+
+    def unpin(self) -> VerifyPage:
+        """Clear both kinds of trust root."""
+        for field in ("trust-chain-id", "trust-registry", "trust-policy"):
+            self.set_value(field, "")
+        return self
+
+    def remember(self, wanted: bool) -> VerifyPage:
+        box = self.driver.find_element(By.ID, "trust-remember")
+        if box.is_selected() != wanted:
+            box.click()
+        return self
+
+    def stored(self) -> dict[str, str]:
+        """Everything in the page origin's local storage."""
+        data: dict[str, str] = self.driver.execute_script(
+            "return Object.fromEntries(Object.entries(window.localStorage));"
+        )
+        return data
+
+    def value(self, field_id: str) -> str:
+        return str(self.driver.find_element(By.ID, field_id).get_property("value"))
 
     def via_api(self, key: str, confirmations: int | None = None) -> VerifyPage:
         self.choose("api").fill("api-key", key)

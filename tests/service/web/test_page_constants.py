@@ -79,3 +79,14 @@ def test_check_names_are_the_python_verifiers() -> None:
     assert [names[n.strip()] for n in chain_order.group(1).split(",")] == list(
         verifier.CHAIN_CHECKS
     )
+
+
+def test_trust_check_names_are_the_python_verifiers() -> None:
+    """trust.js names its checks as the verifier's trust checks (verifier/checks.py's
+    CHECKPOINT and PINNED_REGISTRY, where the verifier has them)."""
+    source = (STATIC_DIR / "trust.js").read_text(encoding="utf-8")
+    names = dict(re.findall(r'^export const ([A-Z_]+) = "([^"]+)";', source, re.MULTILINE))
+    expected = {"CHECKPOINT": "signed checkpoint", "PINNED_REGISTRY": "pinned registry"}
+    python = {name: getattr(verifier, name) for name in expected if hasattr(verifier, name)}
+
+    assert {name: names[name] for name in expected} == {**expected, **python}

@@ -39,6 +39,36 @@ def test_page_offers_the_services_confirmations_as_the_default(client: TestClien
     assert "{{" not in html
 
 
+def test_page_offers_the_public_node_and_shows_the_operators_registry_as_a_claim(
+    sqlite_url: str,
+) -> None:
+    registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+    settings = Settings(
+        _env_file=None,
+        database_url=sqlite_url,
+        public_rpc_url="https://rpc.example/?a=1&b=<2>",
+        registry_address=registry,
+        chain_id=11155111,
+        rpc_url="https://user:secret@node.example/v3/KEY",
+    )
+    with TestClient(create_app(settings)) as client:
+        html = client.get("/verify").text
+
+    assert '<textarea id="rpc-urls" class="urls" spellcheck="false" autocomplete="off">' in html
+    assert "https://rpc.example/?a=1&amp;b=&lt;2&gt;</textarea>" in html
+    assert f'data-registry="{registry}"' in html and 'data-chain-id="11155111"' in html
+    assert "The operator's claim — compare with an independent source" in html
+    assert "secret" not in html and "node.example" not in html  # never the service's own node
+
+
+def test_page_without_a_public_node_or_a_registry_leaves_both_empty(client: TestClient) -> None:
+    html = client.get("/verify").text
+
+    assert 'autocomplete="off"></textarea>' in html.split('id="rpc-urls"', 1)[1].split("\n", 1)[0]
+    assert 'data-registry=""' in html
+    assert 'placeholder="http' not in html  # no made-up node that looks like a real one
+
+
 def test_page_allows_scripts_and_styles_from_its_own_origin_only(client: TestClient) -> None:
     response = client.get("/verify")
     policy = dict(

@@ -1,8 +1,11 @@
 """The auditor page in headless Chromium, against the real API, ganache and bundles.
 
-A bundle the service served passes every check, by either chain mode; a tampered one is
-invalid and the page names the check that caught it; in RPC mode the page says exactly
-what ``anchor-service verify`` (the Python verifier) says, check for check.
+A bundle the service served passes every check, by either chain mode, with the auditor's
+trust root (the served registry) pinned; a tampered one is invalid and the page names the
+check that caught it; in RPC mode the page says exactly what ``anchor-service verify``
+(the Python verifier) says, check for check (the trust checks, "signed checkpoint" and
+"pinned registry", aside: the page runs them against the auditor's pin). The trust root
+itself (forgeries, policies, several nodes) is tested in test_trust_root.py.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from .conftest import CONFIRMATIONS, Served
 from .page import Shown, VerifyPage
 
 MERKLE = ("bundle format", "leaf hash", "inclusion")
-EVERY_CHECK = (*MERKLE, *CHAIN_CHECKS)
+CHECKPOINT = "signed checkpoint"
+PINNED = "pinned registry"
+TRUST = (CHECKPOINT, PINNED)
+EVERY_CHECK = (*MERKLE, *TRUST, *CHAIN_CHECKS)
 Tamper = Callable[[dict[str, Any]], None]
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
 
@@ -84,11 +90,26 @@ def _python_report(served: Served, text: str) -> list[tuple[str, str, str]]:
         Web3ChainView.connect(served.rpc_url),
         min_confirmations=CONFIRMATIONS,
     )
-    return [(c.name, c.outcome.value, _same_case(c.reason)) for c in report.checks]
+    return [
+        (c.name, c.outcome.value, _same_case(c.reason))
+        for c in report.checks
+        if c.name not in TRUST
+    ]
 
 
 def _rows(shown: Shown) -> list[tuple[str, str, str]]:
-    return [(row.name, row.outcome, _same_case(row.reason)) for row in shown.rows]
+    """The rows but the trust checks (the page's are against the auditor's pin)."""
+    return [
+        (row.name, row.outcome, _same_case(row.reason))
+        for row in shown.rows
+        if row.name not in TRUST
+    ]
+
+
+@pytest.fixture
+def page(page: VerifyPage, served: Served) -> VerifyPage:
+    """The page with the auditor's trust root: the registry the service anchors in."""
+    return page.pin(1337, served.registry)
 
 
 # --- a valid bundle ------------------------------------------------------------------------
@@ -101,9 +122,14 @@ def test_valid_bundle_passes_every_check_through_an_rpc_node(
 
     assert (shown.status, shown.headline, shown.verdict) == ("valid", "Valid", "every check passed")
     assert [row.name for row in shown.rows] == list(EVERY_CHECK)
-    assert {row.outcome for row in shown.rows} == {"passed"}
-    assert {row.mark for row in shown.rows} == {"✔"}
-    assert [row.source for row in shown.rows] == ["browser"] * 3 + ["RPC node"] * 5
+    checked = [row for row in shown.rows if row.name != CHECKPOINT]  # the bundle has none
+    assert {row.outcome for row in checked} == {"passed"}
+    assert {row.mark for row in checked} == {"✔"}
+    assert [row.source for row in shown.rows] == ["browser"] * 5 + ["RPC node"] * 5
+    assert shown.row(PINNED).reason == (
+        f"registry {served.registry} on chain 1337 is pinned (the registry you entered)"
+    )
+    assert shown.row(CHECKPOINT).reason == "the bundle carries no signed checkpoint"
     page.screenshot("/tmp/verify-page-valid.png")
 
 
@@ -111,8 +137,8 @@ def test_valid_bundle_passes_every_check_through_the_api(page: VerifyPage, serve
     shown = page.paste(served.bundle_text).via_api(served.auditor_key).verify()
 
     assert shown.status == "valid", shown
-    assert shown.outcomes() == dict.fromkeys(EVERY_CHECK, "passed")
-    assert [row.source for row in shown.rows] == ["browser"] * 3 + ["this API"] * 5
+    assert shown.outcomes() == {**dict.fromkeys(EVERY_CHECK, "passed"), CHECKPOINT: "skipped"}
+    assert [row.source for row in shown.rows][:10] == ["browser"] * 5 + ["this API"] * 5
     assert "at least 1 required" in shown.row("confirmations").reason  # the server's default
 
 
@@ -125,15 +151,24 @@ def test_every_bundle_the_service_served_is_valid_in_the_page(
         assert shown.status == "valid", (external_id, shown)
 
 
-def test_merkle_only_mode_checks_in_the_browser_and_skips_the_chain(
+def test_merkle_only_mode_checks_in_the_browser_but_is_never_valid(
     page: VerifyPage, served: Served
 ) -> None:
     shown = page.paste(served.bundle_text).choose("offline").verify()
 
-    assert shown.status == "valid"
-    assert shown.verdict == "every check passed (Merkle checks only: the chain was not read)"
-    assert [row.outcome for row in shown.rows] == ["passed"] * 3 + ["skipped"] * 5
-    assert {row.reason for row in shown.rows[3:]} == {"offline: the chain was not read"}
+    assert (shown.status, shown.headline) == ("unpinned", "Not verified against a trust root")
+    assert shown.verdict == (
+        "not verified against a trust root: the chain was not read and the bundle carries no "
+        f"signed checkpoint the trust root could check; it claims registry {served.registry} "
+        "on chain 1337"
+    )
+    assert shown.outcomes() == {
+        **dict.fromkeys(MERKLE, "passed"),
+        CHECKPOINT: "skipped",
+        PINNED: "passed",
+        **dict.fromkeys(CHAIN_CHECKS, "skipped"),
+    }
+    assert {row.reason for row in shown.rows[5:]} == {"offline: the chain was not read"}
 
 
 def test_more_confirmations_than_the_chain_has_fail_the_confirmations_check(
@@ -205,7 +240,9 @@ def test_changed_amount_fails_in_the_browser_even_when_the_api_checks_the_chain(
     assert shown.failed() == ["leaf hash"]
 
 
-@pytest.mark.parametrize("tampering", ["valid", *TAMPERINGS])
+@pytest.mark.parametrize(
+    "tampering", ["valid", *(name for name in TAMPERINGS if name != "chain id")]
+)
 def test_page_reports_what_the_python_verifier_reports(
     page: VerifyPage, served: Served, tampering: str
 ) -> None:
@@ -217,6 +254,25 @@ def test_page_reports_what_the_python_verifier_reports(
     assert (shown.status == "valid") == (tampering == "valid")
 
 
+def test_bundle_naming_another_chain_is_invalid_against_the_pin_and_the_node_cannot_check_it(
+    page: VerifyPage, served: Served
+) -> None:
+    text = _tampered(served, TAMPERINGS["chain id"])
+
+    shown = page.paste(text).via_rpc(served.rpc_url).verify()
+
+    assert (shown.status, shown.headline) == ("invalid", "Invalid")
+    assert shown.row("chain id").outcome == "error"  # a node of chain 1337 cannot check chain 1
+    assert shown.row("chain id").reason == (
+        "not a node of chain 1: the bundle names chain 1 but the node serves chain 1337"
+    )
+    assert shown.failed() == [PINNED]
+    assert shown.row(PINNED).reason == (
+        f"the bundle claims registry {served.registry} on chain 1, but the trust root pins "
+        f"registry {served.registry.lower()} on chain 1337"
+    )
+
+
 # --- unreachable chain, refused key, missing input -------------------------------------------
 
 
@@ -224,10 +280,10 @@ def test_unreachable_node_leaves_the_bundle_unverified(page: VerifyPage, served:
     nowhere = f"http://127.0.0.1:{free_port()}"
     shown = page.paste(served.bundle_text).via_rpc(nowhere).verify()
 
-    assert (shown.status, shown.headline) == ("unverified", "Not verified")
+    assert (shown.status, shown.headline) == ("unverified", "Not verifiable")
     assert shown.row("chain id").outcome == "error"
     assert shown.row("chain id").reason.startswith(f"chain unreachable: cannot reach {nowhere}")
-    assert [row.outcome for row in shown.rows[4:]] == ["skipped"] * 4
+    assert [row.outcome for row in shown.rows[6:]] == ["skipped"] * 4
 
 
 def test_refused_api_key_leaves_the_bundle_unverified_and_says_why(
@@ -243,7 +299,7 @@ def test_refused_api_key_leaves_the_bundle_unverified_and_says_why(
 def test_missing_rpc_url_is_asked_for_before_anything_runs(
     page: VerifyPage, served: Served
 ) -> None:
-    shown = page.paste(served.bundle_text).choose("rpc").verify()
+    shown = page.paste(served.bundle_text).via_nodes([]).verify()
 
     assert shown.form_error == "Enter the JSON-RPC URL of a node of the bundle's chain."
     assert shown.status == ""
@@ -272,7 +328,7 @@ def test_malformed_json_is_reported_with_line_and_column(page: VerifyPage, serve
     reason = shown.row("bundle format").reason
     assert reason.startswith('not valid JSON: unexpected character ","'), reason
     assert "at line 1, column" in reason
-    assert [row.outcome for row in shown.rows] == ["failed"] + ["skipped"] * 7
+    assert [row.outcome for row in shown.rows] == ["failed"] + ["skipped"] * 9
 
 
 def test_bundle_breaking_the_format_names_the_field(page: VerifyPage, served: Served) -> None:
@@ -309,7 +365,7 @@ def test_chosen_file_is_loaded_into_the_box(
     page.wait_for_file_status("Loaded bundle.json")
 
     assert page.bundle_text() == served.bundle_text
-    assert page.choose("offline").verify().status == "valid"
+    assert page.via_rpc(served.rpc_url).verify().status == "valid"
 
 
 def test_dropped_file_is_loaded_into_the_box(browser: Chrome, served: Served) -> None:
