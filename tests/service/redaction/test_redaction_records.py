@@ -58,6 +58,11 @@ def test_a_redaction_appends_its_record_which_is_sealed_and_anchored(
     # like any bundle: the document (with its salt) is the leaf, byte for byte (JCS)
     assert leaf_hash(canonical_json(proof.json()["entry"])).hex() == record["leaf_hash"]
 
+    # the redacted entry's bundle names its record, by index and leaf hash
+    redacted = client.get(f"/v1/entries/{target}/proof", headers=headers(Role.AUDITOR)).json()
+    assert redacted["redacted"] is True and redacted["entry"] is None
+    assert redacted["redaction_record"] == {"index": 4, "hash": record["leaf_hash"]}
+
     again = client.post(f"/v1/admin/entries/{target}/redact", headers=headers(Role.ADMIN))
     assert again.json()["already_redacted"] is True and again.json()["record"] == record
     report = audit_from_settings(log.settings, database)
