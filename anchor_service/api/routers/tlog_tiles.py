@@ -2,7 +2,8 @@
 
 Paths, encodings and content type are the spec's (``anchor_service.merkle.tilepaths``);
 what is served is decided by ``anchor_service.services.tiles``. Full tiles never change
-and are cached for a year (``immutable``); partial tiles briefly. Hash tiles are public
+and are cached for a year (``immutable``); partial tiles briefly; entry bundles an hour
+at most (a redaction changes one). Hash tiles are public
 unless ``ANCHOR_TLOG_PUBLIC`` is false (``TlogReaderDep``, the one place that decides);
 entry bundles hold personal data and always need an auditor key, so their caching is
 ``private`` (a shared cache must not hand them to anyone else).
@@ -20,7 +21,7 @@ from anchor_service.errors import NotFoundError
 from anchor_service.merkle import TilePath, parse_tile_path
 from anchor_service.services.tiles import published_size, read_resource
 
-__all__ = ["CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
+__all__ = ["BUNDLE_SECONDS", "CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
 
 router = APIRouter(prefix="/tlog", tags=["tlog"])
 
@@ -29,6 +30,9 @@ FULL_CACHE = "max-age=31536000, immutable"
 """Caching of a full tile or bundle (prefixed by ``public`` or ``private``)."""
 PARTIAL_SECONDS = 60
 """How long a partial tile or bundle may be cached."""
+BUNDLE_SECONDS = 3600
+"""How long a full entry bundle may be cached (privately): not immutable, since a
+redaction erases a leaf's bytes from its bundle."""
 
 
 _PATH_DOC = (
@@ -50,8 +54,10 @@ _PATH_DOC = (
         "big-endian uint16. A redacted entry is a zero-length leaf (its bytes are erased; "
         "its leaf hash stays in level-0 tile `N`, and the log holds its redaction record). "
         "Compressed with gzip when the client accepts it. "
-        + _PATH_DOC.replace("public,", "private,")
-        + " Needs an `auditor` or `admin` key: entries hold personal data."
+        + _PATH_DOC.split(" Full tiles:")[0]
+        + " Cached privately only (`private, max-age=3600` when full, `max-age=60` when "
+        "partial): not immutable, since a redaction erases a leaf's bytes. Needs an "
+        "`auditor` or `admin` key: entries hold personal data."
     ),
     response_class=Response,
     responses={
@@ -97,7 +103,12 @@ def _parse(raw: str) -> TilePath:
 def _respond(path: TilePath, request: Request, session: SessionDep, *, private: bool) -> Response:
     data = read_resource(session, path, published_size(session))
     scope = "private" if private else "public"
-    cache = FULL_CACHE if path.is_full else f"max-age={PARTIAL_SECONDS}"
+    if not path.is_full:
+        cache = f"max-age={PARTIAL_SECONDS}"
+    elif path.is_entries:
+        cache = f"max-age={BUNDLE_SECONDS}"
+    else:
+        cache = FULL_CACHE
     headers = {"Cache-Control": f"{scope}, {cache}"}
     if path.is_entries:
         headers["Vary"] = "Accept-Encoding"
