@@ -15,12 +15,15 @@ it by that and finds the redaction record in the log.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.errors import NotFoundError
@@ -34,6 +37,7 @@ from anchor_service.merkle import (
 )
 
 __all__ = [
+    "HashTileCache",
     "PublishedHead",
     "published_head",
     "published_size",
@@ -59,10 +63,12 @@ def published_head(session: Session) -> PublishedHead:
     tiles are the stored ones), without a checkpoint note. Once checkpoints land it
     becomes the newest signed checkpoint (size, root and the note itself).
     """
-    batch = BatchRepository(session).latest()
-    if batch is None:
+    row = session.execute(
+        select(Batch.end_index, Batch.root).order_by(Batch.seq.desc()).limit(1)
+    ).first()
+    if row is None:
         return PublishedHead(0, EMPTY_ROOT)
-    return PublishedHead(batch.end_index, batch.root)
+    return PublishedHead(int(row[0]), bytes(row[1]))
 
 
 def published_size(session: Session) -> int:
@@ -126,3 +132,41 @@ def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
         else:
             runs.append((index, index))
     return runs
+
+
+class HashTileCache:
+    """The hash tiles an API worker served, by path, up to ``max_bytes`` (least recently
+    used first out). Thread-safe.
+
+    A hash tile's path fixes its bytes forever (a partial tile's path names its width),
+    and once the published tree holds it, it always does: a cached tile needs no database
+    read, not even of the published head. Entry bundles are not cached (a redaction
+    changes one; they hold personal data).
+    """
+
+    def __init__(self, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: TilePath) -> bytes | None:
+        """The bytes of ``path`` if they were served before (and are still kept)."""
+        with self._lock:
+            data = self._items.get(str(path))
+            if data is not None:
+                self._items.move_to_end(str(path))
+            return data
+
+    def put(self, path: TilePath, data: bytes) -> None:
+        """Keep ``data`` as the bytes of the hash tile ``path``."""
+        if path.is_entries:
+            raise ValueError("entry bundles are not cached")
+        with self._lock:
+            if str(path) in self._items:
+                return
+            self._items[str(path)] = data
+            self._bytes += len(data)
+            while self._bytes > self._max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
