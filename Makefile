@@ -109,6 +109,11 @@ benchmark-tiles: $(VENV)/.installed
 		  $$(test "$$(id -u)" = 0 || echo sudo) apt-get install -y --no-install-recommends nginx; }
 	$(PY) benchmarks/tiles_bench.py $(TILES_BENCH_ARGS)
 
+## benchmark-checkpoints: POST -> signed checkpoint latency at 1,000 entries/s (PostgreSQL)
+.PHONY: benchmark-checkpoints
+benchmark-checkpoints: $(VENV)/.installed
+	$(PY) benchmarks/checkpoint_bench.py
+
 ## reliability: the full load and fault scenarios, the long fuzz run (~20 min), a summary table
 reliability: setup
 	RELIABILITY_SCALE=full $(PY) scripts/reliability.py

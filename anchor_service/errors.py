@@ -23,6 +23,7 @@ their own ``errors`` module, named in brackets)::
     ├── ProofIntegrityError        stored tiles do not lead to the anchored root
     ├── ScheduleConfigError        ANCHOR_SEAL_CRON or ANCHOR_TIMEZONE is not valid
     ├── LogKeyError                the log's note signer key is missing, unsafe or not valid
+    ├── CheckpointMismatchError    the tiles' root is not the stored leaves' root: not signed
     ├── ChainError                 [anchor_service.chain.errors] the chain layer
     ├── BundleFormatError          [anchor_service.verifier.errors] not a proof bundle
     ├── RemoteError                [anchor_service.importer.errors] the API refused a batch
@@ -35,6 +36,7 @@ __all__ = [
     "AnchorServiceError",
     "AuditRunningError",
     "AuthenticationError",
+    "CheckpointMismatchError",
     "DatabaseUnavailableError",
     "EntryConflictError",
     "EntryNotAnchoredError",
@@ -166,3 +168,16 @@ class LogKeyError(AnchorServiceError):
     """The log's note signer key (``ANCHOR_LOG_KEY`` / ``ANCHOR_LOG_KEY_PATH``) is missing,
     readable by others, malformed, or not named for ``ANCHOR_LOG_ORIGIN``; the detail is
     one line naming the setting or file and the fix, never the key."""
+
+
+class CheckpointMismatchError(AnchorServiceError):
+    """Before signing a checkpoint, the root the stored tiles give was not the root
+    recomputed from the stored leaves: nothing was signed (carries both roots)."""
+
+    def __init__(
+        self, detail: str, *, tree_size: int, tiles_root: bytes, recomputed_root: bytes
+    ) -> None:
+        super().__init__(detail)
+        self.tree_size = tree_size
+        self.tiles_root = tiles_root
+        self.recomputed_root = recomputed_root

@@ -20,6 +20,7 @@ from anchor_service.cli import (
     import_entries,
     keys,
     log_key,
+    policy,
     redact,
     scheduler,
     seal,
@@ -27,6 +28,7 @@ from anchor_service.cli import (
     tiles,
     verify,
     verify_consistency,
+    witness,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -39,6 +41,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     db,
     keys,
     log_key,
+    policy,
     import_entries,
     seal,
     anchor,
@@ -47,5 +50,6 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify_consistency,
     audit,
     redact,
+    witness,
     tiles,
 )

@@ -6,6 +6,11 @@ Jobs (:func:`job_specs`), all ``coalesce=True`` and ``max_instances=1``:
   00:30 Asia/Jakarta): seal what is pending, anchor the newest head. A run up to an hour
   late still happens (``misfire_grace_time``); a seal missed while no scheduler was
   acting is caught up when one takes the lead (:meth:`SchedulerWork.missed_seal`).
+- ``checkpoint``: every ``settings.checkpoint_seconds`` (0: off, the seal integrates and
+  signs then), only with a log key configured: integrate the committed entries and sign
+  a C2SP checkpoint.
+- ``witness``: every ``settings.witness_seconds`` (at least 1 s), only with
+  ``settings.witness_policy``: send the newest checkpoint to the witnesses.
 - ``confirm``: every ``settings.confirm_interval_seconds``: follow the anchor in flight
   to settled, and send a head that could not be sent before.
 - ``seal_if_backlog``: every ``settings.seal_check_seconds``, only when
@@ -42,6 +47,7 @@ from anchor_service.errors import ScheduleConfigError
 from anchor_service.jobs.crontab import crontab_trigger
 from anchor_service.jobs.leadership import LeaderLock, wait_for_leadership
 from anchor_service.jobs.work import SchedulerWork
+from anchor_service.services.log_identity import log_key_configured
 from anchor_service.settings import Settings
 
 __all__ = [
@@ -119,6 +125,33 @@ def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
             description=f"follow anchors (every {confirm_every:g} s)",
         ),
     ]
+    if settings.checkpoint_seconds > 0 and not log_key_configured(settings):
+        logger.warning(
+            "no log key configured (ANCHOR_LOG_KEY_PATH or ANCHOR_LOG_KEY; create one with "
+            "`anchor-service log-key create`): no checkpoints are signed"
+        )
+    elif settings.checkpoint_seconds > 0:
+        every = settings.checkpoint_seconds
+        specs.append(
+            JobSpec(
+                id="checkpoint",
+                func=work.checkpoint,
+                trigger=_interval(every),
+                misfire_grace_time=max(1, round(every)),
+                description=f"sign a checkpoint (every {every:g} s)",
+            )
+        )
+    if settings.witness_policy is not None:
+        witness_every = max(settings.witness_seconds, 1.0)
+        specs.append(
+            JobSpec(
+                id="witness",
+                func=work.witness,
+                trigger=_interval(witness_every),
+                misfire_grace_time=max(1, round(witness_every)),
+                description=f"ask the witnesses to cosign (every {witness_every:g} s)",
+            )
+        )
     if settings.seal_when_pending:
         check_every = settings.seal_check_seconds
         specs.append(

@@ -1,4 +1,15 @@
-"""What the scheduler's jobs do: seal and anchor, follow anchors, seal on a backlog, audit.
+"""What the scheduler's jobs do: sign checkpoints, seal and anchor, follow anchors, seal on
+a backlog, audit.
+
+``checkpoint`` integrates the committed entries and signs a checkpoint
+(:func:`anchor_service.services.checkpointing.integrate`); after a root mismatch it signs
+nothing more in this process (the mismatch is logged as an error and counted in
+``/metrics``; a restart tries again, and refuses again while the data is wrong).
+
+``witness`` sends the newest checkpoint to the witnesses of ``ANCHOR_WITNESS_POLICY``
+(:mod:`anchor_service.services.witnessing`); before anchoring a sealed head,
+``seal_and_anchor`` sends that head's checkpoint until the quorum cosigns it or
+``ANCHOR_ANCHOR_QUORUM_WAIT_SECONDS`` pass, and records who cosigned.
 
 Each public job method of :class:`SchedulerWork` is one run of one job: short,
 idempotent, and it never raises. A failure (chain unreachable, database down, a bug) is
@@ -29,15 +40,29 @@ from datetime import datetime
 from apscheduler.triggers.base import BaseTrigger
 
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.witnesses import WitnessRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.views import AnchorChange, AnchorOutcome, OutcomeKind
 from anchor_service.services.audit.report import AuditReport
 from anchor_service.services.audit.run import audit_from_settings
+from anchor_service.services.checkpointing import (
+    CheckpointMismatchError,
+    SignedCheckpoint,
+    integrate,
+)
+from anchor_service.services.log_identity import (
+    LogIdentity,
+    load_log_identity,
+    log_key_configured,
+)
 from anchor_service.services.sealing import SealedBatch, seal_pending
+from anchor_service.services.witnessing import WitnessRounds
 from anchor_service.settings import Settings
+from anchor_service.witness.client import WitnessRound
 
 __all__ = ["AnchorerFactory", "Backlog", "RunReport", "SchedulerWork"]
 
@@ -131,6 +156,113 @@ class SchedulerWork:
         self._anchor_due = True
         self._anchoring = threading.Lock()  # one anchoring step at a time in this process
         self._failures = _FailureLog()
+        self._identity: LogIdentity | None = None
+        self._no_log_key_said = False
+        #: Why checkpoint signing stopped in this process (a root mismatch), or ``None``.
+        self.checkpoint_halted: str | None = None
+        self._witnesses: WitnessRounds | None = None
+        self._witnesses_loaded = False
+        self._witnessed_size = -1
+
+    def checkpoint(self) -> SignedCheckpoint | None:
+        """Integrate the committed entries and sign a checkpoint; ``None`` when there is
+        nothing new, no log key, or signing stopped after a root mismatch."""
+        if self.checkpoint_halted is not None:
+            return None
+        identity = self._log_identity()
+        if identity is None:
+            return None
+        try:
+            signed = integrate(
+                self.database, identity, max_entries=self.settings.seal_max_batch_entries
+            )
+        except CheckpointMismatchError as exc:
+            self.checkpoint_halted = exc.detail  # integrate logged it, with both roots
+            logger.error("checkpoint signing stopped in this scheduler: %s", exc.detail)
+            return None
+        except Exception:
+            self._failures.report("checkpoint", "trying again next run")
+            return None
+        self._failures.clear("checkpoint")
+        return signed
+
+    def witness(self) -> WitnessRound | None:
+        """Ask the policy's witnesses to cosign the newest checkpoint when it is new (at
+        most every ``ANCHOR_WITNESS_SECONDS``); ``None`` when nothing was sent."""
+        rounds = self._witness_rounds()
+        if rounds is None or not rounds.due():
+            return None
+        try:
+            with unit_of_work(self.database.reader) as session:
+                latest = CheckpointRepository(session).latest()
+            if latest is None or latest.tree_size <= self._witnessed_size:
+                return None
+            round_ = rounds.run(latest.note.encode())
+            self._witnessed_size = latest.tree_size
+        except Exception:
+            self._failures.report("witness", "trying again next run")
+            return None
+        self._failures.clear("witness")
+        return round_
+
+    def _await_quorum(self) -> None:
+        """Before anchoring the sealed head: send its checkpoint to the witnesses until
+        they meet the quorum, at most ``ANCHOR_ANCHOR_QUORUM_WAIT_SECONDS``, and record
+        who cosigned (once per head); anchoring goes on without the quorum after that."""
+        rounds = self._witness_rounds()
+        if rounds is None:
+            return
+        try:
+            with unit_of_work(self.database.reader) as session:
+                head = BatchRepository(session).latest()
+                if head is None:
+                    return
+                checkpoint = CheckpointRepository(session).get(head.end_index)
+                recorded = WitnessRepository(session).anchor_cosigners(head.end_index)
+            if recorded is not None:
+                return
+            if checkpoint is None:
+                logger.warning(
+                    "no checkpoint of the sealed head (tree size %d): no witness asked",
+                    head.end_index,
+                )
+                return
+            rounds.wait_for_quorum(
+                checkpoint.note.encode(), self.settings.anchor_quorum_wait_seconds
+            )
+        except Exception:
+            self._failures.report("waiting for the witness quorum", "anchoring without it")
+        else:
+            self._failures.clear("waiting for the witness quorum")
+
+    def _witness_rounds(self) -> WitnessRounds | None:
+        """The witness rounds of ``ANCHOR_WITNESS_POLICY`` (``None``: unset or unreadable,
+        said once)."""
+        if not self._witnesses_loaded:
+            self._witnesses_loaded = True
+            try:
+                self._witnesses = WitnessRounds.from_settings(self.settings, self.database)
+            except Exception:
+                self._failures.report("loading the witness policy", "no witness is asked")
+        return self._witnesses
+
+    def _log_identity(self) -> LogIdentity | None:
+        if self._identity is not None:
+            return self._identity
+        if not log_key_configured(self.settings):
+            if not self._no_log_key_said:
+                self._no_log_key_said = True
+                logger.warning(
+                    "no log key configured (ANCHOR_LOG_KEY_PATH or ANCHOR_LOG_KEY; create "
+                    "one with `anchor-service log-key create`): no checkpoints are signed"
+                )
+            return None
+        try:
+            self._identity = load_log_identity(self.settings)
+        except Exception:
+            self._failures.report("loading the log key", "no checkpoint is signed")
+            return None
+        return self._identity
 
     # --- jobs -------------------------------------------------------------------------
     def seal_and_anchor(self) -> RunReport:
@@ -148,6 +280,8 @@ class SchedulerWork:
                 self._anchor_due = True
             else:
                 logger.info("nothing to seal")
+        if self._anchor_due:
+            self._await_quorum()
         with self._anchoring:
             self._anchor(report)
         return report

@@ -136,6 +136,46 @@ def _families(figures: DatabaseFigures | None, now: datetime) -> Iterator[Metric
         None if not anchored else 0.0 if since is None else max(0.0, (now - since).total_seconds()),
     )
 
+    yield _gauge(
+        "anchor_checkpoint_size",
+        "Tree size of the newest signed checkpoint (0: none yet).",
+        None if f is None else f.checkpoint_size,
+    )
+    signed = f.last_checkpoint_at if f is not None else None
+    yield _gauge(
+        "anchor_last_checkpoint_age_seconds",
+        "Seconds since the newest checkpoint was signed (absent: none yet).",
+        None if signed is None else max(0.0, (now - signed).total_seconds()),
+    )
+    yield _counter(
+        "anchor_checkpoint_mismatches",
+        "Checkpoints refused because the tiles' root was not the stored leaves' root "
+        "(any: signing stopped; alert).",
+        None if f is None else f.checkpoint_mismatches,
+    )
+    yield from _witness_families(f)
+
+
+def _witness_families(f: DatabaseFigures | None) -> Iterator[Metric]:
+    """The log's witness requests by witness and outcome, and each witness's known size."""
+    answers = CounterMetricFamily(
+        "anchor_witness_requests",
+        "add-checkpoint requests to each policy witness, by outcome (cosigned, stale, "
+        "conflict, forbidden, unknown-origin, bad-proof, timeout, ...).",
+        labels=["witness", "outcome"],
+    )
+    for (witness, outcome), count in sorted(((f and f.witness_answers) or {}).items()):
+        answers.add_metric([witness, outcome], count)
+    yield answers
+    sizes = GaugeMetricFamily(
+        "anchor_witness_size",
+        "The tree size each policy witness last cosigned (or said it holds).",
+        labels=["witness"],
+    )
+    for witness, size in sorted(((f and f.witness_sizes) or {}).items()):
+        sizes.add_metric([witness], size)
+    yield sizes
+
 
 _UP = "anchor_metrics_database_up"
 _UP_HELP = "Whether the database figures could be read at this scrape (1) or not (0)."

@@ -4,6 +4,7 @@ Each module does one job; import from the module itself, for example
 ``from anchor_service.services.sealing import seal_pending``:
 
 - :mod:`.sealing`    seal pending entries into batches (tree, tiles, statement, batch row)
+- :mod:`.checkpointing` integrate committed entries (tiles) and sign a C2SP checkpoint
 - :mod:`.anchoring`  send the newest sealed head to the registry and follow it to settled
   (``Anchorer``, its records, transactions, confirmations; the chain context and the
   deployment file)
@@ -15,6 +16,7 @@ Each module does one job; import from the module itself, for example
   ``load_log_identity``, ``create_log_key``)
 - :mod:`.tiles`      the log's C2SP tlog-tiles resources (hash tiles, entry bundles)
 - :mod:`.tile_export` write those resources to a directory a static server serves
+- :mod:`.witnessing` ask the policy's witnesses to cosign checkpoints; wait for the quorum
 
 Each subpackage's docstring lists its modules and where to start reading.
 """

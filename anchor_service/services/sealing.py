@@ -1,4 +1,12 @@
-"""Sealing: extend the Merkle log over the entries stored since the last seal.
+"""Sealing: cut settlement batches of the integrated log (and, keyless, integrate too).
+
+With a log key configured (``ANCHOR_LOG_KEY`` / ``ANCHOR_LOG_KEY_PATH``), a seal run first
+integrates every entry committed before it and signs a checkpoint
+(:func:`anchor_service.services.checkpointing.integrate`), then cuts batches up to that
+checkpoint's size: the tiles are written by integration only, and each batch's root is
+read from them at its end. Without a log key (tests, older set-ups) the batch itself
+extends the tiles, as below, unless checkpoints exist (then only what the newest covers
+is sealed).
 
 One seal *run* (:func:`seal_pending`) notes its cutoff (now) and the log counter
 (``log_state.next_index``: every entry below it is committed, because writers hold the
@@ -30,9 +38,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from anchor_service.db.locks import hold_until_commit
 from anchor_service.db.models_sealing import Batch, BatchStatus
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository
@@ -40,7 +48,9 @@ from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import SealingError
 from anchor_service.ledger.statement import build_statement
-from anchor_service.merkle import EMPTY_ROOT, append_to_tiles
+from anchor_service.merkle import EMPTY_ROOT, append_to_tiles, root_from_tiles
+from anchor_service.services.checkpointing import SEAL_LOCK_KEY, integrate, lock_log
+from anchor_service.services.log_identity import load_log_identity, log_key_configured
 from anchor_service.settings import Settings
 
 __all__ = [
@@ -53,9 +63,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: PostgreSQL advisory lock key held by a sealing transaction ("an-seal").
-SEAL_LOCK_KEY = int.from_bytes(b"an-seal", "big")
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(sealed, total)`` with entry counts, after each batch of a run."""
@@ -106,6 +113,7 @@ class _Run:
     target: int
     period_start: datetime
     period_end: datetime
+    integrated: bool
 
 
 def seal_pending(
@@ -124,16 +132,29 @@ def seal_pending(
     cap = max_batch_entries if max_batch_entries is not None else settings.seal_max_batch_entries
     if cap < 1:
         raise ValueError(f"max_batch_entries must be at least 1, got {cap}")
+    integrated = log_key_configured(settings)
+    if integrated:
+        _integrate_all(database, settings, cap)
+    else:
+        with unit_of_work(database.reader) as session:
+            # Checkpoints exist (signed by a process with the log key): the tiles run
+            # ahead of the batches, so only what they cover is sealed, never appended.
+            integrated = CheckpointRepository(session).latest() is not None
+        if integrated:
+            logger.warning(
+                "no log key configured (ANCHOR_LOG_KEY_PATH / ANCHOR_LOG_KEY): sealing "
+                "only the entries already in a signed checkpoint"
+            )
     sealed: list[SealedBatch] = []
     run: _Run | None = None
     first = 0
     while True:
         with unit_of_work(database.writer) as session:
-            _lock_log(session)
+            lock_log(session)
             latest = BatchRepository(session).latest()
             position = latest.end_index if latest is not None else 0
             if run is None:
-                run = _start_run(session, latest)
+                run = _start_run(session, latest, integrated=integrated)
                 first = position
                 if run.target > position:
                     logger.info("sealing entries [%d, %d)", position, run.target)
@@ -154,21 +175,33 @@ def seal_pending(
     return sealed
 
 
-def _lock_log(session: Session) -> None:
-    """Hold the log lock until the transaction ends (one seal at a time)."""
-    hold_until_commit(session, SEAL_LOCK_KEY)
+def _integrate_all(database: Database, settings: Settings, cap: int) -> None:
+    """Integrate (and sign checkpoints for) every entry committed before now."""
+    identity = load_log_identity(settings)
+    with unit_of_work(database.reader) as session:
+        goal = LogStateRepository(session).next_index()
+    while True:
+        signed = integrate(database, identity, max_entries=cap)
+        if signed is None or signed.tree_size >= goal:
+            return
 
 
-def _start_run(session: Session, latest: Batch | None) -> _Run:
+def _start_run(session: Session, latest: Batch | None, *, integrated: bool) -> _Run:
     cutoff = datetime.now(UTC)
-    target = LogStateRepository(session).next_index()
+    if integrated:
+        checkpoint = CheckpointRepository(session).latest()
+        target = checkpoint.tree_size if checkpoint is not None else 0
+    else:
+        target = LogStateRepository(session).next_index()
     if latest is not None:
         start = latest.period_end
     else:
         first = LeafRepository(session).received_at(0)
         start = first if first is not None else cutoff
     # Clocks of different hosts may disagree: a period never ends before it starts.
-    return _Run(target=target, period_start=start, period_end=max(cutoff, start))
+    return _Run(
+        target=target, period_start=start, period_end=max(cutoff, start), integrated=integrated
+    )
 
 
 def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> SealedBatch:
@@ -176,16 +209,23 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
     start = latest.end_index if latest is not None else 0
     seq = latest.seq + 1 if latest is not None else 0
     began = time.perf_counter()
-    leaf_hashes = LeafRepository(session).hashes(start, end)
-    if len(leaf_hashes) != end - start:
-        raise SealingError(
-            f"entries [{start}, {end}) should all be stored, found {len(leaf_hashes)}"
-        )
-    read_done = time.perf_counter()
     tiles = TileRepository(session)
-    old_root = latest.root if latest is not None else EMPTY_ROOT
-    update = append_to_tiles(start, leaf_hashes, tiles.read_tiles, old_root)
-    del leaf_hashes
+    if run.integrated:
+        # Integration wrote the tiles (and signed a checkpoint) up to run.target >= end.
+        read_done = time.perf_counter()
+        root = root_from_tiles(end, tiles.read_tiles)
+        update = None
+    else:
+        leaf_hashes = LeafRepository(session).hashes(start, end)
+        if len(leaf_hashes) != end - start:
+            raise SealingError(
+                f"entries [{start}, {end}) should all be stored, found {len(leaf_hashes)}"
+            )
+        read_done = time.perf_counter()
+        old_root = latest.root if latest is not None else EMPTY_ROOT
+        update = append_to_tiles(start, leaf_hashes, tiles.read_tiles, old_root)
+        root = update.root
+        del leaf_hashes
     hash_done = time.perf_counter()
     sums = PostingRepository(session).sums(start, end)
     records = LeafRepository(session).record_count(start, end)  # leaves without postings
@@ -203,13 +243,14 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         movements=sums.movements,
     )
     statement_done = time.perf_counter()
-    tiles.write(update)
+    if update is not None:
+        tiles.write(update)
     batch = BatchRepository(session).add(
         Batch(
             seq=seq,
             start_index=start,
             end_index=end,
-            root=update.root,
+            root=root,
             statement=statement.canonical,
             statement_hash=statement.sha256,
             period_start=run.period_start,
@@ -226,7 +267,7 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         seq=batch.seq,
         start_index=start,
         end_index=end,
-        root=update.root,
+        root=root,
         statement=statement.canonical,
         statement_hash=statement.sha256,
         period_start=run.period_start,

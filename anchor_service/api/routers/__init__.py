@@ -15,6 +15,7 @@ from anchor_service.api.routers import (
     health,
     log,
     proofs,
+    tlog,
     tlog_tiles,
 )
 from anchor_service.web import verify_page
@@ -32,5 +33,6 @@ ROUTERS: list[APIRouter] = [
     anchors.router,
     admin_audit.router,
     verify_page.router,
+    tlog.router,
     tlog_tiles.router,
 ]

@@ -22,6 +22,7 @@ from anchor_service.api.schemas.entries import (
 from anchor_service.db.models_sealing import BatchStatus
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.entries import EntryRepository, StoredEntry
 from anchor_service.ledger import BulkEntriesIn, EntryIn, canonical_json
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
@@ -116,7 +117,9 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
     response_model=EntryOut,
     summary="Read one entry",
     description=(
-        "`status` is `pending` until a seal covers the entry, then `sealed`, with the "
+        "`status` is `pending` until a signed checkpoint includes the entry (every "
+        "`ANCHOR_CHECKPOINT_SECONDS`, see `GET /tlog/checkpoint`), then `logged`; "
+        "`sealed` once the nightly seal covers it, with the "
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
         "with the `anchor` (id, registry seq, transaction, block). Needs an `auditor` or "
@@ -136,7 +139,10 @@ def get_entry(external_id: str, _caller: AuditorDep, session: SessionDep) -> Res
     )
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
-        return Response(render_entry(stored, _status(stored)), media_type="application/json")
+        checkpoint = CheckpointRepository(session).latest()
+        logged = checkpoint is not None and checkpoint.tree_size > entry.leaf_index
+        status = EntryStatus.of_batch(None, logged=logged)
+        return Response(render_entry(stored, status), media_type="application/json")
     anchor = None
     if batch.status != BatchStatus.SEALED and batch.anchor_id is not None:
         anchor = AnchorRef.of(AnchorRepository(session).get(batch.anchor_id))

@@ -101,7 +101,7 @@ class EntryOut(BaseModel):
         examples=[_EXAMPLE_DOCUMENT],
     )
     batch: BatchRef | None = Field(
-        default=None, description="The batch that sealed the entry; null while pending."
+        default=None, description="The batch that sealed the entry; null while pending or logged."
     )
     anchor: AnchorRef | None = Field(
         default=None,

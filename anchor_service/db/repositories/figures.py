@@ -1,7 +1,8 @@
 """The figures the metrics show, read from the database in a few small queries.
 
 :func:`read_figures` reads the log counter row, a ``GROUP BY`` over batches and over
-anchors, and the newest confirmed and the in-flight anchor. A table that does not exist
+anchors, the newest confirmed and the in-flight anchor, the newest checkpoint and the
+count of refused checkpoints. A table that does not exist
 yet (database not migrated that far) leaves its figures out (``None``).
 """
 
@@ -14,7 +15,9 @@ from sqlalchemy import Connection, func, inspect, select
 
 from anchor_service.db.models import LOG_STATE_ID, LogState
 from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
+from anchor_service.db.models_checkpoints import Checkpoint, CheckpointMismatch
 from anchor_service.db.models_sealing import Batch, BatchStatus
+from anchor_service.db.models_witnesses import WitnessAnswerCount, WitnessState
 
 __all__ = ["DatabaseFigures", "read_figures"]
 
@@ -35,6 +38,11 @@ class DatabaseFigures:
     last_gas_used: int | None = None
     last_fee_wei: int | None = None
     in_flight_since: datetime | None = None
+    checkpoint_size: int | None = None
+    last_checkpoint_at: datetime | None = None
+    checkpoint_mismatches: int | None = None
+    witness_answers: dict[tuple[str, str], int] | None = None
+    witness_sizes: dict[str, int] | None = None
 
 
 def read_figures(connection: Connection) -> DatabaseFigures:
@@ -48,7 +56,28 @@ def read_figures(connection: Connection) -> DatabaseFigures:
         figures = _with_batches(connection, figures)
     if Anchor.__tablename__ in tables:
         figures = _with_anchors(connection, figures)
+    if Checkpoint.__tablename__ in tables:
+        figures = _with_checkpoints(connection, figures)
+    if WitnessAnswerCount.__tablename__ in tables:
+        figures = _with_witnesses(connection, figures)
     return figures
+
+
+def _with_checkpoints(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    newest = connection.execute(
+        select(Checkpoint.tree_size, Checkpoint.signed_at)
+        .order_by(Checkpoint.tree_size.desc())
+        .limit(1)
+    ).first()
+    mismatches = connection.execute(
+        select(func.count()).select_from(CheckpointMismatch)
+    ).scalar_one()
+    return replace(
+        figures,
+        checkpoint_size=int(newest.tree_size) if newest is not None else 0,
+        last_checkpoint_at=newest.signed_at if newest is not None else None,
+        checkpoint_mismatches=int(mismatches),
+    )
 
 
 def _with_batches(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
@@ -96,3 +125,21 @@ def _with_anchors(connection: Connection, figures: DatabaseFigures) -> DatabaseF
     if in_flight is not None:
         figures = replace(figures, in_flight_since=in_flight.submitted_at or in_flight.created_at)
     return figures
+
+
+def _with_witnesses(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    answers = connection.execute(
+        select(
+            WitnessAnswerCount.witness_name, WitnessAnswerCount.outcome, WitnessAnswerCount.count
+        )
+    )
+    sizes = connection.execute(
+        select(WitnessState.witness_name, WitnessState.last_size).where(
+            WitnessState.last_size.is_not(None)
+        )
+    )
+    return replace(
+        figures,
+        witness_answers={(name, outcome): int(count) for name, outcome, count in answers},
+        witness_sizes={name: int(size) for name, size in sizes if size is not None},
+    )

@@ -56,6 +56,7 @@ _ANCHORS = (
 _STATUS = (
     "SELECT start_index, status FROM batches WHERE end_index > {index} ORDER BY end_index LIMIT 1"
 )
+_LOGGED = "SELECT 1 FROM checkpoints WHERE tree_size > {index} LIMIT 1"
 
 #: Seconds a proof read waits for a pooled connection before the database counts as
 #: unavailable (in normal operation a connection is idle, or opens in milliseconds).
@@ -104,7 +105,8 @@ class ProofRows(Protocol):
         ...
 
     def entry_status(self, leaf_index: int) -> str:
-        """The status of the batch holding leaf ``leaf_index`` (``pending`` without one)."""
+        """The status of the batch holding leaf ``leaf_index`` (without one: ``logged``
+        when a checkpoint includes it, else ``pending``)."""
         ...
 
 
@@ -180,9 +182,14 @@ class SqlProofRows:
 
     def entry_status(self, leaf_index: int) -> str:
         statement = text(_STATUS.format(index=":index"))
-        return _status(
+        status = _status(
             self._connection.execute(statement, {"index": leaf_index}).first(), leaf_index
         )
+        if status == "pending":
+            logged = text(_LOGGED.format(index=":index"))
+            if self._connection.execute(logged, {"index": leaf_index}).first() is not None:
+                return "logged"
+        return status
 
 
 class PsycopgProofRows:
@@ -213,7 +220,10 @@ class PsycopgProofRows:
 
     def entry_status(self, leaf_index: int) -> str:
         rows = self._rows(_STATUS.format(index="%s"), (leaf_index,))
-        return _status(rows[0] if rows else None, leaf_index)
+        status = _status(rows[0] if rows else None, leaf_index)
+        if status == "pending" and self._rows(_LOGGED.format(index="%s"), (leaf_index,)):
+            return "logged"
+        return status
 
 
 class ProofRowSource:

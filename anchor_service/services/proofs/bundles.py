@@ -179,6 +179,8 @@ class BundleService:
 
 _NEXT_STEP = {
     EntryStatus.PENDING: "; it is proved once it is sealed and the head is anchored",
+    EntryStatus.LOGGED: "; it is in a signed checkpoint (GET /tlog/checkpoint) and is proved "
+    "on chain once it is sealed and the head is anchored",
     EntryStatus.SEALED: "; it is proved once its head is anchored",
     EntryStatus.ANCHORED: "; its anchor transaction is not mined yet",
     EntryStatus.SETTLED: "",

@@ -56,6 +56,7 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
     ("POST", "/v1/admin/anchor"): Role.ADMIN,
     ("POST", "/v1/admin/audit"): Role.ADMIN,
     ("POST", "/v1/admin/entries/{external_id}/redact"): Role.ADMIN,
+    ("GET", "/tlog/checkpoint"): PUBLIC,  # ANCHOR_TLOG_PUBLIC (default true)
     ("GET", "/tlog/tile/{tail:path}"): PUBLIC,  # hash tiles (ANCHOR_TLOG_PUBLIC, default)
     ("GET", "/tlog/tile/entries/{tail:path}"): Role.AUDITOR,  # the leaves: personal data
 }
