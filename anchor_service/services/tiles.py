@@ -1,7 +1,8 @@
 """The log's tlog-tiles resources (c2sp.org/tlog-tiles): hash tiles and entry bundles.
 
 A resource is served only when the published tree covers it: :func:`published_head` is
-the one place that says which tree head that is. A hash tile ``tile/<L>/<N>[.p/<W>]`` is
+the one place that says which tree head that is (the newest signed checkpoint, or a
+larger sealed head). A hash tile ``tile/<L>/<N>[.p/<W>]`` is
 the stored tile ``(L, N)`` (``merkle_tiles``) cut to ``W`` hashes; it exists when the
 published tree holds at least ``W`` of its hashes (a full tile: all 256). Partial tiles
 narrower than the published one are prefixes of it, so they are served too: they are
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anchor_service.db.models_sealing import Batch
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.errors import NotFoundError
@@ -56,19 +58,28 @@ class PublishedHead:
 
 
 def published_head(session: Session) -> PublishedHead:
-    """The tree head the tiles publish: the newest signed tree head.
+    """The tree head the tiles publish: the newest signed checkpoint, or the newest sealed
+    head when that is larger (a seal since the last checkpoint, or a log without a log
+    key); both are heads the log has committed to.
 
-    THE SWITCH POINT for signed checkpoints: until the checkpoints table exists this is
-    the newest sealed batch's head (sealed heads are the ones the log commits to; their
-    tiles are the stored ones), without a checkpoint note. Once checkpoints land it
-    becomes the newest signed checkpoint (size, root and the note itself).
+    ``checkpoint`` is the newest signed checkpoint as ``GET /tlog/checkpoint`` serves it
+    (the note and every witness cosignature line), whichever head is published: its size
+    is at most the published one, so every tile it needs is there.
     """
-    row = session.execute(
+    checkpoints = CheckpointRepository(session)
+    latest = checkpoints.latest()
+    sealed = session.execute(
         select(Batch.end_index, Batch.root).order_by(Batch.seq.desc()).limit(1)
     ).first()
-    if row is None:
-        return PublishedHead(0, EMPTY_ROOT)
-    return PublishedHead(int(row[0]), bytes(row[1]))
+    note: bytes | None = None
+    size, root = 0, EMPTY_ROOT
+    if latest is not None:
+        lines = "".join(f"{row.line}\n" for row in checkpoints.cosignatures_for(latest.tree_size))
+        note = (latest.note + lines).encode("utf-8")
+        size, root = latest.tree_size, bytes(latest.root)
+    if sealed is not None and int(sealed[0]) > size:
+        size, root = int(sealed[0]), bytes(sealed[1])
+    return PublishedHead(size, root, note)
 
 
 def published_size(session: Session) -> int:
