@@ -47,7 +47,8 @@ _caches: WeakKeyDictionary[Starlette, HashTileCache] = WeakKeyDictionary()
 _PATH_DOC = (
     "`<N>` is the tile index in 3-digit path elements, all but the last prefixed with `x` "
     "(index 1234067: `x001/x234/067`); `.p/<W>` marks a partial tile of `W` (1-255) "
-    "entries. Only resources of the published tree (the newest signed tree head) exist: "
+    "entries. Only resources of the published tree (the newest signed checkpoint, or a "
+    "larger sealed head) exist: "
     "**404** for any other path, for a width wider than the tree holds, or a path not "
     "spelled canonically. Full tiles: `Cache-Control: public, max-age=31536000, "
     "immutable`; partial: `max-age=60`."
