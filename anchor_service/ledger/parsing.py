@@ -9,19 +9,15 @@ so ``{"amount": "1", "amount": "2"}`` would store an amount the sender may not h
 (and that another JSON reader, keeping the first, would see differently). Bodies that
 pass validation are read once more with an ``object_pairs_hook`` that rejects repeated
 keys; that second reader never sees deep nesting or huge integers (validation has
-<<<<<<< HEAD
-refused them already).
+refused them already). A single entry that fails validation but is valid JSON is read
+for repeated keys first: ``{"amount": "1", "amount": "2"}`` is reported as the repeated
+key, not as the balance error its last value causes.
 
 Hostile bodies are refused before they are parsed: a body with more than
 :data:`MAX_JSON_VALUES` JSON values (counted without parsing: brackets and commas outside
 strings) costs more memory than any real request needs; and a bulk body's item limit is
 checked before any item is validated (pydantic checks ``max_length`` first for JSON
 arrays), so one bounded error is built, not three per item.
-=======
-refused them already). A single entry that fails validation but is valid JSON is read
-for repeated keys first: ``{"amount": "1", "amount": "2"}`` is reported as the repeated
-key, not as the balance error its last value causes.
->>>>>>> main
 """
 
 from __future__ import annotations
