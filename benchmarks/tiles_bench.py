@@ -16,9 +16,9 @@ connections over loopback (pre-built requests on asyncio streams):
 2. ``GET /tlog/tile/<L>/<N>[.p/<W>]`` of random hash tiles of the published tree (API);
 3. the same paths from nginx serving the exported directory.
 
-Prints req/s and latency percentiles beside the targets, and the CPU split (server or
-nginx, PostgreSQL, client, others). Client, server, PostgreSQL and ganache share the
-machine's cores.
+Prints req/s and latency percentiles beside the targets, req/s per core the server used,
+and the CPU split (server or nginx, PostgreSQL, client, others). Client, server,
+PostgreSQL and ganache share the machine's cores.
 
     .venv/bin/python benchmarks/tiles_bench.py --quick           # 200k entries
     .venv/bin/python benchmarks/tiles_bench.py --entries 1000000
@@ -214,11 +214,11 @@ def measure(
     p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
     others = busy["machine"] - busy["client"] - busy["server"] - busy["postgres"]
     met = rate >= target and errors == 0
+    per_core = rate / busy["server"] if busy["server"] > 0 else 0.0
     print(
-        f"{label:<34}{rate:>10,.0f}  >= {target:<8,}{p50:>8.2f}{p99:>9.2f}{errors:>8}   "
-        f"server {busy['server']:.2f}, postgres {busy['postgres']:.2f}, "
-        f"client {busy['client']:.2f}, other {max(others, 0):.2f}"
-        + ("" if met else "   MISSED")
+        f"{label:<34}{rate:>10,.0f}  >= {target:<8,}{p50:>8.2f}{p99:>9.2f}{errors:>8}"
+        f"{per_core:>10,.0f}   server {busy['server']:.2f}, postgres {busy['postgres']:.2f}, "
+        f"client {busy['client']:.2f}, other {max(others, 0):.2f}" + ("" if met else "   MISSED")
     )
     return met
 
@@ -259,7 +259,7 @@ def run(url: str, args: argparse.Namespace) -> bool:
             print(f"on a log of {count:,} entries (PostgreSQL), {args.workers} API workers, nginx "
                   f"2 workers, {args.clients} clients, {args.seconds:.0f} s each")  # fmt: skip
             print(f"{'':<34}{'req/s':>10}  {'target':<11}{'p50 ms':>8}{'p99 ms':>9}"
-                  f"{'errors':>8}   CPU cores busy (of {os.cpu_count()})")  # fmt: skip
+                  f"{'errors':>8}{'/core':>10}   CPU cores busy (of {os.cpu_count()})")  # fmt: skip
             print("-" * 130)
 
             def api_cpu() -> dict[str, float]:
@@ -277,7 +277,8 @@ def run(url: str, args: argparse.Namespace) -> bool:
             met &= measure("GET /tlog/tile/... (nginx, export)", nginx_port,
                            tile_requests(count), args, nginx_cpu, TARGET_NGINX_TILES)  # fmt: skip
     print("-" * 130)
-    print("'server' is the API's process tree, or nginx's for the nginx row")
+    print("'server' is the API's process tree, or nginx's for the nginx row; '/core' is req/s")
+    print("per core the server used: comparable across runs on a machine busy with other work")
     print(f"result: {'targets met' if met else 'TARGETS MISSED'}")
     return met
 

@@ -111,7 +111,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                 progress.close()
                 print(f"error: {error}", file=sys.stderr)
                 return 1
-            if args.watch is None or result.size != last_size:
+            if args.watch is None or result.size != last_size or result.erased:
                 _report(result, directory, as_json=args.json)
             last_size = result.size
             if args.watch is None:
@@ -137,6 +137,7 @@ def _report(result: ExportResult, directory: Path, *, as_json: bool) -> None:
             "present": result.present,
             "bytes_written": result.bytes_written,
             "checkpoint": result.checkpoint,
+            "erased": result.erased,
         }
         print(json.dumps(summary), flush=True)
         return
@@ -146,6 +147,7 @@ def _report(result: ExportResult, directory: Path, *, as_json: bool) -> None:
     print(
         f"exported tree size {result.size} (root {result.root.hex()}) to {directory}: "
         f"{result.written} files written ({result.bytes_written:,} bytes), "
-        f"{result.present} already there",
+        f"{result.present} already there"
+        + (f"; {result.erased} entry bundles rewritten (leaves redacted)" if result.erased else ""),
         flush=True,
     )

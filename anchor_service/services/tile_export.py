@@ -6,14 +6,15 @@ published head has a signed checkpoint), ``tile/<L>/<N>[.p/<W>]`` and, only when
 log's prefix, e.g. ``https://example.com/anchor/tlog/``.
 
 Incremental: a resource's path fixes its content (a partial tile's path names its
-width), so a file already there is never rewritten; each new one is written to a
-temporary file in its directory and renamed into place, so a server never serves half a
-file. Hash tiles are readable by all (mode 0644), entry bundles by the owner and group
-only (0640: give the web server's group access, not the world). Partial tiles of older
-heads stay (the spec allows deleting them once the full tile exists; keeping them serves
-clients still on an older checkpoint). After writing,
-the tree root is recomputed from the exported files and must equal the published
-head's; the ``checkpoint`` file is replaced last, so it never names tiles not yet there.
+width), so a file already there is never rewritten, except an entry bundle holding a
+leaf redacted since it was written (its bytes are erased in the file too); each new one
+is written to a temporary file in its directory and renamed into place, so a server
+never serves half a file. Hash tiles are readable by all (mode 0644), entry bundles by
+the owner and group only (0640: give the web server's group access, not the world).
+Partial tiles of older heads stay (the spec allows deleting them once the full tile
+exists; keeping them serves clients still on an older checkpoint). After writing, the
+tree root is recomputed from the exported files and must equal the published head's;
+the ``checkpoint`` file is replaced last, so it never names tiles not yet there.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.merkle import TileClient, tile_paths
+from anchor_service.merkle import TILE_WIDTH, TileClient, TileId, TilePath, tile_paths, tile_width
 from anchor_service.services.tiles import PublishedHead, published_head, read_resources
 
 __all__ = ["CHUNK", "ExportResult", "export_tiles"]
@@ -38,7 +42,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
-    """What one export did: the head exported, files written and already there."""
+    """What one export did: the head exported, files written (new or rewritten) and
+    already there."""
 
     size: int
     root: bytes
@@ -46,6 +51,8 @@ class ExportResult:
     present: int
     bytes_written: int
     checkpoint: bool
+    erased: int = 0
+    """Entry bundle files rewritten because a leaf in them was redacted since."""
 
 
 def export_tiles(
@@ -63,7 +70,11 @@ def export_tiles(
     with unit_of_work(database.reader) as session:
         head = published_head(session)
         paths = list(tile_paths(head.size, entries=include_entries))
-        missing = [path for path in paths if not (directory / str(path)).is_file()]
+        new = [path for path in paths if not (directory / str(path)).is_file()]
+        erased: list[TilePath] = []
+        if include_entries:  # a redaction since an earlier export erases a leaf's bytes
+            erased = _erased_bundles(session, directory, head.size, set(map(str, new)))
+        missing = new + erased
         written = 0
         if progress is not None and missing:
             progress(0, len(missing))
@@ -86,10 +97,38 @@ def export_tiles(
         size=head.size,
         root=head.root,
         written=len(missing),
-        present=len(paths) - len(missing),
+        present=len(paths) - len(new),
+        erased=len(erased),
         bytes_written=written,
         checkpoint=head.checkpoint is not None,
     )
+
+
+def _erased_bundles(
+    session: Session, directory: Path, size: int, queued: set[str]
+) -> list[TilePath]:
+    """The entry bundle files in ``directory`` that still hold a leaf redacted since.
+
+    Any width of a bundle holding a redacted leaf is checked (older heads' partial
+    bundles too): a file is rewritten only if its bytes differ from what is served now.
+    """
+    stale: list[TilePath] = []
+    by_bundle: dict[int, int] = {}
+    for index in LeafRepository(session).redacted_indices():
+        if index < size:
+            bundle = index // TILE_WIDTH
+            by_bundle[bundle] = min(by_bundle.get(bundle, TILE_WIDTH), index % TILE_WIDTH)
+    candidates = [
+        TilePath(None, bundle, width)
+        for bundle, first in sorted(by_bundle.items())
+        for width in range(first + 1, tile_width(TileId(0, bundle), size) + 1)
+        if str(TilePath(None, bundle, width)) not in queued
+        and (directory / str(TilePath(None, bundle, width))).is_file()
+    ]
+    for path, data in zip(candidates, read_resources(session, candidates), strict=True):
+        if (directory / str(path)).read_bytes() != data:
+            stale.append(path)
+    return stale
 
 
 def _check_root(directory: Path, head: PublishedHead) -> None:

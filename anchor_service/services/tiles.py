@@ -1,7 +1,8 @@
 """The log's tlog-tiles resources (c2sp.org/tlog-tiles): hash tiles and entry bundles.
 
 A resource is served only when the published tree covers it: :func:`published_head` is
-the one place that says which tree head that is. A hash tile ``tile/<L>/<N>[.p/<W>]`` is
+the one place that says which tree head that is (the newest signed checkpoint, or a
+larger sealed head). A hash tile ``tile/<L>/<N>[.p/<W>]`` is
 the stored tile ``(L, N)`` (``merkle_tiles``) cut to ``W`` hashes; it exists when the
 published tree holds at least ``W`` of its hashes (a full tile: all 256). Partial tiles
 narrower than the published one are prefixes of it, so they are served too: they are
@@ -15,12 +16,16 @@ it by that and finds the redaction record in the log.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.models_sealing import Batch
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.errors import NotFoundError
@@ -34,6 +39,7 @@ from anchor_service.merkle import (
 )
 
 __all__ = [
+    "HashTileCache",
     "PublishedHead",
     "published_head",
     "published_size",
@@ -52,17 +58,28 @@ class PublishedHead:
 
 
 def published_head(session: Session) -> PublishedHead:
-    """The tree head the tiles publish: the newest signed tree head.
+    """The tree head the tiles publish: the newest signed checkpoint, or the newest sealed
+    head when that is larger (a seal since the last checkpoint, or a log without a log
+    key); both are heads the log has committed to.
 
-    THE SWITCH POINT for signed checkpoints: until the checkpoints table exists this is
-    the newest sealed batch's head (sealed heads are the ones the log commits to; their
-    tiles are the stored ones), without a checkpoint note. Once checkpoints land it
-    becomes the newest signed checkpoint (size, root and the note itself).
+    ``checkpoint`` is the newest signed checkpoint as ``GET /tlog/checkpoint`` serves it
+    (the note and every witness cosignature line), whichever head is published: its size
+    is at most the published one, so every tile it needs is there.
     """
-    batch = BatchRepository(session).latest()
-    if batch is None:
-        return PublishedHead(0, EMPTY_ROOT)
-    return PublishedHead(batch.end_index, batch.root)
+    checkpoints = CheckpointRepository(session)
+    latest = checkpoints.latest()
+    sealed = session.execute(
+        select(Batch.end_index, Batch.root).order_by(Batch.seq.desc()).limit(1)
+    ).first()
+    note: bytes | None = None
+    size, root = 0, EMPTY_ROOT
+    if latest is not None:
+        lines = "".join(f"{row.line}\n" for row in checkpoints.cosignatures_for(latest.tree_size))
+        note = (latest.note + lines).encode("utf-8")
+        size, root = latest.tree_size, bytes(latest.root)
+    if sealed is not None and int(sealed[0]) > size:
+        size, root = int(sealed[0]), bytes(sealed[1])
+    return PublishedHead(size, root, note)
 
 
 def published_size(session: Session) -> int:
@@ -126,3 +143,41 @@ def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
         else:
             runs.append((index, index))
     return runs
+
+
+class HashTileCache:
+    """The hash tiles an API worker served, by path, up to ``max_bytes`` (least recently
+    used first out). Thread-safe.
+
+    A hash tile's path fixes its bytes forever (a partial tile's path names its width),
+    and once the published tree holds it, it always does: a cached tile needs no database
+    read, not even of the published head. Entry bundles are not cached (a redaction
+    changes one; they hold personal data).
+    """
+
+    def __init__(self, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: TilePath) -> bytes | None:
+        """The bytes of ``path`` if they were served before (and are still kept)."""
+        with self._lock:
+            data = self._items.get(str(path))
+            if data is not None:
+                self._items.move_to_end(str(path))
+            return data
+
+    def put(self, path: TilePath, data: bytes) -> None:
+        """Keep ``data`` as the bytes of the hash tile ``path``."""
+        if path.is_entries:
+            raise ValueError("entry bundles are not cached")
+        with self._lock:
+            if str(path) in self._items:
+                return
+            self._items[str(path)] = data
+            self._bytes += len(data)
+            while self._bytes > self._max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)

@@ -2,25 +2,33 @@
 
 Paths, encodings and content type are the spec's (``anchor_service.merkle.tilepaths``);
 what is served is decided by ``anchor_service.services.tiles``. Full tiles never change
-and are cached for a year (``immutable``); partial tiles briefly. Hash tiles are public
+and are cached for a year (``immutable``); partial tiles briefly; entry bundles an hour
+at most (a redaction changes one). Hash tiles are public
 unless ``ANCHOR_TLOG_PUBLIC`` is false (``TlogReaderDep``, the one place that decides);
 entry bundles hold personal data and always need an auditor key, so their caching is
 ``private`` (a shared cache must not hand them to anyone else).
+
+Each app keeps the hash tiles it served (:class:`~anchor_service.services.tiles.HashTileCache`):
+a tile's path fixes its bytes, so a repeated request needs no database read.
 """
 
 from __future__ import annotations
 
 import gzip
+from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.applications import Starlette
 
-from anchor_service.api.deps import AuditorDep, SessionDep, TlogReaderDep
+from anchor_service.api.deps import AuditorDep, DatabaseDep, TlogReaderDep
 from anchor_service.api.errors import error_responses
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import NotFoundError
 from anchor_service.merkle import TilePath, parse_tile_path
-from anchor_service.services.tiles import published_size, read_resource
+from anchor_service.services.tiles import HashTileCache, published_size, read_resource
 
-__all__ = ["CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
+__all__ = ["BUNDLE_SECONDS", "CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
 
 router = APIRouter(prefix="/tlog", tags=["tlog"])
 
@@ -29,12 +37,18 @@ FULL_CACHE = "max-age=31536000, immutable"
 """Caching of a full tile or bundle (prefixed by ``public`` or ``private``)."""
 PARTIAL_SECONDS = 60
 """How long a partial tile or bundle may be cached."""
+BUNDLE_SECONDS = 3600
+"""How long a full entry bundle may be cached (privately): not immutable, since a
+redaction erases a leaf's bytes from its bundle."""
 
+
+_caches: WeakKeyDictionary[Starlette, HashTileCache] = WeakKeyDictionary()
 
 _PATH_DOC = (
     "`<N>` is the tile index in 3-digit path elements, all but the last prefixed with `x` "
     "(index 1234067: `x001/x234/067`); `.p/<W>` marks a partial tile of `W` (1-255) "
-    "entries. Only resources of the published tree (the newest signed tree head) exist: "
+    "entries. Only resources of the published tree (the newest signed checkpoint, or a "
+    "larger sealed head) exist: "
     "**404** for any other path, for a width wider than the tree holds, or a path not "
     "spelled canonically. Full tiles: `Cache-Control: public, max-age=31536000, "
     "immutable`; partial: `max-age=60`."
@@ -50,8 +64,10 @@ _PATH_DOC = (
         "big-endian uint16. A redacted entry is a zero-length leaf (its bytes are erased; "
         "its leaf hash stays in level-0 tile `N`, and the log holds its redaction record). "
         "Compressed with gzip when the client accepts it. "
-        + _PATH_DOC.replace("public,", "private,")
-        + " Needs an `auditor` or `admin` key: entries hold personal data."
+        + _PATH_DOC.split(" Full tiles:")[0]
+        + " Cached privately only (`private, max-age=3600` when full, `max-age=60` when "
+        "partial): not immutable, since a redaction erases a leaf's bytes. Needs an "
+        "`auditor` or `admin` key: entries hold personal data."
     ),
     response_class=Response,
     responses={
@@ -59,9 +75,12 @@ _PATH_DOC = (
         **error_responses(401, 403, 404),
     },
 )
-def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: SessionDep) -> Response:
+async def entry_bundle(
+    tail: str, request: Request, _caller: AuditorDep, database: DatabaseDep
+) -> Response:
     path = _parse(f"tile/entries/{tail}")
-    return _respond(path, request, session, private=True)
+    data = await run_in_threadpool(_read, database, path)
+    return _respond(path, data, request, private=True)
 
 
 @router.get(
@@ -80,13 +99,18 @@ def entry_bundle(tail: str, request: Request, _caller: AuditorDep, session: Sess
         **error_responses(401, 403, 404),
     },
 )
-def hash_tile(
-    tail: str, request: Request, caller: TlogReaderDep, session: SessionDep
+async def hash_tile(
+    tail: str, request: Request, caller: TlogReaderDep, database: DatabaseDep
 ) -> Response:
     path = _parse(f"tile/{tail}")
     if path.is_entries:  # "tile/entries/..." is the route above; this is unreachable
         raise NotFoundError(f"{path} is an entry bundle")
-    return _respond(path, request, session, private=caller is not None)
+    cache = _cache_of(request.app)
+    data = cache.get(path)
+    if data is None:
+        data = await run_in_threadpool(_read, database, path)
+        cache.put(path, data)
+    return _respond(path, data, request, private=caller is not None)
 
 
 def _parse(raw: str) -> TilePath:
@@ -96,10 +120,27 @@ def _parse(raw: str) -> TilePath:
         raise NotFoundError(str(error)) from None
 
 
-def _respond(path: TilePath, request: Request, session: SessionDep, *, private: bool) -> Response:
-    data = read_resource(session, path, published_size(session))
+def _read(database: Database, path: TilePath) -> bytes:
+    with unit_of_work(database.reader) as session:
+        return read_resource(session, path, published_size(session))
+
+
+def _cache_of(app: Starlette) -> HashTileCache:
+    """The app's hash tile cache (one per app: tests run several apps in one process)."""
+    cache = _caches.get(app)
+    if cache is None:
+        cache = _caches.setdefault(app, HashTileCache())
+    return cache
+
+
+def _respond(path: TilePath, data: bytes, request: Request, *, private: bool) -> Response:
     scope = "private" if private else "public"
-    cache = FULL_CACHE if path.is_full else f"max-age={PARTIAL_SECONDS}"
+    if not path.is_full:
+        cache = f"max-age={PARTIAL_SECONDS}"
+    elif path.is_entries:
+        cache = f"max-age={BUNDLE_SECONDS}"
+    else:
+        cache = FULL_CACHE
     headers = {"Cache-Control": f"{scope}, {cache}"}
     if path.is_entries:
         headers["Vary"] = "Accept-Encoding"

@@ -54,6 +54,15 @@ class LeafRepository:
             for document in self._session.scalars(statement)
         ]
 
+    def redacted_indices(self) -> list[int]:
+        """The leaf indices of every redacted entry, ascending."""
+        statement = (
+            select(_entries.c.leaf_index)
+            .where(_entries.c.redacted_at.is_not(None))
+            .order_by(_entries.c.leaf_index)
+        )
+        return [int(index) for index in self._session.scalars(statement)]
+
     def record_count(self, start: int, end: int) -> int:
         """How many of leaves ``[start, end)`` are the service's own records (redaction
         records: ``anchor_service.ledger.records``), which have no postings."""

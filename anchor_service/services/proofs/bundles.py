@@ -2,12 +2,12 @@
 
 A bundle (format: :mod:`anchor_service.verifier.bundle`, which also writes it) proves one
 entry against one anchored tree head: the stored document with its salt (``null`` once
-redacted), the leaf index and hash, the inclusion path read from the stored tiles, the
-head's root and statement hash, and the anchor (chain id, registry, anchor sequence
-number, transaction hash, block number), and the log's signed checkpoint of that head
-(``checkpoint``: the note with its witness cosignatures) when one was signed. By
-default the head is the first anchored one that includes the entry; any later anchored
-head can be asked for by its size.
+redacted; a redacted entry's bundle names its redaction record), the leaf index and
+hash, the inclusion path read from the stored tiles, the head's root and statement hash,
+the anchor (chain id, registry, anchor sequence number, transaction hash, block number),
+and the log's signed checkpoint of that head (``checkpoint``: the note with its witness
+cosignatures) when one was signed. By default the head is the first anchored one that
+includes the entry; any later anchored head can be asked for by its size.
 
 Cost per bundle, made for a busy API: one query that reads the entry together with its
 leaf's level-0 tile (:class:`~anchor_service.services.proofs.store.ProofStore`); the
@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from anchor_service.errors import EntryNotAnchoredError, NotFoundError, ProofIntegrityError
+from anchor_service.ledger.records import redaction_record_id
 from anchor_service.ledger.status import EntryStatus
 from anchor_service.merkle import (
     TILE_HEIGHT,
@@ -39,7 +40,7 @@ from anchor_service.merkle import (
 from anchor_service.services.proofs.anchored_heads import AnchoredHead, AnchoredHeadIndex
 from anchor_service.services.proofs.node_cache import NodeCache
 from anchor_service.services.proofs.store import ProofStore
-from anchor_service.verifier import ProofBundle
+from anchor_service.verifier import ProofBundle, RedactionRecordRef
 
 __all__ = ["BundleService", "ConsistencyBetweenHeads", "ProofIntegrityError"]
 
@@ -109,6 +110,11 @@ class BundleService:
             )
         if document is None and not redacted:
             raise ProofIntegrityError(f"entry {external_id!r} has no document but is not redacted")
+        record = None
+        if redacted:  # the log leaf recording the erasure (anchor_service.ledger.records)
+            found = self._store.entry(redaction_record_id(index))
+            if found is not None:
+                record = RedactionRecordRef(index=found[0], leaf_hash=found[1])
         return ProofBundle(
             entry=None if redacted or document is None else json.loads(document),
             leaf_index=index,
@@ -120,6 +126,7 @@ class BundleService:
             anchor=head.anchor,
             redacted=redacted,
             checkpoint=self._checkpoint(head.tree_size),
+            redaction_record=record,
         )
 
     def _checkpoint(self, tree_size: int) -> str | None:

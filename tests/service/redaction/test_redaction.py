@@ -47,12 +47,16 @@ def test_redacted_entry_says_so_and_every_other_proof_still_verifies(
 
     redacted = bundle_of(client, headers, target)
     assert (redacted["entry"], redacted["redacted"]) == (None, True)
-    assert {key: value for key, value in redacted.items() if key not in ("entry", "redacted")} == {
+    ignored = ("entry", "redacted", "redaction_record")
+    assert {key: value for key, value in redacted.items() if key not in ignored} == {
         key: value for key, value in before[target].items() if key != "entry"
     }
+    record = response.json()["record"]  # the leaf appended to record the erasure
+    assert redacted["redaction_record"] == {"index": 7, "hash": record["leaf_hash"]}
     trust = TrustRoot.for_registry(1337, log.settings.registry_address or "", "the log's")
     report = verify_bundle(parse_bundle(redacted), chain_view, min_confirmations=2, trust=trust)
     assert report.status is Status.REDACTED and not report.valid
+    assert report.redaction_record == f"leaf 7 (hash {record['leaf_hash']})"
     for external_id in log.ids:
         if external_id == target:
             continue

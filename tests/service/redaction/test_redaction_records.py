@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
 from anchor_service.db.session import Database, unit_of_work
+from anchor_service.ledger import canonical_json
 from anchor_service.ledger.records import encode_redaction_record, redacted_index
 from anchor_service.merkle import leaf_hash
 from anchor_service.services.audit.report import FindingKind
@@ -54,6 +55,13 @@ def test_a_redaction_appends_its_record_which_is_sealed_and_anchored(
     proof = client.get("/v1/entries/~redaction:1/proof", headers=headers(Role.AUDITOR))
     assert proof.status_code == 200, proof.text
     assert proof.json()["leaf"] == {"index": 4, "hash": record["leaf_hash"]}
+    # like any bundle: the document (with its salt) is the leaf, byte for byte (JCS)
+    assert leaf_hash(canonical_json(proof.json()["entry"])).hex() == record["leaf_hash"]
+
+    # the redacted entry's bundle names its record, by index and leaf hash
+    redacted = client.get(f"/v1/entries/{target}/proof", headers=headers(Role.AUDITOR)).json()
+    assert redacted["redacted"] is True and redacted["entry"] is None
+    assert redacted["redaction_record"] == {"index": 4, "hash": record["leaf_hash"]}
 
     again = client.post(f"/v1/admin/entries/{target}/redact", headers=headers(Role.ADMIN))
     assert again.json()["already_redacted"] is True and again.json()["record"] == record

@@ -17,7 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from anchor_service.db import Role
-from anchor_service.merkle import TileClient, tile_paths
+from anchor_service.merkle import TileClient, split_entry_bundle, tile_paths
+from anchor_service.services.redaction import redact_entry
 from tests.support.processes import ChildProcess, service_command, service_env
 from tests.support.servers import app_in_thread
 from tests.support.waiting import wait_until
@@ -150,3 +151,35 @@ def test_an_altered_file_is_detected(log: LogBuilder, database_url: str, tmp_pat
     refused = _export(database_url, str(not_a_directory), cwd=tmp_path)
     assert refused.returncode == 2
     assert "exists and is not a directory" in refused.stderr
+
+
+def test_a_redaction_erases_the_leaf_from_exported_bundles_too(
+    log: LogBuilder, database_url: str, tmp_path: Path
+) -> None:
+    log.add(300)
+    log.seal()
+    out = tmp_path / "tlog"
+    assert _export(database_url, str(out), "--include-entries", cwd=tmp_path).returncode == 0
+    log.add(10)  # bundle 001 grows: its older partial file (.p/44) stays
+    log.seal()
+    assert _export(database_url, str(out), "--include-entries", cwd=tmp_path).returncode == 0
+    target = log.ids[260]
+    redact_entry(log.database, target, reason="erasure request 9")
+    bundles = [path for path in (out / "tile/entries").rglob("*") if path.is_file()]
+    assert sorted(str(path.relative_to(out)) for path in bundles) == [
+        "tile/entries/000",
+        "tile/entries/001.p/44",
+        "tile/entries/001.p/54",
+    ]
+    assert sum(target.encode() in path.read_bytes() for path in bundles) == 2
+
+    result = _export(database_url, str(out), "--include-entries", "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["erased"] == 2  # 001.p/44 and 001.p/54
+    for path in bundles:
+        assert target.encode() not in path.read_bytes(), path.name
+    leaves = split_entry_bundle((out / "tile/entries/001.p/54").read_bytes(), count=54)
+    assert leaves[4] == b"" and leaves[3] != b""
+    untouched = _export(database_url, str(out), "--include-entries", "--json", cwd=tmp_path)
+    assert json.loads(untouched.stdout)["erased"] == 0

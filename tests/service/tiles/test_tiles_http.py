@@ -18,6 +18,7 @@ from anchor_service.db.session import Database
 from anchor_service.merkle import (
     TILE_WIDTH,
     TileClient,
+    TilePath,
     leaf_hash,
     root,
     split_entry_bundle,
@@ -25,6 +26,7 @@ from anchor_service.merkle import (
     tile_paths,
 )
 from anchor_service.services.redaction import redact_entry
+from anchor_service.services.tiles import HashTileCache
 from anchor_service.settings import Settings
 from tests.support.servers import app_in_thread
 
@@ -161,7 +163,8 @@ def test_cache_headers_content_type_and_404s(
     # level 1 holds the root of the full level-0 tile
     assert get("tile/1/000.p/1").content == root(split_tile(full.content))
     bundle = get("tile/entries/000", auditor)
-    assert bundle.headers["cache-control"] == "private, max-age=31536000, immutable"
+    # private, and not immutable: a redaction erases a leaf's bytes from its bundle
+    assert bundle.headers["cache-control"] == "private, max-age=3600"
     assert get("tile/entries/001.p/2", auditor).headers["cache-control"] == "private, max-age=60"
 
     for missing in [
@@ -229,3 +232,28 @@ def test_hash_tiles_need_an_auditor_key_when_the_log_is_not_public(
         assert answer.status_code == 200 and len(answer.content) == 96
         # behind a key, no shared cache may keep it
         assert answer.headers["cache-control"] == "private, max-age=60"
+
+
+def test_a_served_hash_tile_is_served_again_without_a_database_read(
+    log: LogBuilder, served: str
+) -> None:
+    log.head(3)
+    first = httpx.get(f"{served}/tlog/tile/0/000.p/3")
+    assert first.status_code == 200
+    log.sql("DELETE FROM merkle_tiles")  # the worker's copy answers from now on
+    again = httpx.get(f"{served}/tlog/tile/0/000.p/3")
+    assert (again.status_code, again.content) == (200, first.content)
+    assert httpx.get(f"{served}/tlog/tile/0/000.p/2").status_code == 500  # never cached
+
+
+def test_the_hash_tile_cache_is_bounded() -> None:
+    cache = HashTileCache(max_bytes=3 * 8192)
+    tiles = [TilePath(0, index) for index in range(4)]
+    for number, path in enumerate(tiles):
+        cache.put(path, bytes([number]) * 8192)
+        if number == 1:
+            assert cache.get(tiles[0]) is not None  # used: kept over tile 1
+    assert cache.get(tiles[1]) is None  # least recently used: dropped
+    assert [cache.get(path) is not None for path in (tiles[0], tiles[2], tiles[3])] == [True] * 3
+    with pytest.raises(ValueError, match="entry bundles are not cached"):
+        cache.put(TilePath(None, 0), b"")
