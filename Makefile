@@ -94,10 +94,11 @@ test-contracts: $(CONTRACT_TOOLS) brownie-network
 gas-report: $(CONTRACT_TOOLS) brownie-network
 	$(BROWNIE) run scripts/gas_report.py --network $(BROWNIE_NETWORK)
 
-## contract-artifact: compile, then write anchor_service/chain/artifacts/AnchorRegistry.json
+## contract-artifact: compile, then write anchor_service/chain/artifacts/AnchorRegistry{,V2}.json
 contract-artifact: $(CONTRACT_TOOLS)
 	$(BROWNIE) compile
 	$(BVENV)/bin/python scripts/export_artifact.py
+	$(BVENV)/bin/python scripts/export_artifact.py --contract AnchorRegistryV2
 
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py

@@ -21,6 +21,7 @@ Usage (plain Python, standard library only; run from anywhere):
 
     python scripts/export_artifact.py            write the artifact
     python scripts/export_artifact.py --check    exit 1 if the committed one is stale
+    python scripts/export_artifact.py --contract AnchorRegistryV2   the v2 registry
 
 `make contract-artifact` compiles and then runs the first form.
 """
@@ -85,9 +86,14 @@ def render(artifact: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, exit 1 if stale")
-    parser.add_argument("--build", type=Path, default=BUILD_PATH, help="Brownie build JSON")
-    parser.add_argument("--output", type=Path, default=ARTIFACT_PATH, help="artifact to write")
+    parser.add_argument(
+        "--contract", default=CONTRACT, help="contract name (default %(default)s; AnchorRegistryV2)"
+    )
+    parser.add_argument("--build", type=Path, help="Brownie build JSON (default: the contract's)")
+    parser.add_argument("--output", type=Path, help="artifact to write (default: the contract's)")
     args = parser.parse_args(argv)
+    args.build = args.build or BUILD_PATH.with_name(f"{args.contract}.json")
+    args.output = args.output or ARTIFACT_PATH.with_name(f"{args.contract}.json")
 
     if not args.build.is_file():
         print(f"{args.build} not found: run `brownie compile` first", file=sys.stderr)

@@ -8,6 +8,7 @@
 - :mod:`~anchor_service.chain.fees`: :class:`FeePolicy`, :class:`Fees`, EIP-1559 fees.
 - :mod:`~anchor_service.chain.revert`: :class:`RevertDecoder`, :class:`RevertReason`.
 - :mod:`~anchor_service.chain.errors`: the exception tree.
+- :mod:`~anchor_service.chain.sizes`: :func:`size_in_words` (``2^64-1`` in messages).
 
 Everything the rest of the service needs is re-exported here. The local ganache and its
 public test-only accounts are development tooling: :mod:`anchor_service.dev`.
@@ -15,7 +16,12 @@ public test-only accounts are development tooling: :mod:`anchor_service.dev`.
 
 from __future__ import annotations
 
-from anchor_service.chain.artifact import REGISTRY_ARTIFACT_PATH, ContractArtifact, load_artifact
+from anchor_service.chain.artifact import (
+    REGISTRY_ARTIFACT_PATH,
+    REGISTRY_V2_ARTIFACT_PATH,
+    ContractArtifact,
+    load_artifact,
+)
 from anchor_service.chain.connection import chain_id_of, connect
 from anchor_service.chain.deploy import deploy_registry
 from anchor_service.chain.errors import (
@@ -45,6 +51,7 @@ from anchor_service.chain.models import (
     HeadAnchoredEvent,
     Receipt,
     SignedTx,
+    Succession,
     TxState,
 )
 from anchor_service.chain.registry import (
@@ -55,6 +62,7 @@ from anchor_service.chain.registry import (
 )
 from anchor_service.chain.revert import RevertDecoder, RevertReason
 from anchor_service.chain.signer import Signer
+from anchor_service.chain.sizes import size_in_words
 
 __all__ = [
     "ANCHORER_ROLE",
@@ -63,6 +71,7 @@ __all__ = [
     "GWEI",
     "PAUSER_ROLE",
     "REGISTRY_ARTIFACT_PATH",
+    "REGISTRY_V2_ARTIFACT_PATH",
     "AnchorCall",
     "AnchorRecord",
     "AnchoredHead",
@@ -90,6 +99,7 @@ __all__ = [
     "SignedTx",
     "Signer",
     "SignerError",
+    "Succession",
     "TransactionRejectedError",
     "TransactionRevertedError",
     "TransactionTimeoutError",
@@ -99,4 +109,5 @@ __all__ = [
     "connect",
     "deploy_registry",
     "load_artifact",
+    "size_in_words",
 ]

@@ -1,4 +1,4 @@
-"""Load a compiled contract artifact (ABI + creation bytecode) from JSON.
+"""Load a compiled contract artifact (ABI, creation and runtime bytecode) from JSON.
 
 The registry's artifact is committed at ``anchor_service/chain/artifacts/
 AnchorRegistry.json`` (written by ``scripts/export_artifact.py``), so the service can
@@ -15,9 +15,16 @@ from typing import Any
 
 from anchor_service.chain.errors import ArtifactError
 
-__all__ = ["REGISTRY_ARTIFACT_PATH", "ContractArtifact", "load_artifact"]
+__all__ = [
+    "REGISTRY_ARTIFACT_PATH",
+    "REGISTRY_V2_ARTIFACT_PATH",
+    "ContractArtifact",
+    "load_artifact",
+]
 
 REGISTRY_ARTIFACT_PATH = Path(__file__).resolve().parent / "artifacts" / "AnchorRegistry.json"
+#: AnchorRegistryV2 (only the latest head in storage; succession): not the default yet.
+REGISTRY_V2_ARTIFACT_PATH = REGISTRY_ARTIFACT_PATH.with_name("AnchorRegistryV2.json")
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,43 @@ class ContractArtifact:
     contract_name: str
     abi: Sequence[Mapping[str, Any]]
     bytecode: bytes
+    deployed_bytecode: bytes = b""
+    immutable_ranges: tuple[tuple[int, int], ...] = ()
+
+    def runtime_matches(self, code: bytes) -> bool:
+        """Whether ``code`` (from ``eth_getCode``) is this contract's runtime bytecode,
+        the bytes of its immutables aside (``immutable_ranges``: ``(start, length)``).
+        ``False`` when the artifact has no ``deployedBytecode``."""
+        expected = self.deployed_bytecode
+        if not expected or len(code) != len(expected):
+            return False
+        masked, found = bytearray(expected), bytearray(code)
+        for start, length in self.immutable_ranges or _zero_push32_ranges(expected):
+            masked[start : start + length] = found[start : start + length]
+        return bytes(masked) == bytes(found)
+
+
+_PUSH1, _PUSH32 = 0x60, 0x7F
+
+
+def _zero_push32_ranges(code: bytes) -> tuple[tuple[int, int], ...]:
+    """Where solc left an immutable's value out of the runtime code: the immediates of
+    ``PUSH32`` instructions that are all zero (used when the artifact does not list its
+    ``immutableReferences``). The metadata at the end may be misread as code; a zero
+    ``PUSH32`` there only widens the mask by bytes that are zero in the artifact."""
+    ranges = []
+    position = 0
+    while position < len(code):
+        opcode = code[position]
+        if _PUSH1 <= opcode <= _PUSH32:
+            width = opcode - _PUSH1 + 1
+            immediate = code[position + 1 : position + 1 + width]
+            if opcode == _PUSH32 and len(immediate) == 32 and not any(immediate):
+                ranges.append((position + 1, 32))
+            position += 1 + width
+        else:
+            position += 1
+    return tuple(ranges)
 
     def entry(self, kind: str, name: str) -> Mapping[str, Any]:
         """The ABI entry of type ``kind`` (function, event, error) called ``name``."""
@@ -62,8 +106,29 @@ def load_artifact(path: Path = REGISTRY_ARTIFACT_PATH) -> ContractArtifact:
             f"contract artifact {path} bytecode is not plain hex (unlinked library?)"
         ) from exc
     name = document.get("contractName")
+    deployed = document.get("deployedBytecode")
+    try:
+        runtime = bytes.fromhex(deployed.removeprefix("0x")) if isinstance(deployed, str) else b""
+    except ValueError:
+        runtime = b""
     return ContractArtifact(
         contract_name=name if isinstance(name, str) and name else Path(path).stem,
         abi=abi,
         bytecode=code,
+        deployed_bytecode=runtime,
+        immutable_ranges=_immutable_ranges(document.get("immutableReferences")),
     )
+
+
+def _immutable_ranges(references: object) -> tuple[tuple[int, int], ...]:
+    """solc's ``immutableReferences`` (``{id: [{start, length}, ...]}``) as ranges."""
+    if not isinstance(references, dict):
+        return ()
+    ranges = []
+    for places in references.values():
+        for place in places if isinstance(places, list) else ():
+            if isinstance(place, dict):
+                start, length = place.get("start"), place.get("length")
+                if isinstance(start, int) and isinstance(length, int):
+                    ranges.append((start, length))
+    return tuple(sorted(ranges))

@@ -1,4 +1,4 @@
-"""Deploy AnchorRegistry from its committed artifact."""
+"""Deploy the registry (AnchorRegistry, or AnchorRegistryV2) from its committed artifact."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ __all__ = ["deploy_registry"]
 
 logger = logging.getLogger(__name__)
 
+_ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def _constructor_inputs(artifact: ContractArtifact) -> list[object]:
+    for item in artifact.abi:
+        if item.get("type") == "constructor":
+            return list(item.get("inputs", []))
+    return []
+
 
 def deploy_registry(
     web3: Web3,
@@ -27,19 +36,35 @@ def deploy_registry(
     admin: str,
     artifact: ContractArtifact | None = None,
     *,
+    anchorer: str | None = None,
+    pauser: str | None = None,
+    admin_delay: int = 0,
+    predecessor: str | None = None,
     fee_policy: FeePolicy | None = None,
     timeout: float = 120.0,
 ) -> Deployment:
-    """Deploy ``AnchorRegistry(admin)`` signed by ``signer`` and wait until it is mined.
+    """Deploy the registry signed by ``signer`` and wait until it is mined.
 
-    ``admin`` receives ``DEFAULT_ADMIN_ROLE`` (grant roles afterwards with
-    :class:`RegistryClient`). The artifact defaults to the committed one. A revert
-    raises :class:`TransactionRevertedError` (e.g. ``AnchorRegistryInvalidAdmin``).
+    AnchorRegistry (the default artifact): ``AnchorRegistry(admin)``; ``admin`` receives
+    ``DEFAULT_ADMIN_ROLE`` (grant roles afterwards with :class:`RegistryClient`).
+    AnchorRegistryV2 (a constructor of five arguments): ``(admin_delay, admin,
+    anchorer, pauser, predecessor)``, every role given at construction (``anchorer``
+    and ``pauser`` default to ``admin``, ``predecessor`` to none). A revert raises
+    :class:`TransactionRevertedError` (e.g. ``AnchorRegistryInvalidAdmin``).
     """
     artifact = artifact if artifact is not None else load_artifact()
     policy = fee_policy if fee_policy is not None else FeePolicy()
     factory = web3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    data = bytes.fromhex(factory.constructor(to_checksum_address(admin)).data_in_transaction[2:])
+    args: list[object] = [to_checksum_address(admin)]
+    if len(_constructor_inputs(artifact)) == 5:
+        args = [
+            admin_delay,
+            to_checksum_address(admin),
+            to_checksum_address(anchorer or admin),
+            to_checksum_address(pauser or admin),
+            to_checksum_address(predecessor or _ZERO_ADDRESS),
+        ]
+    data = bytes.fromhex(factory.constructor(*args).data_in_transaction[2:])
     receipt = transact(
         web3,
         signer,

@@ -18,6 +18,7 @@ __all__ = [
     "HeadAnchoredEvent",
     "Receipt",
     "SignedTx",
+    "Succession",
     "TxState",
 ]
 
@@ -140,3 +141,18 @@ class Deployment:
     address: str
     block_number: int
     tx_hash: bytes
+
+
+@dataclass(frozen=True)
+class Succession:
+    """An AnchorRegistryV2's retirement in favour of ``successor``, which continues from
+    its ``kept``-th anchor ``(tree_size, root, statement_hash)`` (zeros when ``kept`` is 0);
+    effective once ``retired`` (possible after ``ready_at``, a Unix time)."""
+
+    successor: str
+    ready_at: int
+    retired: bool
+    kept: int
+    tree_size: int
+    root: bytes
+    statement_hash: bytes

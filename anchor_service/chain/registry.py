@@ -20,11 +20,16 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from anchor_service.chain import transactions
-from anchor_service.chain.artifact import ContractArtifact, load_artifact
+from anchor_service.chain.artifact import (
+    REGISTRY_ARTIFACT_PATH,
+    REGISTRY_V2_ARTIFACT_PATH,
+    ContractArtifact,
+    load_artifact,
+)
 from anchor_service.chain.boundary import rpc_errors
 from anchor_service.chain.connection import chain_id_of
 from anchor_service.chain.errors import FeeCapExceededError, TransactionRevertedError
-from anchor_service.chain.events import head_anchored_from_logs
+from anchor_service.chain.events import HEAD_ANCHORED_TOPIC, head_anchored_from_logs
 from anchor_service.chain.fees import FeePolicy, Fees, bump_fees, suggest_fees
 from anchor_service.chain.models import (
     AnchorCall,
@@ -32,6 +37,7 @@ from anchor_service.chain.models import (
     AnchorRecord,
     Receipt,
     SignedTx,
+    Succession,
     TxState,
 )
 from anchor_service.chain.revert import RevertDecoder, RevertReason
@@ -57,7 +63,9 @@ class RegistryClient:
 
     ``chain_id`` is read from the node on first use when not given; ``fee_policy``
     defaults to ``FeePolicy()`` (cap :data:`~anchor_service.chain.fees.DEFAULT_MAX_FEE_GWEI`
-    gwei).
+    gwei). The ``artifact`` says which registry it is: AnchorRegistry (the default) keeps
+    every head in storage; AnchorRegistryV2 (:data:`REGISTRY_V2_ARTIFACT_PATH`) only the
+    latest, and its earlier heads are read from its events (from block ``from_block``).
     """
 
     def __init__(
@@ -68,14 +76,47 @@ class RegistryClient:
         artifact: ContractArtifact | None = None,
         fee_policy: FeePolicy | None = None,
         chain_id: int | None = None,
+        from_block: int = 0,
     ) -> None:
         self.web3 = web3
+        self.from_block = from_block
         self.address = to_checksum_address(address)
         self.artifact = artifact if artifact is not None else load_artifact()
         self.fee_policy = fee_policy if fee_policy is not None else FeePolicy()
         self.decoder = RevertDecoder(self.artifact.abi)
         self._chain_id = chain_id
         self._contract = web3.eth.contract(address=self.address, abi=self.artifact.abi)
+
+    @classmethod
+    def detect(
+        cls,
+        web3: Web3,
+        address: str,
+        *,
+        fee_policy: FeePolicy | None = None,
+        chain_id: int | None = None,
+        from_block: int = 0,
+    ) -> RegistryClient:
+        """A client with the ABI of the code deployed at ``address``: AnchorRegistry or
+        AnchorRegistryV2 (immutables aside); the v1 artifact when the code is neither
+        (or absent), so a reader reports what differs. One ``eth_getCode`` request."""
+        with rpc_errors("read code"):
+            code = bytes(web3.eth.get_code(to_checksum_address(address)))
+        chosen = None
+        for path in (REGISTRY_ARTIFACT_PATH, REGISTRY_V2_ARTIFACT_PATH):
+            if path.is_file():
+                artifact = load_artifact(path)
+                if artifact.runtime_matches(code):
+                    chosen = artifact
+                    break
+        return cls(
+            web3,
+            address,
+            artifact=chosen,
+            fee_policy=fee_policy,
+            chain_id=chain_id,
+            from_block=from_block,
+        )
 
     def __repr__(self) -> str:
         return f"RegistryClient(address={self.address})"
@@ -103,7 +144,13 @@ class RegistryClient:
         return None if tree_size == 0 else AnchoredHead(int(seq), int(tree_size), bytes(root))
 
     def root_at(self, tree_size: int) -> bytes | None:
-        """The root anchored for ``tree_size``, ``None`` if that size was never anchored."""
+        """The root anchored for ``tree_size``, ``None`` if that size was never anchored
+        (on a registry that :attr:`reads_events`, from its ``HeadAnchored`` events)."""
+        if self.reads_events:
+            for record in self.head_events():
+                if record.tree_size == tree_size:
+                    return record.root
+            return None
         try:
             return bytes(self._call("rootAt", tree_size))
         except TransactionRevertedError as exc:
@@ -111,8 +158,57 @@ class RegistryClient:
                 return None
             raise
 
+    @property
+    def reads_events(self) -> bool:
+        """Whether this registry keeps only its latest head in storage (AnchorRegistryV2:
+        no ``anchorAt``/``rootAt``), so earlier heads are read from its events."""
+        return not any(
+            item.get("type") == "function" and item.get("name") == "anchorAt"
+            for item in self.artifact.abi
+        )
+
+    def head_events(self, seq: int | None = None) -> list[AnchorRecord]:
+        """The registry's ``HeadAnchored`` events (only number ``seq``'s, if given), in
+        chain order, as records with their block number and time."""
+        topics: list[Any] = [HEAD_ANCHORED_TOPIC]
+        if seq is not None:
+            topics.append(seq.to_bytes(32, "big"))
+        with rpc_errors("read HeadAnchored events"):
+            logs = self.web3.eth.get_logs(
+                {
+                    "address": self.address,
+                    "fromBlock": self.from_block,
+                    "toBlock": "latest",
+                    "topics": topics,
+                }
+            )
+            records = []
+            times: dict[int, int] = {}
+            for log in logs:
+                event = head_anchored_from_logs([log], self.address)
+                if event is None:
+                    continue
+                number = int(log["blockNumber"])
+                if number not in times:
+                    times[number] = int(self.web3.eth.get_block(number)["timestamp"])
+                records.append(
+                    AnchorRecord(
+                        event.seq,
+                        event.tree_size,
+                        event.root,
+                        event.statement_hash,
+                        number,
+                        times[number],
+                    )
+                )
+        return records
+
     def anchor_at(self, seq: int) -> AnchorRecord | None:
-        """Anchor number ``seq`` (0-based), ``None`` if there is no such anchor yet."""
+        """Anchor number ``seq`` (0-based), ``None`` if there is no such anchor yet
+        (on a registry that :attr:`reads_events`, from its ``HeadAnchored`` event)."""
+        if self.reads_events:
+            found = self.head_events(seq)
+            return found[-1] if found else None
         try:
             tree_size, root, statement_hash, block_number, timestamp = self._call("anchorAt", seq)
         except TransactionRevertedError as exc:
@@ -260,6 +356,39 @@ class RegistryClient:
 
     def _receipt(self, raw: TxReceipt) -> Receipt:
         return transactions.receipt_from(raw, head_anchored_from_logs(raw["logs"], self.address))
+
+    # --- succession (AnchorRegistryV2) --------------------------------------------------
+    def predecessor(self) -> str | None:
+        """The registry this one succeeds, ``None`` when none (or a v1 registry)."""
+        if not self.reads_events:
+            return None
+        address = str(self._call("predecessor"))
+        return None if int(address, 16) == 0 else to_checksum_address(address)
+
+    def succession(self) -> Succession | None:
+        """The scheduled or effective retirement in favour of a successor, ``None`` when
+        none is scheduled (or a v1 registry)."""
+        if not self.reads_events:
+            return None
+        successor, ready_at, retired, kept, tree_size, root, statement_hash = self._call(
+            "succession"
+        )
+        if int(str(successor), 16) == 0:
+            return None
+        return Succession(
+            to_checksum_address(successor),
+            int(ready_at),
+            bool(retired),
+            int(kept),
+            int(tree_size),
+            bytes(root),
+            bytes(statement_hash),
+        )
+
+    def link(self, signer: Signer, *, timeout: float = 120.0) -> Receipt:
+        """Take over from the retired predecessor (anyone may send it); reverts
+        ``AnchorRegistryAlreadyLinked`` when done already."""
+        return self._transact(signer, "link", [], timeout)
 
     # --- admin: send and wait ----------------------------------------------------------
     def _transact(self, signer: Signer, name: str, args: list[Any], timeout: float) -> Receipt:

@@ -22,6 +22,7 @@ from anchor_service.cli import (
     log_key,
     policy,
     redact,
+    registry,
     scheduler,
     seal,
     serve,
@@ -52,4 +53,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     audit,
     redact,
     tiles,
+    registry,
 )

@@ -1,17 +1,20 @@
-"""``anchor-service deploy [--admin ADDR] [--json]``: deploy the registry with web3.
+"""``anchor-service deploy (--admin ADDR --pauser ADDR | --dev) [--json]``: deploy the registry.
 
 For operators who do not use Brownie: deploys AnchorRegistry from the committed
 artifact, signed by the service's key (``ANCHOR_SIGNER_KEY`` or the keystore), grants
-that key the anchorer role, and writes the deployment file the service reads when
-``ANCHOR_REGISTRY_ADDRESS`` is unset (``ANCHOR_DEPLOYMENT_FILE``, default
-``.data/deployment.json``). The registry's address is the last line of stdout (with
-``--json``, stdout is one JSON object instead).
+that key the anchorer role and nothing else, and writes the deployment file the service
+reads when ``ANCHOR_REGISTRY_ADDRESS`` is unset (``ANCHOR_DEPLOYMENT_FILE``, default
+``.data/deployment.json``). The admin (a multisig) and the pauser are named with
+``--admin`` and ``--pauser``; only ``--dev`` (or ``SELF``) gives those roles to the hot
+signing key, with a warning saying why that is unsafe. The registry's address is the
+last line of stdout (with ``--json``, stdout is one JSON object instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from eth_utils.address import is_address
 
@@ -20,10 +23,15 @@ from anchor_service.settings import Settings
 
 __all__ = ["register"]
 
+#: The value of ``--admin`` / ``--pauser`` that names the signing key itself.
+SELF = "SELF"
 
-def _address(value: str) -> str:
+
+def _holder(value: str) -> str:
+    if value.upper() == SELF:
+        return SELF
     if not is_address(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not an Ethereum address")
+        raise argparse.ArgumentTypeError(f"{value!r} is not an Ethereum address (nor SELF)")
     return value
 
 
@@ -31,42 +39,94 @@ def register(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "deploy",
-        help="deploy the AnchorRegistry contract and grant the signer the anchorer role",
+        help="deploy the AnchorRegistry contract; the signer gets only the anchorer role",
         description=(
             "Deploy AnchorRegistry from the committed artifact with the service's signing "
-            "key, grant that key the anchorer role, and write the deployment file. The "
-            "address is printed as the last line of stdout."
+            "key, grant that key the anchorer role, give the admin role to --admin (a "
+            "multisig) and the pauser role to --pauser, and write the deployment file. "
+            "The signing key is hot (it signs every anchor): with the admin role it could "
+            "grant itself anything, so it gets admin and pauser only with --dev (a local "
+            "chain) or SELF. The address is printed as the last line of stdout."
         ),
         examples=[
-            "ANCHOR_SIGNER_KEY=0x... anchor-service deploy",
-            "anchor-service deploy --admin 0x1234567890AbcdEF1234567890aBcdef12345678",
-            "anchor-service deploy --json | jq -r .address",
+            "anchor-service deploy --admin 0x1234567890AbcdEF1234567890aBcdef12345678 "
+            "--pauser 0x00000000000000000000000000000000DeaDBeef",
+            "anchor-service deploy --dev            # local chain: the signer holds every role",
+            "anchor-service deploy --dev --json | jq -r .address",
         ],
         handler=run,
         database="none",
     )
     parser.add_argument(
         "--admin",
-        type=_address,
+        type=_holder,
         metavar="ADDR",
         help=(
-            "account that administers roles and may pause (default: the signer; another "
-            "account makes the signer renounce its admin role)"
+            "account that administers roles (a multisig; the signer renounces the role); "
+            "SELF: the signing key (unsafe; default with --dev)"
         ),
+    )
+    parser.add_argument(
+        "--pauser",
+        type=_holder,
+        metavar="ADDR",
+        help="account that may pause anchoring; SELF: the signing key (default with --dev)",
+    )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="local chain: admin and pauser default to the signing key (unsafe elsewhere)",
+    )
+    parser.add_argument(
+        "--v2",
+        action="store_true",
+        help="deploy AnchorRegistryV2 (latest head only in storage, succession; every "
+        "role given at construction)",
+    )
+    parser.add_argument(
+        "--admin-delay",
+        type=int,
+        default=2 * 24 * 3600,
+        metavar="S",
+        help="with --v2: seconds an admin hand-over or a retirement waits (default "
+        "%(default)s, two days; 0 with --dev)",
     )
     add_json_flag(parser, "print the deployment record as JSON")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from anchor_service.services.anchoring.deployment import deploy_and_record
+    from anchor_service.chain import Signer
+    from anchor_service.services.anchoring.deployment import SELF_ADMIN_WARNING, deploy_and_record
 
-    record, path = deploy_and_record(settings, admin=args.admin)
+    signer = Signer.from_settings(settings)
+
+    def holder(value: str | None) -> str | None:
+        return signer.address if value == SELF else value
+
+    artifact = None
+    if args.v2:
+        from anchor_service.chain import REGISTRY_V2_ARTIFACT_PATH, load_artifact
+
+        artifact = load_artifact(REGISTRY_V2_ARTIFACT_PATH)
+    record, path = deploy_and_record(
+        settings,
+        admin=holder(args.admin),
+        pauser=holder(args.pauser),
+        dev=args.dev,
+        signer=signer,
+        artifact=artifact,
+        admin_delay=0 if args.dev else args.admin_delay,
+    )
+    if record.deployer in (record.admin, record.pauser):
+        print(f"warning: {SELF_ADMIN_WARNING}", file=sys.stderr)
     if args.json:
         print(json.dumps({**record.to_json(), "file": str(path)}, indent=2))
         return 0
+    print(f"contract:   {record.contract_name}")
     print(f"chain id:   {record.chain_id}")
     print(f"block:      {record.block_number}")
     print(f"admin:      {record.admin}")
+    print(f"pauser:     {record.pauser}")
     print(f"anchorer:   {record.anchorer}")
     print(f"written to: {path}")
     print(record.address)

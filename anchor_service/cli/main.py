@@ -36,7 +36,10 @@ examples:
   anchor-service serve --host 0.0.0.0 --port 8000 --workers 4
   anchor-service import payments.jsonl        bulk-load entries (CSV or JSONL; resumable)
   anchor-service seal                         seal the pending entries now
-  anchor-service deploy                       deploy the registry (address: last line)
+  anchor-service deploy --dev                 deploy the registry on a local chain
+                                              (address: last line; a real chain:
+                                              --admin MULTISIG --pauser ADDR)
+  anchor-service registry status              is the registry on chain the one we know?
   anchor-service anchor --wait                anchor the newest sealed head, wait until
                                               it is confirmed
   anchor-service scheduler --once --json      one seal + anchor round, for cron jobs

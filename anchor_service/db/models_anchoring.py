@@ -41,7 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from anchor_service.db import models_sealing  # noqa: F401  (anchors reference batches)
 from anchor_service.db.base import Base
 
-__all__ = ["IN_FLIGHT", "Anchor", "AnchorStatus", "AnchorTransaction"]
+__all__ = ["IN_FLIGHT", "Anchor", "AnchorStatus", "AnchorTransaction", "RegistryLink"]
 
 #: Value of ``anchors.in_flight`` for the (single) prepared or submitted anchor.
 IN_FLIGHT = 1
@@ -152,3 +152,30 @@ class AnchorTransaction(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     replaced_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("anchor_transactions.id"))
+
+
+class RegistryLink(Base):
+    """An operator's move to another registry (``anchor-service registry migrate``).
+
+    From this link on, the registry ``to_address`` on ``chain_id`` is compared only with
+    the anchors recorded after anchor ``after_anchor_id`` (0: every anchor is older): the
+    anchors up to it were sent to the registry ``from_address`` (which may be the same
+    address, after a chain reset), whose history is left behind. ``kind`` says how the
+    move was made (``adopt``: a fresh, empty v1 registry that re-anchors the database's
+    newest head; ``succession``: a v2 successor linked on chain, which continues from
+    the predecessor's kept head ``(kept_size, kept_root)``, NULL when none was kept).
+    """
+
+    __tablename__ = "registry_links"
+    __table_args__ = (CheckConstraint("after_anchor_id >= 0", name="after_anchor_id_non_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    from_address: Mapped[str | None] = mapped_column(String(42))
+    to_address: Mapped[str] = mapped_column(String(42))
+    after_anchor_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    kept_size: Mapped[int | None] = mapped_column(BigInteger)
+    kept_root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]

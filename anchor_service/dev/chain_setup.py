@@ -10,7 +10,11 @@ makes sure a registry is deployed there:
   this chain: reused;
 - no file, or the chain has no code at its address (the ganache directory was wiped):
   deployed now, signed by the deterministic dev account 0 (a PUBLIC, test-only key; it
-  is admin and anchorer), and recorded in the file.
+  is admin and anchorer), and recorded in the file. When the database had confirmed
+  anchors in the lost registry, ``dev`` says so plainly: anchoring stays stopped (the
+  chain watch, :mod:`anchor_service.services.anchoring.watch`) and the message gives the
+  two ways on, with their exact commands (start over, or ``anchor-service registry
+  migrate --to`` the new registry).
 
 The API and the scheduler then get ``ANCHOR_RPC_URL``, ``ANCHOR_REGISTRY_ADDRESS`` and
 ``ANCHOR_SIGNER_KEY`` in their environment, each only when the user has not configured
@@ -30,7 +34,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from anchor_service.chain import RegistryClient, Signer, connect
+from anchor_service.db.engine import normalize_database_url, sqlite_path
+from anchor_service.db.models_anchoring import AnchorStatus
+from anchor_service.db.repositories.registry_links import RegistryLinkRepository
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS
 from anchor_service.dev.chain import DevChain
 from anchor_service.dev.errors import DevChainError
@@ -100,6 +110,7 @@ class DevChainSetup:
         self.registry: str | None = None
         self.registry_note = ""
         self.signer_note = ""
+        self.chain_lost = ""
 
     @property
     def rpc_url(self) -> str:
@@ -189,21 +200,74 @@ class DevChainSetup:
                 print(f"registry: reusing {record.address} (from {path})", flush=True)
                 env["ANCHOR_REGISTRY_ADDRESS"] = record.address
                 return env
-            print(
-                f"registry: the local chain has no contract at {record.address} (was "
-                f"{self.chain.db_path} wiped?); deploying a new one",
-                flush=True,
-            )
+            lost = self._anchors_in(record.address)
+            if lost:
+                self.chain_lost = lost
+            else:
+                print(
+                    f"registry: the local chain has no contract at {record.address} (was "
+                    f"{self.chain.db_path} wiped?); deploying a new one",
+                    flush=True,
+                )
         print(
             f"registry: deploying AnchorRegistry with {self.signer_note} as admin and anchorer",
             flush=True,
         )
-        new, path = deploy_and_record(settings, web3=web3, signer=signer)
+        new, path = deploy_and_record(settings, web3=web3, signer=signer, dev=True)
         self.registry = new.address
         self.registry_note = f"deployed now in block {new.block_number}, recorded in {path}"
         print(f"registry: deployed at {new.address} (recorded in {path})", flush=True)
         env["ANCHOR_REGISTRY_ADDRESS"] = new.address
+        if self.chain_lost and record is not None:
+            self.registry_note = "NEW, EMPTY: the chain was lost; anchoring is stopped"
+            print(self._chain_lost_message(record.address, new.address), flush=True)
         return env
+
+    def _anchors_in(self, address: str) -> str:
+        """A description of the anchors the database confirmed in the registry at
+        ``address`` on this chain (``""``: none, nothing is lost)."""
+        file = sqlite_path(normalize_database_url(self.settings.database_url))
+        if file is not None and not file.exists():
+            return ""  # no database yet: nothing was anchored
+        database = Database.from_settings(self.settings)
+        try:
+            with unit_of_work(database.reader) as session:
+                links = RegistryLinkRepository(session)
+                chain_id = self.settings.chain_id
+                after = links.since(chain_id, address)
+                confirmed = [
+                    anchor
+                    for anchor in links.anchors(chain_id, address, after_id=after)
+                    if anchor.status == AnchorStatus.CONFIRMED
+                ]
+        except SQLAlchemyError as exc:  # not migrated (dev migrates first): nothing anchored
+            logger.warning("dev: cannot read the anchors (%s)", type(exc).__name__)
+            return ""
+        finally:
+            database.dispose()
+        if not confirmed:
+            return ""
+        newest = confirmed[-1]
+        return (
+            f"{len(confirmed)} confirmed anchor(s), the newest for tree size "
+            f"{newest.tree_size} in block {newest.block_number}"
+        )
+
+    def _chain_lost_message(self, old: str, new: str) -> str:
+        assert self.chain is not None
+        data_dir = self.settings.data_dir.resolve()
+        line = "!" * 78
+        return f"""{line}
+THE LOCAL CHAIN WAS LOST: {self.chain.db_path.resolve()} has no registry at {old}
+any more, but the database recorded {self.chain_lost} in it.
+Those anchors cannot be verified on this chain, so anchoring is STOPPED: nothing will
+be anchored into the new, empty registry deployed at {new} until you choose.
+  - start over (deletes every entry, the database and the chain):
+        stop with Ctrl-C, then:  rm -rf {data_dir}  and  make run
+  - keep the entries and anchor them again into the new registry (their old anchors
+    stay lost; proof bundles made before will not verify):
+        .venv/bin/anchor-service registry migrate --to {new} --reason "local chain lost"
+{line}"""
 
     def describe_remote(self) -> None:
         """Fill in the registry line for a chain ``dev`` does not run."""

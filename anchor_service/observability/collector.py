@@ -153,6 +153,15 @@ def _families(figures: DatabaseFigures | None, now: datetime) -> Iterator[Metric
         "(any: signing stopped; alert).",
         None if f is None else f.checkpoint_mismatches,
     )
+    stopped = GaugeMetricFamily(
+        "anchor_anchoring_stopped",
+        "1 while anchoring is stopped for a reason an operator must resolve (label: the "
+        "newest anchor's error, e.g. HeadMismatch, RegistryDisagrees), else 0.",
+        labels=["reason"],
+    )
+    if anchored and f is not None:
+        stopped.add_metric([f.stopped_by or ""], 1 if f.stopped_by else 0)
+    yield stopped
 
 
 _UP = "anchor_metrics_database_up"

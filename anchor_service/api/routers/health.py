@@ -1,9 +1,12 @@
 """Liveness and readiness probes, and the health of each dependency.
 
 ``/healthz`` and ``/readyz`` are the probes (``/readyz`` is 503 while the database is
-unreachable). ``/healthz/detail`` tells an operator what is degraded: the database and
-the chain node (an unreachable node does not stop the API taking entries, only
-anchoring, so it does not make the service unready).
+unreachable; its ``detail`` says when anchoring is stopped for an operator).
+``/healthz/detail`` tells an operator what is degraded: the database, the chain node and
+the registry on it (the chain watch,
+:mod:`anchor_service.services.anchoring.watch`). An unreachable node or a registry that
+disagrees stops anchoring, not the API taking entries, so neither makes the service
+unready.
 """
 
 from __future__ import annotations
@@ -17,8 +20,23 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from anchor_service.api.deps import DatabaseDep, SettingsDep
 from anchor_service.api.errors import error_responses
-from anchor_service.chain import ChainError, ChainUnavailableError, chain_id_of, connect
+from anchor_service.chain import (
+    ChainConfigError,
+    ChainError,
+    ChainUnavailableError,
+    DeploymentFileError,
+    RegistryClient,
+    chain_id_of,
+    connect,
+)
+from anchor_service.db.models_anchoring import AnchorStatus
+from anchor_service.db.repositories.anchors import AnchorRepository
+from anchor_service.db.repositories.figures import STOPPING_ERRORS
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import DatabaseUnavailableError
+from anchor_service.services.anchoring.chain_context import registry_address_from
+from anchor_service.services.anchoring.watch import ChainWatch
+from anchor_service.settings import Settings
 
 __all__ = ["CHAIN_TIMEOUT_SECONDS", "router"]
 
@@ -33,6 +51,17 @@ class Status(BaseModel):
     status: str
 
 
+class Readiness(BaseModel):
+    status: str
+    detail: str | None = Field(
+        default=None,
+        description="Present only when something needs an operator while the service "
+        "stays ready: `degraded: anchoring stopped (<reason>): <what differs and what to "
+        "do>` (the newest anchor was refused by the chain watch or the check before "
+        "signing; see `anchor_anchoring_stopped`).",
+    )
+
+
 @router.get("/healthz", summary="Liveness: the process answers")
 async def healthz() -> Status:
     return Status(status="ok")
@@ -42,14 +71,31 @@ async def healthz() -> Status:
     "/readyz",
     summary="Readiness: the database answers",
     responses=error_responses(503),
+    response_model_exclude_none=True,
 )
-def readyz(database: DatabaseDep) -> Status:
+def readyz(database: DatabaseDep) -> Readiness:
     try:
         database.ping()
     except (SQLAlchemyError, OSError) as exc:
         logger.warning("readiness check failed: %s", type(exc).__name__)
         raise DatabaseUnavailableError("database unreachable") from exc
-    return Status(status="ready")
+    return Readiness(status="ready", detail=_anchoring_stopped(database))
+
+
+def _anchoring_stopped(database: Database) -> str | None:
+    """``degraded: ...`` while the newest anchor is failed for a stopping reason."""
+    try:
+        with unit_of_work(database.reader) as session:
+            newest = AnchorRepository(session).latest()
+            if newest is None or newest.status != AnchorStatus.FAILED:
+                return None
+            name, error = newest.error_name, newest.error
+    except SQLAlchemyError as exc:
+        logger.warning("readiness: cannot read the anchors (%s)", type(exc).__name__)
+        return None
+    if name not in STOPPING_ERRORS:
+        return None
+    return f"degraded: anchoring stopped ({name}): {error}"
 
 
 class HealthDetail(BaseModel):
@@ -61,6 +107,15 @@ class HealthDetail(BaseModel):
         description="The node at ANCHOR_RPC_URL: `ok`, `unavailable: <reason>`, or "
         "`wrong chain: <reason>` (anchoring waits meanwhile).",
         examples=["unavailable: cannot reach the chain node"],
+    )
+    registry: str = Field(
+        default="not configured",
+        description="The chain watch: `ok` when the code at the registry address is the "
+        "registry's, its latest head was anchored from here and the confirmed anchors are "
+        "still in canonical blocks; `disagrees: <what differs and what to do>` after a "
+        "chain reset, a replaced registry or a head nobody here anchored (anchoring is "
+        "stopped); `not configured`; `unknown: <reason>` while the node is not `ok`.",
+        examples=["ok"],
     )
 
 
@@ -78,10 +133,41 @@ def health_detail(database: DatabaseDep, settings: SettingsDep) -> HealthDetail:
     except (SQLAlchemyError, OSError) as exc:
         database_state = f"unavailable: {type(exc).__name__}"
     chain_state = _chain_state(settings.rpc_url, settings.chain_id)
-    degraded = database_state != "ok" or chain_state != "ok"
-    return HealthDetail(
-        status="degraded" if degraded else "ok", database=database_state, chain=chain_state
+    if chain_state != "ok":
+        registry_state = f"unknown: the chain node is {chain_state.split(':')[0]}"
+    elif database_state != "ok":
+        registry_state = "unknown: the database is unavailable"
+    else:
+        registry_state = _registry_state(settings, database)
+    degraded = (
+        database_state != "ok" or chain_state != "ok" or registry_state.startswith("disagrees")
     )
+    return HealthDetail(
+        status="degraded" if degraded else "ok",
+        database=database_state,
+        chain=chain_state,
+        registry=registry_state,
+    )
+
+
+def _registry_state(settings: Settings, database: Database) -> str:
+    """The chain watch's verdict on the configured registry (see the field's doc)."""
+    try:
+        address = registry_address_from(settings)
+    except (ChainConfigError, DeploymentFileError):
+        return "not configured"
+    try:
+        web3 = connect(settings.rpc_url, timeout=CHAIN_TIMEOUT_SECONDS, retries=0)
+        registry = RegistryClient.detect(web3, address, chain_id=settings.chain_id)
+        report = ChainWatch(database, registry, settings.chain_id).check()
+    except ChainUnavailableError as exc:
+        return f"unknown: {exc.detail}"
+    except ChainError as exc:
+        logger.warning("health: chain watch failed: %s", exc.detail)
+        return f"unknown: {type(exc).__name__}"
+    except SQLAlchemyError as exc:
+        return f"unknown: {type(exc).__name__}"
+    return "ok" if report.ok else f"disagrees: {report.message()}"
 
 
 def _chain_state(rpc_url: str, expected_chain_id: int) -> str:

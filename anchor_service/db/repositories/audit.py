@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from anchor_service.db.dialect import (
@@ -98,6 +98,13 @@ class AuditRepository:
             )
             for index, external, stored_document, stored_leaf, redacted, *types in rows
         ]
+
+    def last_leaf_index(self) -> int | None:
+        """The largest integer leaf index stored, ``None`` without entries."""
+        value = self._session.scalar(
+            select(func.max(Entry.leaf_index)).where(self._integer_index())
+        )
+        return None if value is None else int(value)
 
     def entries_from(self, start: int) -> Iterator[tuple[int, str]]:
         """``(leaf_index, external_id)`` of every entry at or beyond ``start``, by index."""

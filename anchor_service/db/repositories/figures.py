@@ -18,7 +18,11 @@ from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
 from anchor_service.db.models_checkpoints import Checkpoint, CheckpointMismatch
 from anchor_service.db.models_sealing import Batch, BatchStatus
 
-__all__ = ["DatabaseFigures", "read_figures"]
+__all__ = ["STOPPING_ERRORS", "DatabaseFigures", "read_figures"]
+
+#: Failures of the newest anchor that stop anchoring until an operator acts: the head
+#: did not recompute before signing, or the registry on chain disagrees with the database.
+STOPPING_ERRORS = ("HeadMismatch", "RegistryDisagrees", "RegistryAhead", "RootMismatch")
 
 _FINAL = (AnchorStatus.CONFIRMED.value, AnchorStatus.FAILED.value)
 
@@ -40,6 +44,7 @@ class DatabaseFigures:
     checkpoint_size: int | None = None
     last_checkpoint_at: datetime | None = None
     checkpoint_mismatches: int | None = None
+    stopped_by: str | None = None
 
 
 def read_figures(connection: Connection) -> DatabaseFigures:
@@ -114,6 +119,12 @@ def _with_anchors(connection: Connection, figures: DatabaseFigures) -> DatabaseF
             last_gas_used=newest.gas_used,
             last_fee_wei=newest.fee_wei,
         )
+    last = connection.execute(
+        select(Anchor.status, Anchor.error_name).order_by(Anchor.id.desc()).limit(1)
+    ).first()
+    failed = last is not None and str(last.status) == AnchorStatus.FAILED.value
+    if failed and last is not None and last.error_name in STOPPING_ERRORS:
+        figures = replace(figures, stopped_by=str(last.error_name))
     in_flight = connection.execute(
         select(Anchor.submitted_at, Anchor.created_at).where(Anchor.in_flight == IN_FLIGHT)
     ).first()

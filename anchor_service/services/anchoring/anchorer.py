@@ -7,11 +7,20 @@
   newest head already there is nothing to do; if it is larger than our newest head, or
   its root differs from our log's root at its size, the anchor fails without sending.
   Otherwise it builds ``anchor(size, root, statementHash, consistencyProof)`` with the
-  consistency proof from the chain's head, signs it at the next nonce (the node's
+  consistency proof from the chain's head, checks the head by a second path
+  (:mod:`.head_check`: the root recomputed from the entries' leaf hashes must equal the
+  batch's and the tiles', and the proof must lead to it; else ``HeadMismatch``, nothing
+  signed), signs it at the next nonce (the node's
   pending nonce, never below the nonces of our own transactions in flight), records
   the anchor and the signed bytes, commits, and only then sends. While an anchor is in
   flight it follows that one up instead (one in flight at a time, enforced by the
   database).
+- The chain watch (:mod:`.watch`) runs before every anchor and on every
+  :meth:`Anchorer.confirm` round (in flight or not): when the registry on chain is not
+  the one this database anchored into (a chain reset, a replaced contract, a head
+  nobody here anchored) nothing is sent, an anchor in flight is failed instead of being
+  sent again, and the refusal (``RegistryDisagrees``) stays until an operator runs
+  ``anchor-service registry migrate`` (:mod:`.migration`).
 - :meth:`Anchorer.confirm` follows the in-flight anchor one round
   (:class:`~anchor_service.services.anchoring.confirmations.ConfirmationTracker`).
 - :meth:`Anchorer.wait_confirmed` repeats :meth:`confirm` until the anchor is
@@ -38,7 +47,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from anchor_service.chain import (
@@ -48,6 +57,7 @@ from anchor_service.chain import (
     ChainUnavailableError,
     FeeCapExceededError,
     TransactionRevertedError,
+    size_in_words,
 )
 from anchor_service.db.models_anchoring import AnchorStatus
 from anchor_service.db.models_sealing import Batch
@@ -56,6 +66,7 @@ from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.backoff import Backoff
 from anchor_service.services.anchoring.chain_context import ChainContext, build_chain_context
 from anchor_service.services.anchoring.confirmations import ConfirmationTracker
+from anchor_service.services.anchoring.head_check import HeadCheck
 from anchor_service.services.anchoring.records import AnchorRecords, HeadToAnchor
 from anchor_service.services.anchoring.sending import Checkpoint, CheckpointHook, TransactionSender
 from anchor_service.services.anchoring.views import (
@@ -65,6 +76,7 @@ from anchor_service.services.anchoring.views import (
     ChangeKind,
     OutcomeKind,
 )
+from anchor_service.services.anchoring.watch import REGISTRY_DISAGREES, ChainWatch, WatchReport
 from anchor_service.services.proofs.sealed_log import ProofService
 from anchor_service.settings import Settings
 
@@ -73,6 +85,9 @@ __all__ = ["Anchorer"]
 logger = logging.getLogger(__name__)
 
 _TRANSIENT = (ChainUnavailableError, ChainRequestError)
+
+#: The largest size a database column holds (signed 64 bits).
+_BIGINT_MAX = 2**63 - 1
 
 
 def _utc_now() -> datetime:
@@ -97,6 +112,7 @@ class Anchorer:
         self.chain = chain
         self.records = AnchorRecords(database, clock=clock)
         self.backoff = backoff if backoff is not None else Backoff()
+        self._head_check = HeadCheck()
         self._sender = TransactionSender(chain, self.records, checkpoint)
         self._tracker = ConfirmationTracker(
             chain,
@@ -127,6 +143,11 @@ class Anchorer:
             backoff=backoff,
             checkpoint=checkpoint,
         )
+
+    @property
+    def watch(self) -> ChainWatch:
+        """The chain watch over the registry in use (see :mod:`.watch`)."""
+        return ChainWatch(self.database, self.chain.registry, self.chain.chain_id)
 
     @property
     def required_confirmations(self) -> int:
@@ -168,9 +189,17 @@ class Anchorer:
             return [AnchorChange(ChangeKind.UNAVAILABLE, flight.id, message)]
         flight = self.records.in_flight()
         if flight is None:
-            return []
+            try:  # the chain watch runs on every round, in flight or not
+                self.chain.verify()
+                report = self.watch.check()
+            except _TRANSIENT:
+                return []  # nothing in flight: the next round looks again
+            return [] if report.ok else [self._stop(report)]
         try:
             self.chain.verify()
+            report = self.watch.check()
+            if not report.ok:
+                return [self._stop(report)]
             changes = self._tracker.follow(flight)
         except _TRANSIENT as exc:
             delay = self._unavailable(exc)
@@ -226,6 +255,11 @@ class Anchorer:
         flight = self.records.in_flight()
         if flight is not None:
             self.chain.verify()
+            report = self.watch.check()
+            if not report.ok:
+                change = self._stop(report)
+                view = self.records.view(flight.id)
+                return AnchorOutcome(OutcomeKind.FAILED, change.message, anchor=view)
             changes = self._tracker.follow(flight)
             view = self.records.view(flight.id)
             summary = f"anchor #{view.id} (size {view.tree_size}) is {view.status}: " + "; ".join(
@@ -237,6 +271,32 @@ class Anchorer:
                 return AnchorOutcome(OutcomeKind.IN_FLIGHT, summary, anchor=view)
         return self._anchor_newest()
 
+    def _stop(self, report: WatchReport) -> AnchorChange:
+        """The chain watch disagrees: fail the anchor in flight (its transaction is never
+        sent again), or record the refusal of the newest head; nothing is sent."""
+        message = report.message()
+        flight = self.records.in_flight()
+        if flight is not None:
+            self.records.fail(flight.id, REGISTRY_DISAGREES, message)
+            return AnchorChange(ChangeKind.STOPPED, flight.id, message)
+        with unit_of_work(self.database.reader) as session:
+            batch = BatchRepository(session).latest()
+            head = None if batch is None else self._head_of(batch, 0, ())
+        if head is None:
+            return AnchorChange(ChangeKind.STOPPED, None, message)
+        view = self.records.record_refusal(head, REGISTRY_DISAGREES, message)
+        return AnchorChange(ChangeKind.STOPPED, view.id, message)
+
+    def _head_of(self, batch: Batch, from_size: int, proof: Sequence[bytes]) -> HeadToAnchor:
+        return HeadToAnchor(
+            batch_seq=batch.seq,
+            from_size=from_size,
+            call=AnchorCall(batch.end_index, batch.root, batch.statement_hash, tuple(proof)),
+            chain_id=self.chain.chain_id,
+            registry_address=self.chain.registry.address,
+            sender=self.chain.sender,
+        )
+
     def _anchor_newest(self) -> AnchorOutcome:
         with unit_of_work(self.database.reader) as session:
             batch = BatchRepository(session).latest()
@@ -245,6 +305,10 @@ class Anchorer:
             self.chain.verify()
             chain_head = self.chain.registry.latest_head()
             refusal = _refusal(batch, chain_head, ProofService(session))
+            if refusal is None:  # the chain watch: is this still the registry we know?
+                report = self.watch.check()
+                if not report.ok:
+                    refusal = (REGISTRY_DISAGREES, report.message())
             on_chain = chain_head is not None and chain_head.tree_size == batch.end_index
             if refusal is None and on_chain and chain_head is not None:
                 return AnchorOutcome(
@@ -253,19 +317,16 @@ class Anchorer:
                     f"(registry seq {chain_head.seq})",
                 )
             from_size = 0 if chain_head is None else chain_head.tree_size
+            if from_size > _BIGINT_MAX:  # refused anyway; a forged 2^64-1 fits no column
+                from_size = 0
             proof = (
                 ProofService(session).consistency_proof(from_size, batch.end_index)
                 if from_size and refusal is None
                 else []
             )
-            head = HeadToAnchor(
-                batch_seq=batch.seq,
-                from_size=from_size,
-                call=AnchorCall(batch.end_index, batch.root, batch.statement_hash, tuple(proof)),
-                chain_id=self.chain.chain_id,
-                registry_address=self.chain.registry.address,
-                sender=self.chain.sender,
-            )
+            if refusal is None:  # check before signing, by a path apart from the tiles
+                refusal = self._head_check.refusal(session, batch, chain_head, proof)
+            head = self._head_of(batch, from_size, proof)
         if refusal is not None:
             return self._refused(head, *refusal)
         return self._submit(head)
@@ -323,11 +384,16 @@ def _refusal(
     if chain_head is None:
         return None
     if chain_head.tree_size > batch.end_index:
+        size = chain_head.tree_size
+        named = size_in_words(size)
         return (
             "RegistryAhead",
-            f"the registry's latest head has size {chain_head.tree_size}, larger than our "
-            f"newest sealed head ({batch.end_index}): it does not hold this log (wrong "
-            "ANCHOR_REGISTRY_ADDRESS, or a database restored from an old backup?)",
+            f"the registry's latest head (seq {chain_head.seq}, tree size {named}) is not a "
+            f"head of this log: our newest sealed head has size {batch.end_index}, so every "
+            "anchor would revert. Either the registry is not this log's (wrong "
+            "ANCHOR_REGISTRY_ADDRESS, or a database restored from an old backup) or its "
+            "anchorer key signed a forged head; nothing was sent. Check with `anchor-service "
+            "audit`, then move to a new registry: `anchor-service registry migrate --help`",
         )
     ours = proofs.root_at(chain_head.tree_size)
     if ours != chain_head.root:

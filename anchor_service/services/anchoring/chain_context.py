@@ -27,6 +27,7 @@ from anchor_service.chain import (
     chain_id_of,
     connect,
 )
+from anchor_service.chain.boundary import rpc_errors
 from anchor_service.services.anchoring.deployment import deployment_path, read_deployment
 from anchor_service.settings import Settings
 
@@ -73,6 +74,7 @@ class ChainContext:
                 f"no contract at {self.registry.address} on chain {self.chain_id}: deploy "
                 "one with `anchor-service deploy` or fix ANCHOR_REGISTRY_ADDRESS"
             )
+        self._use_the_deployed_registry()
         self._verified = True
         logger.info(
             "anchoring to registry %s on chain %d as %s",
@@ -80,6 +82,28 @@ class ChainContext:
             self.chain_id,
             self.sender,
         )
+
+    def _use_the_deployed_registry(self) -> None:
+        """Talk to the registry by the ABI of the code deployed at its address: the v1
+        AnchorRegistry or AnchorRegistryV2 (code that is neither is left to the chain
+        watch, which reports it)."""
+        registry = self.registry
+        with rpc_errors("read code"):
+            code = bytes(self.web3.eth.get_code(registry.address))
+        if registry.artifact.runtime_matches(code):
+            return
+        detected = RegistryClient.detect(
+            self.web3,
+            registry.address,
+            fee_policy=registry.fee_policy,
+            chain_id=self.chain_id,
+            from_block=registry.from_block,
+        )
+        if detected.artifact.runtime_matches(code):
+            logger.info(
+                "the registry at %s is %s", registry.address, detected.artifact.contract_name
+            )
+            self.registry = detected
 
 
 def fee_policy_from(settings: Settings) -> FeePolicy:

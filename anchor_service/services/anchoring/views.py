@@ -161,6 +161,7 @@ class ChangeKind(enum.StrEnum):
     CONFIRMED = "confirmed"  # enough confirmations; batches settled
     FAILED = "failed"  # reverted (reason decoded), refused, or its nonce was lost
     UNAVAILABLE = "unavailable"  # the chain node is unreachable; retried after a backoff
+    STOPPED = "stopped"  # the registry on chain disagrees with the database (chain watch)
 
 
 @dataclass(frozen=True)

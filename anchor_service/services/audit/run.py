@@ -32,7 +32,6 @@ from anchor_service.chain import (
     RegistryClient,
     chain_id_of,
     connect,
-    load_artifact,
 )
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.audit import AuditRepository
@@ -48,7 +47,7 @@ from anchor_service.services.audit.checks import (
     read_registry,
 )
 from anchor_service.services.audit.report import AuditReport
-from anchor_service.services.audit.scan import LeafScan
+from anchor_service.services.audit.scan import LeafScan, scan_limit
 from anchor_service.settings import Settings
 
 __all__ = [
@@ -98,7 +97,12 @@ def run_audit(
             report.chain_checked = True
             report.registry = registry.address
             report.chain_anchors = len(chain)
-        scan = LeafScan(session, report, next_index, batches, anchors, chain)
+        last = reads.last_leaf_index()
+        log_size = max(next_index, 0 if last is None else last + 1)
+        limit = scan_limit(log_size, chunk_entries)
+        scan = LeafScan(
+            session, report, next_index, batches, anchors, chain, limit=limit, log_size=log_size
+        )
         check_batches(batches, report)
         scan.run(chunk_entries, progress)
         if registry is not None:
@@ -138,10 +142,9 @@ def audit_from_settings(
                 f"the node at {public_url(settings.rpc_url)} serves chain {chain_id}, "
                 f"not ANCHOR_CHAIN_ID {settings.chain_id}"
             )
-        artifact = load_artifact()
 
         def registry_for(registry_address: str) -> RegistryClient:
-            return RegistryClient(web3, registry_address, artifact=artifact, chain_id=chain_id)
+            return RegistryClient.detect(web3, registry_address, chain_id=chain_id)
 
         registry = registry_for(address)
         if not registry.is_deployed():

@@ -30,7 +30,7 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
-from anchor_service.chain import AnchorRecord
+from anchor_service.chain import AnchorRecord, size_in_words
 from anchor_service.db.models_anchoring import Anchor
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.audit import AuditedEntry, AuditRepository
@@ -45,7 +45,7 @@ from anchor_service.merkle import (
 )
 from anchor_service.services.audit.report import AuditReport, Finding, FindingKind
 
-__all__ = ["LeafScan"]
+__all__ = ["LeafScan", "scan_limit"]
 
 #: The columns read as stored, and the storage class each must have.
 _COLUMNS = ("external id", "document", "stored leaf hash")
@@ -60,6 +60,13 @@ _IN_WORDS = {
 
 _MASK = (1 << TILE_HEIGHT) - 1
 _NO_LEVELS: tuple[int, ...] = ()
+
+
+def scan_limit(log_size: int, chunk_entries: int) -> int:
+    """The largest tree size the scan goes to: the log's own size (counter and stored
+    entries) doubled, plus a chunk, so leaves cut off the end with the counter are still
+    looked for, while a head claiming far more (2^64-1) is reported, never scanned to."""
+    return 2 * log_size + chunk_entries
 
 
 class LeafScan:
@@ -77,18 +84,28 @@ class LeafScan:
         batches: Sequence[Batch],
         anchors: Sequence[Anchor],
         chain: Sequence[AnchorRecord],
+        *,
+        limit: int | None = None,
+        log_size: int | None = None,
     ) -> None:
         self._reads = AuditRepository(session)
         self._report = report
         self._tiles = TileRepository(session)
+        self._limit = limit
+        self._log_size = next_index if log_size is None else log_size
+        batches = [batch for batch in batches if self._within(batch.end_index, "batch", batch)]
         self._sealed = batches[-1].end_index if batches else 0
         self._batches = {batch.end_index: batch for batch in batches}
         self._anchors: dict[int, list[Anchor]] = defaultdict(list)
         for anchor in anchors:
-            self._anchors[anchor.tree_size].append(anchor)
+            if self._within(anchor.tree_size, "anchor", anchor):
+                self._anchors[anchor.tree_size].append(anchor)
         self._chain: dict[int, list[AnchorRecord]] = defaultdict(list)
+        latest_seq = max((record.seq for record in chain), default=None)
         for record in chain:
-            self._chain[record.tree_size].append(record)
+            what = "latest" if record.seq == latest_seq else "chain"
+            if self._within(record.tree_size, what, record):
+                self._chain[record.tree_size].append(record)
         self._checkpoints = sorted({*self._batches, *self._anchors, *self._chain})
         self._next_checkpoint = 0
         self.end = max([next_index, *self._checkpoints])
@@ -107,6 +124,34 @@ class LeafScan:
                     tree_size=self._sealed,
                 )
             )
+
+    def _within(self, size: int, what: str, source: Batch | Anchor | AnchorRecord) -> bool:
+        """Whether a checkpoint of ``size`` is scanned; one beyond the limit (see
+        :func:`scan_limit`) is reported instead: it is not a head of this log."""
+        if self._limit is None or size <= self._limit:
+            return True
+        named = size_in_words(size)
+        log = f"the log has {self._log_size} leaves by its counter and stored entries"
+        if isinstance(source, Batch):
+            kind, text = FindingKind.BATCH, f"batch {source.seq} ends at tree size {named}"
+            seq: int | None = source.seq
+        elif isinstance(source, Anchor):
+            kind, text = FindingKind.ANCHOR, f"anchor record {source.id} has tree size {named}"
+            seq = source.chain_seq
+        else:
+            head = "latest head" if what == "latest" else f"anchor {source.seq}"
+            kind, text = FindingKind.ANCHOR, f"the registry's {head} {named}"
+            seq = source.seq
+        self._report.add(
+            Finding(
+                kind,
+                f"{text} is not a head of this log: {log}, so it was not scanned up to it "
+                "(a forged or foreign head; see `anchor-service registry --help`)",
+                tree_size=size,
+                seq=seq,
+            )
+        )
+        return False
 
     def run(self, chunk_entries: int, progress: Callable[[int, int], None] | None = None) -> None:
         """Scan everything; ``progress(done, total)`` after each chunk, if given."""

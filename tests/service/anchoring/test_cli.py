@@ -69,7 +69,7 @@ def test_deploy_then_anchor_wait_uses_the_deployment_file(
     signer_key: str,
     miner: None,
 ) -> None:
-    assert main(["deploy"]) == 0
+    assert main(["deploy", "--dev"]) == 0
     out = capsys.readouterr().out
     address = out.strip().splitlines()[-1]
     assert Web3.is_checksum_address(address)
@@ -98,18 +98,43 @@ def test_deploy_then_anchor_wait_uses_the_deployment_file(
     assert result["outcome"] == "nothing_to_do"
 
 
-def test_deploy_with_another_admin_hands_the_admin_role_over(
+def test_deploy_with_another_admin_and_pauser_keeps_the_signer_to_anchoring(
     cli_env: Path, web3: Web3, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    admin = Account.create().address
-    assert main(["deploy", "--admin", admin, "--json"]) == 0
-    record = json.loads(capsys.readouterr().out)
+    admin, pauser = Account.create().address, Account.create().address
+    assert main(["deploy", "--admin", admin, "--pauser", pauser, "--json"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert "warning" not in captured.err
     registry = RegistryClient(web3, record["address"], chain_id=1337)
     signer = record["anchorer"]
-    assert record["admin"] == admin and record["deployer"] == signer
-    assert registry.has_role(DEFAULT_ADMIN_ROLE, admin) and registry.has_role(PAUSER_ROLE, admin)
+    assert (record["admin"], record["pauser"], record["deployer"]) == (admin, pauser, signer)
+    assert registry.has_role(DEFAULT_ADMIN_ROLE, admin) and registry.has_role(PAUSER_ROLE, pauser)
+    assert not registry.has_role(PAUSER_ROLE, admin)
     assert not registry.has_role(DEFAULT_ADMIN_ROLE, signer)
+    assert not registry.has_role(PAUSER_ROLE, signer)
     assert registry.has_role(ANCHORER_ROLE, signer)
+
+
+def test_deploy_without_admin_is_refused_unless_dev(
+    cli_env: Path, web3: Web3, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = web3.eth.block_number
+    assert main(["deploy"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "--admin ADDRESS and --pauser ADDRESS" in err[0] and "--dev" in err[0]
+    assert main(["deploy", "--admin", Account.create().address]) != 0
+    assert "--pauser ADDRESS" in capsys.readouterr().err
+    assert web3.eth.block_number == before  # nothing was deployed
+    assert not (cli_env / ".data" / "deployment.json").exists()
+
+    assert main(["deploy", "--admin", "SELF", "--pauser", "self", "--json"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert record["admin"] == record["pauser"] == record["anchorer"]
+    assert "warning: the signing key is also admin and pauser" in captured.err
+    assert "multisig" in captured.err
 
 
 def test_anchor_json_reports_the_submitted_anchor(

@@ -78,7 +78,7 @@ def registry_address(chain: DevChain, tmp_path: Path) -> str:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, rpc_url=chain.rpc_url, signer_key=SIGNER_KEY, data_dir=tmp_path
     )
-    record, _path = deploy_and_record(settings, timeout=60)
+    record, _path = deploy_and_record(settings, dev=True, timeout=60)
     return record.address
 
 

@@ -25,7 +25,12 @@ def test_detail_is_ok_when_the_database_and_the_chain_answer(
     make_settings: Callable[..., Settings], database: Database, devchain: DevChain
 ) -> None:
     settings = make_settings(rpc_url=devchain.rpc_url)
-    assert _detail(settings, database) == {"status": "ok", "database": "ok", "chain": "ok"}
+    assert _detail(settings, database) == {
+        "status": "ok",
+        "database": "ok",
+        "chain": "ok",
+        "registry": "not configured",
+    }
 
 
 def test_an_unreachable_chain_node_shows_as_degraded_and_the_service_stays_ready(

@@ -104,7 +104,7 @@ def test_anchoring_flow_and_its_errors_never_show_the_signer_key(
     json_logs: Callable[[], str],
 ) -> None:
     watch = KeyWatch(signer_key)
-    record, _path = deploy_and_record(settings, timeout=30)
+    record, _path = deploy_and_record(settings, dev=True, timeout=30)
     writer, auditor = _auth(make_key, Role.WRITER), _auth(make_key, Role.AUDITOR)
     admin = _auth(make_key, Role.ADMIN)
     app = create_app(settings, database)

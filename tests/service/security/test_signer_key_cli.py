@@ -62,7 +62,7 @@ def test_cli_output_never_shows_the_signer_key(
         ANCHOR_LOG_LEVEL="DEBUG",
     )
 
-    deployed = _run(["deploy"], env, tmp_path, watch)
+    deployed = _run(["deploy", "--dev"], env, tmp_path, watch)
     assert deployed.returncode == 0, deployed.stderr
     assert "DEBUG" in deployed.stderr  # DEBUG lines were really written
 
@@ -84,6 +84,6 @@ def test_cli_output_never_shows_the_signer_key(
 
     watch.secrets.append(signer_key[:-1])  # a key with a typo must not be echoed either
     typo = {**env, "ANCHOR_SIGNER_KEY": signer_key[:-1] + "z"}
-    assert _run(["deploy"], typo, tmp_path, watch).returncode != 0
+    assert _run(["deploy", "--dev"], typo, tmp_path, watch).returncode != 0
     watch.assert_clean()
 
