@@ -8,7 +8,7 @@ go in through ``POST /v1/entries/bulk``, are sealed (``POST /v1/admin/seal``) an
 returns: nothing in them is made up by the tests.
 
 ``forgery`` is issue 13's attack on the served bundle: an attacker's registry on the same
-ganache, a forged entry anchored there (forgery.py).
+ganache, a forged entry anchored there (tests/service/anchored_log/forgery.py).
 
 ``browser`` is Debian's Chromium through its chromedriver (``make browser-tools``
 installs both). Without them the browser tests are skipped, unless ``CI=true``: then
@@ -39,13 +39,18 @@ from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain
 from anchor_service.settings import Settings
+from tests.service.anchored_log.forgery import (
+    ForgedAnchor,
+    attacker_registry,
+    forge_bundle,
+    fresh_signer,
+)
 from tests.support.ci import skip_or_fail
 from tests.support.ports import free_port
 from tests.support.processes import ChildProcess
 from tests.support.servers import uvicorn_command, wait_for_http
 from tests.support.waiting import wait_until
 
-from .forgery import Forgery, forge, fresh_signer
 from .page import VerifyPage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -225,6 +230,7 @@ def page(browser: webdriver.Chrome, served: Served) -> Iterator[VerifyPage]:
 
 
 @pytest.fixture(scope="package")
-def forgery(served: Served, web3: Web3) -> Forgery:
-    """The proved entry's bundle forged into an attacker's registry (see forgery.py)."""
-    return forge(web3, served.bundle())
+def forgery(served: Served, web3: Web3) -> ForgedAnchor:
+    """The proved entry's bundle forged into an attacker's registry (random other leaves)."""
+    attacker, _ = fresh_signer(web3)
+    return forge_bundle(attacker_registry(web3, attacker), attacker, served.bundle())
