@@ -81,6 +81,7 @@ class Served:
     auditor_key: str
     external_ids: tuple[str, ...]
     bundles: dict[str, str]  # external_id -> the bundle text as the API served it
+    admin_key: str = ""
 
     @property
     def bundle_text(self) -> str:
@@ -167,7 +168,14 @@ def _make_bundles(
 def served(
     tmp_path_factory: pytest.TempPathFactory, devchain: DevChain, web3: Web3
 ) -> Iterator[Served]:
-    workdir = tmp_path_factory.mktemp("web-api")
+    yield from serve_anchored_log(tmp_path_factory.mktemp("web-api"), devchain, web3, {})
+
+
+def serve_anchored_log(
+    workdir: Path, devchain: DevChain, web3: Web3, extra_env: dict[str, str]
+) -> Iterator[Served]:
+    """The API (its own registry, ``extra_env`` added to its environment) serving
+    :data:`ENTRY_COUNT` entries written, sealed and anchored through it."""
     database_url = URL.create("sqlite", database=str(workdir / "anchor.db")).render_as_string()
     settings = Settings(_env_file=None, database_url=database_url)
     migrate.upgrade(settings)
@@ -197,6 +205,7 @@ def served(
         "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
         "ANCHOR_PUBLIC_RPC_URL": devchain.rpc_url,
         "ANCHOR_LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     server = ChildProcess(
         uvicorn_command(port, "--log-level", "warning"),
@@ -218,6 +227,7 @@ def served(
             auditor_key=auditor_key,
             external_ids=tuple(bundles),
             bundles=bundles,
+            admin_key=admin_key,
         )
 
 
