@@ -37,10 +37,15 @@ let knownRegistries = null;
 function registries() {
   knownRegistries ??= fetch(new URL("verify/assets/registries.json", document.baseURI), {
     credentials: "omit",
-  }).then((response) => {
-    if (!response.ok) throw new ChainReadError(`the registries' code: HTTP ${response.status}`);
-    return response.json();
-  });
+  })
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    })
+    .catch((error) => {
+      knownRegistries = null; // try again next time
+      throw new ChainReadError(`cannot read the registries' code from this page's server: ${error.message}`);
+    });
   return knownRegistries;
 }
 
