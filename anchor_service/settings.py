@@ -223,6 +223,28 @@ class Settings(BaseSettings):
         "block per transaction only (anchors then wait for other transactions to confirm).",
     )
 
+    # --- witnesses (c2sp.org/tlog-witness) ------------------------------------------
+    witness_policy: Path | None = Field(
+        default=None,
+        description="A tlog-policy file listing the witnesses (name, verifier key, URL) and "
+        "the quorum; unset: no witness is asked.",
+    )
+    witness_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Least seconds between two rounds of witness requests (the head being "
+        "anchored is always sent).",
+    )
+    witness_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Seconds one witness has to answer one request."
+    )
+    anchor_quorum_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Most seconds the nightly anchor waits for the witness quorum on its "
+        "head before it anchors without it (and says so).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url_not_blank(cls, value: str) -> str:

@@ -30,6 +30,7 @@ from anchor_service.cli import (
     verify,
     verify_consistency,
     verify_receipt,
+    witness,
 )
 from anchor_service.cli.parsers import CommandModule
 
@@ -54,4 +55,5 @@ COMMANDS: tuple[CommandModule, ...] = (
     redact,
     tiles,
     registry,
+    witness,
 )

@@ -40,11 +40,15 @@ def register(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "scheduler",
-        help="run the jobs process: nightly seal + anchor, confirmations, size trigger",
+        help="run the jobs process: checkpoints, nightly seal + anchor, confirmations",
         description=(
-            "Seal and anchor on ANCHOR_SEAL_CRON (in ANCHOR_TIMEZONE), follow anchors every "
+            "Sign a checkpoint every ANCHOR_CHECKPOINT_SECONDS (with a log key configured), "
+            "seal and anchor on ANCHOR_SEAL_CRON (in ANCHOR_TIMEZONE), follow anchors every "
             "ANCHOR_CONFIRM_INTERVAL_SECONDS, and seal when ANCHOR_SEAL_WHEN_PENDING entries "
-            "wait. With several replicas only the leader acts; the others wait."
+            "wait. With ANCHOR_WITNESS_POLICY, send the newest checkpoint to the witnesses "
+            "every ANCHOR_WITNESS_SECONDS, and wait (ANCHOR_ANCHOR_QUORUM_WAIT_SECONDS at most) "
+            "for their quorum before anchoring. With several replicas only the leader acts; "
+            "the others wait."
         ),
         examples=[
             "anchor-service scheduler",

@@ -113,8 +113,8 @@ def register(subparsers: Subparsers) -> None:
             "anchor-service verify tour-1.json --policy operator.policy",
             "anchor-service verify tour-1.json --registry "
             "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-            "anchor-service verify tour-1.json --policy operator.policy \\",
-            "  --rpc https://rpc-a.example --rpc https://rpc-b.example --rpc-quorum 2",
+            "anchor-service verify tour-1.json --policy operator.policy --rpc-quorum 2 "
+            "--rpc https://rpc-a.example --rpc https://rpc-b.example",
             "anchor-service verify tour-1.json --policy operator.policy --offline",
             'curl -s $API/v1/entries/tour-1/proof -H "Authorization: Bearer $KEY" |',
             "  anchor-service verify - --policy operator.policy --json",

@@ -9,6 +9,8 @@ Jobs (:func:`job_specs`), all ``coalesce=True`` and ``max_instances=1``:
 - ``checkpoint``: every ``settings.checkpoint_seconds`` (0: off, the seal integrates and
   signs then), only with a log key configured: integrate the committed entries and sign
   a C2SP checkpoint.
+- ``witness``: every ``settings.witness_seconds`` (at least 1 s), only with
+  ``settings.witness_policy``: send the newest checkpoint to the witnesses.
 - ``confirm``: every ``settings.confirm_interval_seconds``: follow the anchor in flight
   to settled, and send a head that could not be sent before.
 - ``seal_if_backlog``: every ``settings.seal_check_seconds``, only when
@@ -137,6 +139,17 @@ def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
                 trigger=_interval(every),
                 misfire_grace_time=max(1, round(every)),
                 description=f"sign a checkpoint (every {every:g} s)",
+            )
+        )
+    if settings.witness_policy is not None:
+        witness_every = max(settings.witness_seconds, 1.0)
+        specs.append(
+            JobSpec(
+                id="witness",
+                func=work.witness,
+                trigger=_interval(witness_every),
+                misfire_grace_time=max(1, round(witness_every)),
+                description=f"ask the witnesses to cosign (every {witness_every:g} s)",
             )
         )
     if settings.seal_when_pending:

@@ -6,6 +6,11 @@ a backlog, audit.
 nothing more in this process (the mismatch is logged as an error and counted in
 ``/metrics``; a restart tries again, and refuses again while the data is wrong).
 
+``witness`` sends the newest checkpoint to the witnesses of ``ANCHOR_WITNESS_POLICY``
+(:mod:`anchor_service.services.witnessing`); before anchoring a sealed head,
+``seal_and_anchor`` sends that head's checkpoint until the quorum cosigns it or
+``ANCHOR_ANCHOR_QUORUM_WAIT_SECONDS`` pass, and records who cosigned.
+
 Each public job method of :class:`SchedulerWork` is one run of one job: short,
 idempotent, and it never raises. A failure (chain unreachable, database down, a bug) is
 logged with the exception and the next run starts afresh from the database: the job's
@@ -35,8 +40,10 @@ from datetime import datetime
 from apscheduler.triggers.base import BaseTrigger
 
 from anchor_service.db.repositories.batches import BatchRepository
+from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
+from anchor_service.db.repositories.witnesses import WitnessRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.views import AnchorChange, AnchorOutcome, OutcomeKind
@@ -53,7 +60,9 @@ from anchor_service.services.log_identity import (
     log_key_configured,
 )
 from anchor_service.services.sealing import SealedBatch, seal_pending
+from anchor_service.services.witnessing import WitnessRounds
 from anchor_service.settings import Settings
+from anchor_service.witness.client import WitnessRound
 
 __all__ = ["AnchorerFactory", "Backlog", "RunReport", "SchedulerWork"]
 
@@ -151,6 +160,9 @@ class SchedulerWork:
         self._no_log_key_said = False
         #: Why checkpoint signing stopped in this process (a root mismatch), or ``None``.
         self.checkpoint_halted: str | None = None
+        self._witnesses: WitnessRounds | None = None
+        self._witnesses_loaded = False
+        self._witnessed_size = -1
 
     def checkpoint(self) -> SignedCheckpoint | None:
         """Integrate the committed entries and sign a checkpoint; ``None`` when there is
@@ -173,6 +185,66 @@ class SchedulerWork:
             return None
         self._failures.clear("checkpoint")
         return signed
+
+    def witness(self) -> WitnessRound | None:
+        """Ask the policy's witnesses to cosign the newest checkpoint when it is new (at
+        most every ``ANCHOR_WITNESS_SECONDS``); ``None`` when nothing was sent."""
+        rounds = self._witness_rounds()
+        if rounds is None or not rounds.due():
+            return None
+        try:
+            with unit_of_work(self.database.reader) as session:
+                latest = CheckpointRepository(session).latest()
+            if latest is None or latest.tree_size <= self._witnessed_size:
+                return None
+            round_ = rounds.run(latest.note.encode())
+            self._witnessed_size = latest.tree_size
+        except Exception:
+            self._failures.report("witness", "trying again next run")
+            return None
+        self._failures.clear("witness")
+        return round_
+
+    def _await_quorum(self) -> None:
+        """Before anchoring the sealed head: send its checkpoint to the witnesses until
+        they meet the quorum, at most ``ANCHOR_ANCHOR_QUORUM_WAIT_SECONDS``, and record
+        who cosigned (once per head); anchoring goes on without the quorum after that."""
+        rounds = self._witness_rounds()
+        if rounds is None:
+            return
+        try:
+            with unit_of_work(self.database.reader) as session:
+                head = BatchRepository(session).latest()
+                if head is None:
+                    return
+                checkpoint = CheckpointRepository(session).get(head.end_index)
+                recorded = WitnessRepository(session).anchor_cosigners(head.end_index)
+            if recorded is not None:
+                return
+            if checkpoint is None:
+                logger.warning(
+                    "no checkpoint of the sealed head (tree size %d): no witness asked",
+                    head.end_index,
+                )
+                return
+            rounds.wait_for_quorum(
+                checkpoint.note.encode(), self.settings.anchor_quorum_wait_seconds
+            )
+        except Exception:
+            self._failures.report("waiting for the witness quorum", "anchoring without it")
+        else:
+            self._failures.clear("waiting for the witness quorum")
+
+    def _witness_rounds(self) -> WitnessRounds | None:
+        """The witness rounds of ``ANCHOR_WITNESS_POLICY`` (``None``: unset or unreadable,
+        said once)."""
+        if not self._witnesses_loaded:
+            self._witnesses_loaded = True
+            try:
+                self._witnesses = WitnessRounds.from_settings(self.settings, self.database)
+            except Exception:
+                self._failures.report("loading the witness policy", "no witness is asked")
+        return self._witnesses
 
     def _log_identity(self) -> LogIdentity | None:
         if self._identity is not None:
@@ -208,6 +280,8 @@ class SchedulerWork:
                 self._anchor_due = True
             else:
                 logger.info("nothing to seal")
+        if self._anchor_due:
+            self._await_quorum()
         with self._anchoring:
             self._anchor(report)
         return report

@@ -162,6 +162,28 @@ def _families(figures: DatabaseFigures | None, now: datetime) -> Iterator[Metric
     if anchored and f is not None:
         stopped.add_metric([f.stopped_by or ""], 1 if f.stopped_by else 0)
     yield stopped
+    yield from _witness_families(f)
+
+
+def _witness_families(f: DatabaseFigures | None) -> Iterator[Metric]:
+    """The log's witness requests by witness and outcome, and each witness's known size."""
+    answers = CounterMetricFamily(
+        "anchor_witness_requests",
+        "add-checkpoint requests to each policy witness, by outcome (cosigned, stale, "
+        "conflict, forbidden, unknown-origin, bad-proof, timeout, ...).",
+        labels=["witness", "outcome"],
+    )
+    for (witness, outcome), count in sorted(((f and f.witness_answers) or {}).items()):
+        answers.add_metric([witness, outcome], count)
+    yield answers
+    sizes = GaugeMetricFamily(
+        "anchor_witness_size",
+        "The tree size each policy witness last cosigned (or said it holds).",
+        labels=["witness"],
+    )
+    for witness, size in sorted(((f and f.witness_sizes) or {}).items()):
+        sizes.add_metric([witness], size)
+    yield sizes
 
 
 _UP = "anchor_metrics_database_up"

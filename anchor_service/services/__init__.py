@@ -17,6 +17,7 @@ Each module does one job; import from the module itself, for example
 - :mod:`.receipts`   sign each stored entry's receipt (the log key's promise to merge it)
 - :mod:`.tiles`      the log's C2SP tlog-tiles resources (hash tiles, entry bundles)
 - :mod:`.tile_export` write those resources to a directory a static server serves
+- :mod:`.witnessing` ask the policy's witnesses to cosign checkpoints; wait for the quorum
 
 Each subpackage's docstring lists its modules and where to start reading.
 """

@@ -17,6 +17,7 @@ from anchor_service.db.models import LOG_STATE_ID, LogState
 from anchor_service.db.models_anchoring import IN_FLIGHT, Anchor, AnchorStatus
 from anchor_service.db.models_checkpoints import Checkpoint, CheckpointMismatch
 from anchor_service.db.models_sealing import Batch, BatchStatus
+from anchor_service.db.models_witnesses import WitnessAnswerCount, WitnessState
 
 __all__ = ["STOPPING_ERRORS", "DatabaseFigures", "read_figures"]
 
@@ -45,6 +46,8 @@ class DatabaseFigures:
     last_checkpoint_at: datetime | None = None
     checkpoint_mismatches: int | None = None
     stopped_by: str | None = None
+    witness_answers: dict[tuple[str, str], int] | None = None
+    witness_sizes: dict[str, int] | None = None
 
 
 def read_figures(connection: Connection) -> DatabaseFigures:
@@ -60,6 +63,8 @@ def read_figures(connection: Connection) -> DatabaseFigures:
         figures = _with_anchors(connection, figures)
     if Checkpoint.__tablename__ in tables:
         figures = _with_checkpoints(connection, figures)
+    if WitnessAnswerCount.__tablename__ in tables:
+        figures = _with_witnesses(connection, figures)
     return figures
 
 
@@ -131,3 +136,21 @@ def _with_anchors(connection: Connection, figures: DatabaseFigures) -> DatabaseF
     if in_flight is not None:
         figures = replace(figures, in_flight_since=in_flight.submitted_at or in_flight.created_at)
     return figures
+
+
+def _with_witnesses(connection: Connection, figures: DatabaseFigures) -> DatabaseFigures:
+    answers = connection.execute(
+        select(
+            WitnessAnswerCount.witness_name, WitnessAnswerCount.outcome, WitnessAnswerCount.count
+        )
+    )
+    sizes = connection.execute(
+        select(WitnessState.witness_name, WitnessState.last_size).where(
+            WitnessState.last_size.is_not(None)
+        )
+    )
+    return replace(
+        figures,
+        witness_answers={(name, outcome): int(count) for name, outcome, count in answers},
+        witness_sizes={name: int(size) for name, size in sizes if size is not None},
+    )
