@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -38,6 +40,7 @@ from tests.service.verifier.anchored import (
     anchor_head,
     make_entries,
 )
+from tests.support.processes import service_command, service_env
 
 from .conftest import Served
 from .page import Shown, VerifyPage
@@ -140,3 +143,32 @@ def test_a_tampered_v2_bundle_is_invalid_as_the_python_verifier_says(
 
     assert shown.status == "invalid", shown
     assert _rows(shown) == _python(v2_log, bundle)
+
+
+def test_a_v2_bundle_through_two_nodes_and_the_cli_agree(
+    page: VerifyPage, v2_log: V2Log, tmp_path: Path
+) -> None:
+    """Two node URLs (the same ganache by two names) must agree on the v2 registry's events;
+    ``anchor-service verify`` (a process) says the same verdict and checks."""
+    bundle = v2_log.log.bundle(3, 0)
+    text = json.dumps(bundle.to_json(), ensure_ascii=False, indent=2)
+    other = v2_log.rpc_url.replace("127.0.0.1", "localhost")
+    page.pin(1337, v2_log.log.registry).paste(text)
+    shown = page.via_nodes([v2_log.rpc_url, other], confirmations=CONFIRMATIONS).verify()
+
+    assert shown.status == "valid", shown
+    assert shown.row("node agreement").outcome == "passed", shown
+    path = tmp_path / "v2-bundle.json"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        service_command("verify", str(path), "--registry", v2_log.log.registry, "--rpc",
+                        v2_log.rpc_url, "--rpc", other, "--min-confirmations",
+                        str(CONFIRMATIONS), "--json"),
+        env=service_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    report = json.loads(done.stdout)
+    assert (report["status"], report["verdict"]) == (shown.status, shown.verdict)
+    assert [(c["name"], c["outcome"]) for c in report["checks"]] == [
+        (row.name, row.outcome) for row in shown.rows if row.name != "node agreement"
+    ]  # the page's own row: the CLI notes outvoted nodes on stderr instead
