@@ -37,6 +37,11 @@ class ContractArtifact:
     deployed_bytecode: bytes = b""
     immutable_ranges: tuple[tuple[int, int], ...] = ()
 
+    @property
+    def masked_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The ``(start, length)`` ranges :meth:`runtime_matches` leaves out (immutables)."""
+        return self.immutable_ranges or _zero_push32_ranges(self.deployed_bytecode)
+
     def runtime_matches(self, code: bytes) -> bool:
         """Whether ``code`` (from ``eth_getCode``) is this contract's runtime bytecode,
         the bytes of its immutables aside (``immutable_ranges``: ``(start, length)``).
@@ -45,7 +50,7 @@ class ContractArtifact:
         if not expected or len(code) != len(expected):
             return False
         masked, found = bytearray(expected), bytearray(code)
-        for start, length in self.immutable_ranges or _zero_push32_ranges(expected):
+        for start, length in self.masked_ranges:
             masked[start : start + length] = found[start : start + length]
         return bytes(masked) == bytes(found)
 

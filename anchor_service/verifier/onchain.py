@@ -20,7 +20,6 @@ from anchor_service.chain import (
     RegistryClient,
     chain_id_of,
     connect,
-    load_artifact,
 )
 from anchor_service.chain.events import head_anchored_from_logs
 from anchor_service.chain.transactions import block_hash_at, fetch_receipt, head_block_number
@@ -52,7 +51,9 @@ def _reading(node: str) -> Iterator[None]:
 
 class Web3ChainView:
     """Reads from the node behind ``web3``; a :class:`RegistryClient` for each of the
-    :data:`REGISTRY_CLIENTS` addresses read most recently."""
+    :data:`REGISTRY_CLIENTS` addresses read most recently, with the ABI of the registry
+    deployed there (``RegistryClient.detect``: an AnchorRegistryV2's heads are read from
+    its events) unless ``artifact`` fixes one."""
 
     def __init__(self, web3: Web3, *, artifact: ContractArtifact | None = None) -> None:
         self.web3 = web3
@@ -73,9 +74,10 @@ class Web3ChainView:
             client = self._registries.get(key)
             if client is None:
                 with _reading(self.node):
-                    if self._artifact is None:
-                        self._artifact = load_artifact()
-                client = RegistryClient(self.web3, address, artifact=self._artifact)
+                    if self._artifact is None:  # AnchorRegistry or V2, by the code there
+                        client = RegistryClient.detect(self.web3, address)
+                    else:
+                        client = RegistryClient(self.web3, address, artifact=self._artifact)
                 self._registries[key] = client
                 while len(self._registries) > REGISTRY_CLIENTS:
                     self._registries.popitem(last=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 from pathlib import Path
 from typing import Final
 
@@ -22,12 +23,17 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from anchor_service.api.deps import SettingsDep
+from anchor_service.chain.artifact import (
+    REGISTRY_ARTIFACT_PATH,
+    REGISTRY_V2_ARTIFACT_PATH,
+    load_artifact,
+)
 from anchor_service.chain.errors import ChainConfigError, DeploymentFileError
 from anchor_service.errors import NotFoundError
 from anchor_service.services.anchoring.chain_context import registry_address_from
 from anchor_service.settings import Settings
 
-__all__ = ["ASSETS_PATH", "PAGE_PATH", "STATIC_DIR", "router"]
+__all__ = ["ASSETS_PATH", "PAGE_PATH", "REGISTRIES_ASSET", "STATIC_DIR", "router"]
 
 PAGE_PATH: Final = "/verify"
 ASSETS_PATH: Final = "/verify/assets"
@@ -37,6 +43,10 @@ _MEDIA_TYPES: Final = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
 }
+REGISTRIES_ASSET: Final = "registries.json"
+"""The registries' runtime code (and where their immutables are), by contract name: the
+page tells AnchorRegistry from AnchorRegistryV2 by the code at the address, as
+``RegistryClient.detect`` does."""
 _CONTENT_SECURITY_POLICY: Final = "; ".join(
     [
         "default-src 'none'",
@@ -67,6 +77,19 @@ def _assets() -> dict[str, Path]:
         for path in sorted(STATIC_DIR.iterdir())
         if path.suffix in _MEDIA_TYPES and path.is_file()
     }
+
+
+@functools.cache
+def _registries() -> bytes:
+    """:data:`REGISTRIES_ASSET`: ``{name: {"runtime": hex, "immutables": [[start, length]]}}``."""
+    known = {}
+    for path in (REGISTRY_ARTIFACT_PATH, REGISTRY_V2_ARTIFACT_PATH):
+        artifact = load_artifact(path)
+        known[artifact.contract_name] = {
+            "runtime": artifact.deployed_bytecode.hex(),
+            "immutables": [list(item) for item in artifact.masked_ranges],
+        }
+    return json.dumps(known, sort_keys=True).encode()
 
 
 @functools.cache
@@ -104,6 +127,8 @@ def verify_page(settings: SettingsDep) -> HTMLResponse:
 
 @router.get(ASSETS_PATH + "/{name}")
 async def verify_asset(name: str) -> Response:
+    if name == REGISTRIES_ASSET:
+        return Response(_registries(), media_type="application/json", headers=_COMMON_HEADERS)
     path = _assets().get(name)
     if path is None:
         raise NotFoundError(f"no asset {name!r} for the verify page")

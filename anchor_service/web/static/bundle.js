@@ -44,6 +44,11 @@ export function parseBundle(text) {
     }
     throw error;
   }
+  return parseBundleDocument(document);
+}
+
+/** The bundle from its parsed JSON (json.js: objects as Maps); throws BundleFormatError. */
+export function parseBundleDocument(document) {
   const top = object(document, null, {
     required: ["version", "entry", "leaf", "inclusion", "statement_hash", "anchor"],
     optional: ["redacted", "checkpoint", "redaction_record"],

@@ -273,9 +273,11 @@ function differences(fields) {
  * rule that applies: invalid (a check failed), unverified (one could not be run),
  * unpinned ("not verified against a trust root": nothing bound the bundle to the
  * auditor's trust root), redacted (bound, but the document was erased), valid.
- * Bound: "signed checkpoint" passed, or "pinned registry" passed and the chain was read.
+ * Bound: "signed checkpoint" passed, or "pinned registry" passed and the chain was read,
+ * or `bound` (a tlog-proof's "log signature" passed); `claim` replaces the bundle's
+ * registry claim (a tlog-proof not anchored yet claims its log).
  */
-export function verdict(checks, { bundle, chainChecked, trustRoot }) {
+export function verdict(checks, { bundle, chainChecked, trustRoot, bound: boundBy = false, claim: claimed = null }) {
   const outcomes = new Set(checks.map((check) => check.outcome));
   const pinned = checks.find((check) => check.name === "pinned registry");
   if (outcomes.has(FAILED)) {
@@ -287,9 +289,9 @@ export function verdict(checks, { bundle, chainChecked, trustRoot }) {
     const reasons = checks.filter((check) => check.outcome === ERROR).map((check) => check.reason);
     return { status: "unverified", valid: false, text: reasons.join("; ") };
   }
-  const claim = `registry ${bundle.anchor.registry} on chain ${bundle.anchor.chainId}`;
+  const claim = claimed ?? `registry ${bundle.anchor.registry} on chain ${bundle.anchor.chainId}`;
   const signed = checks.find((check) => check.name === "signed checkpoint");
-  const bound = signed?.outcome === PASSED || (pinned?.outcome === PASSED && chainChecked);
+  const bound = boundBy || signed?.outcome === PASSED || (pinned?.outcome === PASSED && chainChecked);
   if (!bound) {
     let why;
     if (trustRoot === null) {

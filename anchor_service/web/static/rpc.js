@@ -1,8 +1,15 @@
 // The chain reads checks.js needs, made from this browser straight to a JSON-RPC node the
 // auditor chooses (the node must allow cross-origin requests; ganache does by default).
 //
-// Methods: eth_chainId, eth_getCode, eth_call (rootAt, anchorAt), eth_getTransactionReceipt,
-// eth_getBlockByNumber, eth_blockNumber. Numbers come back as BigInt, hashes as lower-case
+// Methods: eth_chainId, eth_getCode, eth_call (rootAt, anchorAt), eth_getLogs,
+// eth_getTransactionReceipt, eth_getBlockByNumber, eth_blockNumber.
+//
+// Which registry: the code at the address is compared with the registries' runtime code
+// (verify/assets/registries.json, immutables aside), as RegistryClient.detect does. An
+// AnchorRegistryV2 keeps only its latest head in storage (no rootAt/anchorAt): its heads
+// are read from its HeadAnchored events (eth_getLogs), as RegistryClient reads them —
+// rootAt(size) is the root of the first event of that tree size, anchorAt(seq) the last
+// event of that seq, with the block it is in. Numbers come back as BigInt, hashes as lower-case
 // hex without 0x. Every method throws ChainReadError (unreachable: the node did not answer).
 //
 // The selectors are the first 4 bytes of keccak256 of the signatures; a test recomputes
@@ -23,6 +30,37 @@ export const HEAD_ANCHORED_TOPIC =
   "06533c4c3ef1a24009c7585759849dce6de8f2f800ffc35b57968921f0ff9f46";
 
 const TIMEOUT_MS = 15000;
+export const REGISTRY_V2 = "AnchorRegistryV2";
+let knownRegistries = null;
+
+/** The registries' runtime code by name (fetched once from the page's server). */
+function registries() {
+  knownRegistries ??= fetch(new URL("verify/assets/registries.json", document.baseURI), {
+    credentials: "omit",
+  })
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    })
+    .catch((error) => {
+      knownRegistries = null; // try again next time
+      throw new ChainReadError(`cannot read the registries' code from this page's server: ${error.message}`);
+    });
+  return knownRegistries;
+}
+
+/** The name of the registry whose runtime code `code` (hex, no 0x) is, immutables aside; or null. */
+export function registryOf(code, known) {
+  for (const [name, { runtime, immutables }] of Object.entries(known)) {
+    if (runtime.length !== code.length) continue;
+    let masked = runtime;
+    for (const [start, length] of immutables) {
+      masked = masked.slice(0, 2 * start) + code.slice(2 * start, 2 * (start + length)) + masked.slice(2 * (start + length));
+    }
+    if (masked === code) return name;
+  }
+  return null;
+}
 
 function word(value) {
   return value.toString(16).padStart(64, "0");
@@ -49,6 +87,7 @@ export class RpcChainView {
     this.url = url;
     this.source = "RPC node";
     this.nextId = 1;
+    this.kinds = new Map();
   }
 
   async request(method, params) {
@@ -115,7 +154,38 @@ export class RpcChainView {
     return typeof code === "string" && code.length > 2;
   }
 
+  /** Which registry is at `address` (REGISTRY_V2, "AnchorRegistry", or null), read once. */
+  async registryKind(address) {
+    const key = address.toLowerCase();
+    if (!this.kinds.has(key)) {
+      const code = String(await this.request("eth_getCode", [key, "latest"])).toLowerCase().replace(/^0x/, "");
+      this.kinds.set(key, registryOf(code, await registries()));
+    }
+    return this.kinds.get(key);
+  }
+
+  /** The registry's HeadAnchored events (of `seq` only, if given), decoded, in chain order. */
+  async headEvents(registry, seq = null) {
+    const topics = [`0x${HEAD_ANCHORED_TOPIC}`];
+    if (seq !== null) topics.push(`0x${word(seq)}`);
+    const logs = await this.request("eth_getLogs", [
+      { address: registry.toLowerCase(), fromBlock: "0x0", toBlock: "latest", topics },
+    ]);
+    if (!Array.isArray(logs)) throw new ChainReadError(`eth_getLogs returned ${JSON.stringify(logs)}`);
+    const out = [];
+    for (const log of logs) {
+      if (log.removed) continue;
+      const event = headAnchored([log], registry);
+      if (event !== null) out.push({ ...event, blockNumber: BigInt(log.blockNumber) });
+    }
+    return out;
+  }
+
   async rootAt(registry, treeSize) {
+    if ((await this.registryKind(registry)) === REGISTRY_V2) {
+      const found = (await this.headEvents(registry)).find((event) => event.treeSize === treeSize);
+      return found === undefined ? null : found.root;
+    }
     const data = SELECTORS["rootAt(uint64)"] + word(treeSize);
     const answer = await this.call(registry, data, ERROR_SELECTORS["AnchorRegistryUnknownTreeSize(uint64)"]);
     if (answer === null) return null;
@@ -125,6 +195,12 @@ export class RpcChainView {
   }
 
   async anchorAt(registry, seq) {
+    if ((await this.registryKind(registry)) === REGISTRY_V2) {
+      const found = (await this.headEvents(registry, seq)).at(-1);
+      if (found === undefined) return null;
+      const { treeSize, root, statementHash, blockNumber } = found;
+      return { treeSize, root, statementHash, blockNumber };
+    }
     const data = SELECTORS["anchorAt(uint256)"] + word(seq);
     const answer = await this.call(
       registry,

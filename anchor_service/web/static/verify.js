@@ -19,6 +19,15 @@ import { canonicalize } from "./jcs.js";
 import { quorumChainChecks } from "./nodes.js";
 import { RpcChainView } from "./rpc.js";
 import {
+  TLOG_CHECKS,
+  bundleWithCheckpoint,
+  isTlogProof,
+  notAnchoredChecks,
+  pendingLeafCheck,
+  readTlogProof,
+  tlogChecks,
+} from "./tlogproof.js";
+import {
   TRUST_CHECKS,
   TrustRootError,
   checkpointCheck,
@@ -174,14 +183,32 @@ async function onChain(chosen, text, bundle) {
   return apiChainChecks(text, { apiKey: apiKey(), minConfirmations: minimum, baseUrl: document.baseURI });
 }
 
-function malformed(error) {
+function malformed(error, tlogProof = false) {
   const checks = [
     result(BUNDLE_FORMAT, FAILED, error.message, "browser"),
+    ...(tlogProof ? TLOG_CHECKS : []).map((name) =>
+      result(name, SKIPPED, "not checked: the tlog-proof is malformed", "-"),
+    ),
     ...[...MERKLE_CHECKS.slice(1), ...TRUST_CHECKS, ...CHAIN_CHECKS].map((name) =>
       result(name, SKIPPED, "not checked: the bundle is malformed", "-"),
     ),
   ];
   return { checks, status: "malformed", text: `not a valid proof bundle: ${error.message}` };
+}
+
+/** "log <origin>, not anchored yet" (tlog_proof.py's claim for a proof with no anchor). */
+function pendingSummary(read) {
+  const parts = [];
+  const id = read.entry?.get("external_id");
+  if (typeof id === "string") parts.push(`Entry ${id}`);
+  parts.push(`leaf ${read.index} of the checkpoint of ${read.checkpoint.origin} at tree size ${read.checkpoint.size}`);
+  parts.push("not anchored yet");
+  return parts.join(" · ");
+}
+
+/** The extra line's bundle, as JSON text (what the API's verify route reads). */
+function bundleText(tlog) {
+  return new TextDecoder().decode(tlog.extraBytes);
 }
 
 function summaryOf(bundle) {
@@ -245,11 +272,18 @@ async function verifyNow() {
   results.dataset.state = "running";
   try {
     let bundle;
+    let tlog = null; // the read tlog-proof, when the input is one
+    const tlogProof = isTlogProof(text);
     try {
-      bundle = parseBundle(text);
+      if (tlogProof) {
+        tlog = readTlogProof(text);
+        bundle = tlog.bundle === null ? null : bundleWithCheckpoint(tlog);
+      } else {
+        bundle = parseBundle(text);
+      }
     } catch (error) {
       if (!(error instanceof BundleFormatError)) throw error;
-      render(malformed(error));
+      render(malformed(error, tlogProof));
       return;
     }
     // Read the inputs before any work, so a missing URL, key or trust root is said at once.
@@ -258,14 +292,37 @@ async function verifyNow() {
     if (chosen !== "offline") minConfirmations(chosen);
     if (chosen === "rpc") rpcQuorum(rpcUrls().length);
     if (chosen === "api") apiKey();
+    const proofChecks = tlog === null ? [] : await tlogChecks(tlog, trustRoot);
+    const signed = proofChecks.some((check) => check.name === "log signature" && check.ok);
+    if (tlog !== null && bundle === null) {
+      // Not anchored yet: the entry is in the log's signed tree, or nothing is said.
+      const checks = [...proofChecks, await pendingLeafCheck(tlog), ...notAnchoredChecks()];
+      const pending = {
+        anchor: null,
+        leafIndex: tlog.index,
+        redacted: tlog.redacted,
+        redactionRecord: null,
+      };
+      const claim = `log ${tlog.checkpoint.origin}, not anchored yet`;
+      const outcome = verdict(checks, { bundle: pending, chainChecked: false, trustRoot, bound: signed, claim });
+      let canonical = null;
+      try {
+        canonical = tlog.entry === null ? null : canonicalize(tlog.entry);
+      } catch {
+        canonical = null; // the leaf hash check says why
+      }
+      render({ checks, ...outcome, summary: pendingSummary(tlog), canonical });
+      return;
+    }
     const merkle = await merkleChecks(bundle);
-    const chain = await onChain(chosen, text, bundle);
+    // The API checks JSON bundles: a tlog-proof's is its extra line's.
+    const chain = await onChain(chosen, tlog === null ? text : bundleText(tlog), bundle);
     const trust = [
       await checkpointCheck(trustRoot, bundle),
       pinnedRegistryCheck(trustRoot, bundle.anchor, { checkedRegistry: chain.checkedRegistry }),
     ];
-    const checks = [...merkle, ...trust, ...chain.checks];
-    const outcome = verdict(checks, { bundle, chainChecked: chosen !== "offline", trustRoot });
+    const checks = [...proofChecks, ...merkle, ...trust, ...chain.checks];
+    const outcome = verdict(checks, { bundle, chainChecked: chosen !== "offline", trustRoot, bound: signed });
     let canonical = null;
     try {
       canonical = bundle.entry === null ? null : canonicalize(bundle.entry);

@@ -5,7 +5,8 @@ a second AnchorRegistry (the same bytecode, their own ganache key), anchors a tr
 which payment 2 (150,000 IDR) is replaced by a forged copy (1,000,000,000 IDR, the same
 salt and everything else), and points the genuine bundle's ``anchor.registry``,
 ``tx_hash``, ``seq`` and ``block_number`` at it. Every check that reads the registry the
-bundle names passes; only a pinned trust root tells the two apart.
+bundle names passes; only a pinned trust root tells the two apart. The forging itself is
+tests/service/anchored_log/forgery.py's, the /verify page's tests use it too.
 
 The genuine log also has a log key and a witness (``anchor_service.tlog``): its signed,
 cosigned checkpoint of the anchored tree goes in the genuine bundle's ``checkpoint``
@@ -16,6 +17,7 @@ every hash, address and transaction comes from the chain or the encoders.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +34,13 @@ from anchor_service.tlog import (
     new_signer,
     sign_note,
 )
-from anchor_service.verifier import AnchorRef, ProofBundle
+from anchor_service.verifier import AnchorRef, ProofBundle, parse_bundle
+from tests.service.anchored_log.forgery import ForgedAnchor, forge_bundle
 
 from .anchored import Anchored, anchor_head
 
 FORGED_INDEX = 2
 GENUINE_AMOUNT = 150_000
-FORGED_AMOUNT = 1_000_000_000
 LOG_ORIGIN = "example.com/anchor-service/test"
 WITNESS_NAME = "witness.example/w1"
 
@@ -96,82 +98,72 @@ def encode(body: dict[str, Any]) -> EncodedEntry:
 
 @dataclass(frozen=True)
 class Forgery:
-    """The genuine log and the forged one, each anchored in its own registry."""
+    """The genuine log in its registry and the forged copy of payment 2 in the attacker's
+    (tests/service/anchored_log/forgery.py, shared with the /verify page's tests)."""
 
     chain_id: int
     genuine_registry: str
-    forged_registry: str
     documents: tuple[dict[str, Any], ...]  # the genuine log's stored documents
-    forged_document: dict[str, Any]
     genuine_anchor: Anchored
-    forged_anchor: Anchored
+    forged_anchor: ForgedAnchor
     keys: LogKeys
+
+    @property
+    def forged_registry(self) -> str:
+        return self.forged_anchor.registry
+
+    @property
+    def forged_document(self) -> dict[str, Any]:
+        return self.forged_anchor.document
 
     @property
     def genuine_leaves(self) -> list[bytes]:
         return [merkle.leaf_hash(canonical_json(doc)) for doc in self.documents]
 
-    @property
-    def forged_leaves(self) -> list[bytes]:
-        leaves = self.genuine_leaves
-        leaves[FORGED_INDEX] = merkle.leaf_hash(canonical_json(self.forged_document))
-        return leaves
-
     def genuine_bundle(self, index: int = FORGED_INDEX, *, checkpoint: bool = True) -> ProofBundle:
         head = self.genuine_anchor
-        return ProofBundle(
-            entry=copy.deepcopy(self.documents[index]),
-            leaf_index=index,
-            leaf_hash=self.genuine_leaves[index],
-            tree_size=head.tree_size,
-            root=head.root,
-            path=tuple(merkle.inclusion_proof(self.genuine_leaves, index)),
-            statement_hash=head.statement_hash,
-            anchor=self._anchor(self.genuine_registry, head),
-            checkpoint=self.keys.checkpoint(head.tree_size, head.root) if checkpoint else None,
-        )
+        note = self.keys.checkpoint(head.tree_size, head.root) if checkpoint else None
+        bundle = _bundle(self.documents, index, self.chain_id, self.genuine_registry, head)
+        return dataclasses.replace(bundle, checkpoint=note)
 
     def forged_bundle(self) -> ProofBundle:
         """The genuine bundle of payment 2, its entry forged, pointed at the forged anchor."""
-        head = self.forged_anchor
-        leaves = self.forged_leaves
-        return ProofBundle(
-            entry=copy.deepcopy(self.forged_document),
-            leaf_index=FORGED_INDEX,
-            leaf_hash=leaves[FORGED_INDEX],
-            tree_size=head.tree_size,
-            root=head.root,
-            path=tuple(merkle.inclusion_proof(leaves, FORGED_INDEX)),
-            statement_hash=head.statement_hash,
-            anchor=self._anchor(self.forged_registry, head),
-        )
-
-    def _anchor(self, registry: str, head: Anchored) -> AnchorRef:
-        return AnchorRef(self.chain_id, registry, head.seq, head.tx_hash, head.block_number)
+        return parse_bundle(copy.deepcopy(self.forged_anchor.bundle))
 
 
 def build_forgery(
     genuine: RegistryClient, operator: Signer, forged: RegistryClient, attacker: Signer
 ) -> Forgery:
-    """Anchor the genuine log in ``genuine`` and the forged one in ``forged``."""
+    """Anchor the genuine log in ``genuine``, then forge payment 2's bundle into ``forged``
+    (the forged tree: the genuine leaves, payment 2's replaced)."""
     entries = [encode(payment(n, GENUINE_AMOUNT if n == FORGED_INDEX else 1000 * (n + 1)))
                for n in range(5)]  # fmt: skip
     documents = tuple(json.loads(entry.document) for entry in entries)
-    forged_document = copy.deepcopy(documents[FORGED_INDEX])
-    forged_document["postings"][0]["amount"] = str(-FORGED_AMOUNT)
-    forged_document["postings"][1]["amount"] = str(FORGED_AMOUNT)
     leaves = [entry.leaf_hash for entry in entries]
-    forged_leaves = list(leaves)
-    forged_leaves[FORGED_INDEX] = merkle.leaf_hash(canonical_json(forged_document))
     genuine_anchor = anchor_head(genuine, operator, leaves, len(leaves), 0)
-    forged_anchor = anchor_head(forged, attacker, forged_leaves, len(leaves), 0)
+    payment_2 = _bundle(documents, FORGED_INDEX, 1337, genuine.address, genuine_anchor)
     return Forgery(
         chain_id=1337,
         genuine_registry=genuine.address,
-        forged_registry=forged.address,
         documents=documents,
-        forged_document=forged_document,
         genuine_anchor=genuine_anchor,
-        forged_anchor=forged_anchor,
+        forged_anchor=forge_bundle(forged, attacker, payment_2.to_json(), leaves),
         keys=LogKeys.generate(),
+    )
+
+
+def _bundle(
+    documents: tuple[dict[str, Any], ...], index: int, chain_id: int, registry: str, head: Anchored
+) -> ProofBundle:
+    """The genuine bundle of entry ``index`` in ``head`` (no checkpoint)."""
+    leaves = [merkle.leaf_hash(canonical_json(doc)) for doc in documents]
+    return ProofBundle(
+        entry=copy.deepcopy(documents[index]),
+        leaf_index=index,
+        leaf_hash=leaves[index],
+        tree_size=head.tree_size,
+        root=head.root,
+        path=tuple(merkle.inclusion_proof(leaves, index)),
+        statement_hash=head.statement_hash,
+        anchor=AnchorRef(chain_id, registry, head.seq, head.tx_hash, head.block_number),
     )

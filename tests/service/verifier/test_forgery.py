@@ -24,8 +24,9 @@ from anchor_service.settings import Settings
 from anchor_service.tlog import parse_policy
 from anchor_service.verifier import TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import REGISTRY_CLIENTS
+from tests.service.anchored_log.forgery import FORGED_AMOUNT
 
-from .forgery import FORGED_AMOUNT, FORGED_INDEX, LOG_ORIGIN, Forgery, LogKeys
+from .forgery import FORGED_INDEX, LOG_ORIGIN, Forgery, LogKeys
 from .test_cli_verify import cli, run, write
 
 URL = "/v1/proofs/verify"

@@ -8,7 +8,7 @@ go in through ``POST /v1/entries/bulk``, are sealed (``POST /v1/admin/seal``) an
 returns: nothing in them is made up by the tests.
 
 ``forgery`` is issue 13's attack on the served bundle: an attacker's registry on the same
-ganache, a forged entry anchored there (forgery.py).
+ganache, a forged entry anchored there (tests/service/anchored_log/forgery.py).
 
 ``browser`` is Debian's Chromium through its chromedriver (``make browser-tools``
 installs both). Without them the browser tests are skipped, unless ``CI=true``: then
@@ -39,13 +39,18 @@ from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain
 from anchor_service.settings import Settings
+from tests.service.anchored_log.forgery import (
+    ForgedAnchor,
+    attacker_registry,
+    forge_bundle,
+    fresh_signer,
+)
 from tests.support.ci import skip_or_fail
 from tests.support.ports import free_port
 from tests.support.processes import ChildProcess
 from tests.support.servers import uvicorn_command, wait_for_http
 from tests.support.waiting import wait_until
 
-from .forgery import Forgery, forge, fresh_signer
 from .page import VerifyPage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,6 +81,7 @@ class Served:
     auditor_key: str
     external_ids: tuple[str, ...]
     bundles: dict[str, str]  # external_id -> the bundle text as the API served it
+    admin_key: str = ""
 
     @property
     def bundle_text(self) -> str:
@@ -162,7 +168,14 @@ def _make_bundles(
 def served(
     tmp_path_factory: pytest.TempPathFactory, devchain: DevChain, web3: Web3
 ) -> Iterator[Served]:
-    workdir = tmp_path_factory.mktemp("web-api")
+    yield from serve_anchored_log(tmp_path_factory.mktemp("web-api"), devchain, web3, {})
+
+
+def serve_anchored_log(
+    workdir: Path, devchain: DevChain, web3: Web3, extra_env: dict[str, str]
+) -> Iterator[Served]:
+    """The API (its own registry, ``extra_env`` added to its environment) serving
+    :data:`ENTRY_COUNT` entries written, sealed and anchored through it."""
     database_url = URL.create("sqlite", database=str(workdir / "anchor.db")).render_as_string()
     settings = Settings(_env_file=None, database_url=database_url)
     migrate.upgrade(settings)
@@ -192,6 +205,7 @@ def served(
         "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
         "ANCHOR_PUBLIC_RPC_URL": devchain.rpc_url,
         "ANCHOR_LOG_LEVEL": "WARNING",
+        **extra_env,
     }
     server = ChildProcess(
         uvicorn_command(port, "--log-level", "warning"),
@@ -213,6 +227,7 @@ def served(
             auditor_key=auditor_key,
             external_ids=tuple(bundles),
             bundles=bundles,
+            admin_key=admin_key,
         )
 
 
@@ -225,6 +240,7 @@ def page(browser: webdriver.Chrome, served: Served) -> Iterator[VerifyPage]:
 
 
 @pytest.fixture(scope="package")
-def forgery(served: Served, web3: Web3) -> Forgery:
-    """The proved entry's bundle forged into an attacker's registry (see forgery.py)."""
-    return forge(web3, served.bundle())
+def forgery(served: Served, web3: Web3) -> ForgedAnchor:
+    """The proved entry's bundle forged into an attacker's registry (random other leaves)."""
+    attacker, _ = fresh_signer(web3)
+    return forge_bundle(attacker_registry(web3, attacker), attacker, served.bundle())

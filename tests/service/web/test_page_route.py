@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
+from anchor_service.chain import REGISTRY_V2_ARTIFACT_PATH, load_artifact
 from anchor_service.settings import Settings
 from anchor_service.web import STATIC_DIR
 
@@ -135,3 +136,19 @@ def test_page_is_not_part_of_the_api_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
 
     assert not [path for path in paths if path.startswith("/verify")]
+
+
+def test_the_registries_code_is_served_for_the_page_to_tell_them_apart(
+    client: TestClient,
+) -> None:
+    """registries.json: each registry's runtime code and the ranges its immutables take,
+    exactly what ``ContractArtifact.runtime_matches`` compares."""
+    response = client.get("/verify/assets/registries.json")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    served = response.json()
+    for artifact in (load_artifact(), load_artifact(REGISTRY_V2_ARTIFACT_PATH)):
+        entry = served[artifact.contract_name]
+        assert entry["runtime"] == artifact.deployed_bytecode.hex()
+        assert [tuple(item) for item in entry["immutables"]] == list(artifact.masked_ranges)
+    assert len(served["AnchorRegistryV2"]["immutables"]) > 0  # v2 has immutables to mask

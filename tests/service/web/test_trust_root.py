@@ -18,10 +18,10 @@ import pytest
 
 from anchor_service.dev import DevChain
 from anchor_service.tlog import generate_cosignature_key, generate_key
+from tests.service.anchored_log.forgery import FORGED_AMOUNT, ForgedAnchor
 from tests.support.ports import free_port
 
 from .conftest import Served
-from .forgery import FORGED_AMOUNT, Forgery
 from .page import Shown, VerifyPage
 
 CHAIN_CHECKS = (
@@ -69,9 +69,9 @@ def _pin(page: VerifyPage, served: Served, kind: str) -> VerifyPage:
 
 
 def test_forgery_passes_every_check_of_the_registry_it_names_but_is_never_valid_unpinned(
-    page: VerifyPage, served: Served, forgery: Forgery
+    page: VerifyPage, served: Served, forgery: ForgedAnchor
 ) -> None:
-    assert forgery.bundle()["entry"]["postings"][1]["amount"] == str(FORGED_AMOUNT)
+    assert forgery.bundle["entry"]["postings"][1]["amount"] == str(FORGED_AMOUNT)
 
     shown = page.paste(forgery.text).via_rpc(served.rpc_url).verify()
 
@@ -92,7 +92,7 @@ def test_forgery_passes_every_check_of_the_registry_it_names_but_is_never_valid_
 @pytest.mark.parametrize("kind", ["registry", "policy"])
 @pytest.mark.parametrize("mode", ["rpc", "api"])
 def test_forgery_is_invalid_against_the_pinned_registry(
-    page: VerifyPage, served: Served, forgery: Forgery, mode: str, kind: str
+    page: VerifyPage, served: Served, forgery: ForgedAnchor, mode: str, kind: str
 ) -> None:
     shown = _run(_pin(page, served, kind).paste(forgery.text), served, mode)
 
