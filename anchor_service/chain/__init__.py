@@ -1,4 +1,4 @@
-"""The chain layer: web3.py access to the AnchorRegistry contract.
+"""The chain layer: web3.py access to the registry (AnchorRegistryV2 by default, v1 read).
 
 - :mod:`~anchor_service.chain.connection`: :func:`connect` to a JSON-RPC node.
 - :mod:`~anchor_service.chain.signer`: :class:`Signer` from a key or keystore.
@@ -17,9 +17,11 @@ public test-only accounts are development tooling: :mod:`anchor_service.dev`.
 from __future__ import annotations
 
 from anchor_service.chain.artifact import (
+    DEFAULT_REGISTRY_ARTIFACT_PATH,
     REGISTRY_ARTIFACT_PATH,
     REGISTRY_V2_ARTIFACT_PATH,
     ContractArtifact,
+    default_registry_artifact,
     load_artifact,
 )
 from anchor_service.chain.connection import chain_id_of, connect
@@ -68,6 +70,7 @@ __all__ = [
     "ANCHORER_ROLE",
     "DEFAULT_ADMIN_ROLE",
     "DEFAULT_MAX_FEE_GWEI",
+    "DEFAULT_REGISTRY_ARTIFACT_PATH",
     "GWEI",
     "PAUSER_ROLE",
     "REGISTRY_ARTIFACT_PATH",
@@ -107,6 +110,7 @@ __all__ = [
     "bump_fees",
     "chain_id_of",
     "connect",
+    "default_registry_artifact",
     "deploy_registry",
     "load_artifact",
     "size_in_words",

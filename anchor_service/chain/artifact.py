@@ -1,8 +1,9 @@
 """Load a compiled contract artifact (ABI, creation and runtime bytecode) from JSON.
 
-The registry's artifact is committed at ``anchor_service/chain/artifacts/
-AnchorRegistry.json`` (written by ``scripts/export_artifact.py``), so the service can
-deploy and talk to the contract without a compiler.
+The registries' artifacts are committed in ``anchor_service/chain/artifacts/``
+(``AnchorRegistryV2.json``, the default, and the v1 ``AnchorRegistry.json``; written by
+``scripts/export_artifact.py``), so the service can deploy and talk to the contracts
+without a compiler.
 """
 
 from __future__ import annotations
@@ -16,15 +17,21 @@ from typing import Any
 from anchor_service.chain.errors import ArtifactError
 
 __all__ = [
+    "DEFAULT_REGISTRY_ARTIFACT_PATH",
     "REGISTRY_ARTIFACT_PATH",
     "REGISTRY_V2_ARTIFACT_PATH",
     "ContractArtifact",
+    "default_registry_artifact",
     "load_artifact",
 ]
 
+#: AnchorRegistry (v1: every head in storage, ``rootAt``/``anchorAt``); still read, deployed
+#: only on request (``anchor-service deploy --v1``).
 REGISTRY_ARTIFACT_PATH = Path(__file__).resolve().parent / "artifacts" / "AnchorRegistry.json"
-#: AnchorRegistryV2 (only the latest head in storage; succession): not the default yet.
+#: AnchorRegistryV2 (only the latest head in storage; heads in events; succession).
 REGISTRY_V2_ARTIFACT_PATH = REGISTRY_ARTIFACT_PATH.with_name("AnchorRegistryV2.json")
+#: The registry the service deploys and talks to unless told otherwise: AnchorRegistryV2.
+DEFAULT_REGISTRY_ARTIFACT_PATH = REGISTRY_V2_ARTIFACT_PATH
 
 
 @dataclass(frozen=True)
@@ -137,3 +144,8 @@ def _immutable_ranges(references: object) -> tuple[tuple[int, int], ...]:
                 if isinstance(start, int) and isinstance(length, int):
                     ranges.append((start, length))
     return tuple(sorted(ranges))
+
+
+def default_registry_artifact() -> ContractArtifact:
+    """The artifact at :data:`DEFAULT_REGISTRY_ARTIFACT_PATH` (AnchorRegistryV2)."""
+    return load_artifact(DEFAULT_REGISTRY_ARTIFACT_PATH)

@@ -7,7 +7,7 @@ import logging
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 
-from anchor_service.chain.artifact import ContractArtifact, load_artifact
+from anchor_service.chain.artifact import ContractArtifact, default_registry_artifact
 from anchor_service.chain.connection import chain_id_of
 from anchor_service.chain.errors import ChainRequestError
 from anchor_service.chain.fees import FeePolicy
@@ -45,14 +45,15 @@ def deploy_registry(
 ) -> Deployment:
     """Deploy the registry signed by ``signer`` and wait until it is mined.
 
-    AnchorRegistry (the default artifact): ``AnchorRegistry(admin)``; ``admin`` receives
-    ``DEFAULT_ADMIN_ROLE`` (grant roles afterwards with :class:`RegistryClient`).
-    AnchorRegistryV2 (a constructor of five arguments): ``(admin_delay, admin,
-    anchorer, pauser, predecessor)``, every role given at construction (``anchorer``
-    and ``pauser`` default to ``admin``, ``predecessor`` to none). A revert raises
-    :class:`TransactionRevertedError` (e.g. ``AnchorRegistryInvalidAdmin``).
+    AnchorRegistryV2 (the default artifact; a constructor of five arguments):
+    ``(admin_delay, admin, anchorer, pauser, predecessor)``, every role given at
+    construction (``anchorer`` and ``pauser`` default to ``admin``, ``predecessor`` to
+    none). The v1 AnchorRegistry (``load_artifact(REGISTRY_ARTIFACT_PATH)``):
+    ``AnchorRegistry(admin)``; ``admin`` receives ``DEFAULT_ADMIN_ROLE`` (grant roles
+    afterwards with :class:`RegistryClient`; ``anchorer`` and ``pauser`` are ignored).
+    A revert raises :class:`TransactionRevertedError` (e.g. ``AnchorRegistryInvalidAdmin``).
     """
-    artifact = artifact if artifact is not None else load_artifact()
+    artifact = artifact if artifact is not None else default_registry_artifact()
     policy = fee_policy if fee_policy is not None else FeePolicy()
     factory = web3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     args: list[object] = [to_checksum_address(admin)]

@@ -24,6 +24,7 @@ from anchor_service.chain.artifact import (
     REGISTRY_ARTIFACT_PATH,
     REGISTRY_V2_ARTIFACT_PATH,
     ContractArtifact,
+    default_registry_artifact,
     load_artifact,
 )
 from anchor_service.chain.boundary import rpc_errors
@@ -63,9 +64,11 @@ class RegistryClient:
 
     ``chain_id`` is read from the node on first use when not given; ``fee_policy``
     defaults to ``FeePolicy()`` (cap :data:`~anchor_service.chain.fees.DEFAULT_MAX_FEE_GWEI`
-    gwei). The ``artifact`` says which registry it is: AnchorRegistry (the default) keeps
-    every head in storage; AnchorRegistryV2 (:data:`REGISTRY_V2_ARTIFACT_PATH`) only the
-    latest, and its earlier heads are read from its events (from block ``from_block``).
+    gwei). The ``artifact`` says which registry it is: AnchorRegistryV2 (the default,
+    :data:`REGISTRY_V2_ARTIFACT_PATH`) keeps only the latest head in storage, and its
+    earlier heads are read from its events (from block ``from_block``); the v1
+    AnchorRegistry (:data:`REGISTRY_ARTIFACT_PATH`) keeps every head in storage. Use
+    :meth:`detect` when the registry's version is not known.
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class RegistryClient:
         self.web3 = web3
         self.from_block = from_block
         self.address = to_checksum_address(address)
-        self.artifact = artifact if artifact is not None else load_artifact()
+        self.artifact = artifact if artifact is not None else default_registry_artifact()
         self.fee_policy = fee_policy if fee_policy is not None else FeePolicy()
         self.decoder = RevertDecoder(self.artifact.abi)
         self._chain_id = chain_id
@@ -98,8 +101,8 @@ class RegistryClient:
         from_block: int = 0,
     ) -> RegistryClient:
         """A client with the ABI of the code deployed at ``address``: AnchorRegistry or
-        AnchorRegistryV2 (immutables aside); the v1 artifact when the code is neither
-        (or absent), so a reader reports what differs. One ``eth_getCode`` request."""
+        AnchorRegistryV2 (immutables aside); the default (v2) artifact when the code is
+        neither (or absent), so a reader reports what differs. One ``eth_getCode`` request."""
         with rpc_errors("read code"):
             code = bytes(web3.eth.get_code(to_checksum_address(address)))
         chosen = None

@@ -1,7 +1,8 @@
-"""``anchor-service deploy (--admin ADDR --pauser ADDR | --dev) [--json]``: deploy the registry.
+"""``anchor-service deploy (--admin ADDR --pauser ADDR | --dev) [--v1] [--json]``: deploy.
 
-For operators who do not use Brownie: deploys AnchorRegistry from the committed
-artifact, signed by the service's key (``ANCHOR_SIGNER_KEY`` or the keystore), grants
+For operators who do not use Brownie: deploys AnchorRegistryV2 (``--v1``: the v1
+AnchorRegistry, for a fleet that must stay on it) from the committed artifact, signed by
+the service's key (``ANCHOR_SIGNER_KEY`` or the keystore), grants
 that key the anchorer role and nothing else, and writes the deployment file the service
 reads when ``ANCHOR_REGISTRY_ADDRESS`` is unset (``ANCHOR_DEPLOYMENT_FILE``, default
 ``.data/deployment.json``). The admin (a multisig) and the pauser are named with
@@ -39,9 +40,10 @@ def register(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "deploy",
-        help="deploy the AnchorRegistry contract; the signer gets only the anchorer role",
+        help="deploy the AnchorRegistryV2 contract; the signer gets only the anchorer role",
         description=(
-            "Deploy AnchorRegistry from the committed artifact with the service's signing "
+            "Deploy AnchorRegistryV2 (--v1: the v1 AnchorRegistry) from the committed "
+            "artifact with the service's signing "
             "key, grant that key the anchorer role, give the admin role to --admin (a "
             "multisig) and the pauser role to --pauser, and write the deployment file. "
             "The signing key is hot (it signs every anchor): with the admin role it could "
@@ -53,6 +55,7 @@ def register(subparsers: Subparsers) -> None:
             "--pauser 0x00000000000000000000000000000000DeaDBeef",
             "anchor-service deploy --dev            # local chain: the signer holds every role",
             "anchor-service deploy --dev --json | jq -r .address",
+            "anchor-service deploy --dev --v1       # the v1 AnchorRegistry (rootAt/anchorAt)",
         ],
         handler=run,
         database="none",
@@ -77,19 +80,26 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="local chain: admin and pauser default to the signing key (unsafe elsewhere)",
     )
-    parser.add_argument(
+    version = parser.add_mutually_exclusive_group()
+    version.add_argument(
+        "--v1",
+        action="store_true",
+        help="deploy the v1 AnchorRegistry (every head in storage, rootAt/anchorAt, no "
+        "succession; roles granted after deployment) instead of AnchorRegistryV2",
+    )
+    version.add_argument(
         "--v2",
         action="store_true",
-        help="deploy AnchorRegistryV2 (latest head only in storage, succession; every "
-        "role given at construction)",
+        help="deploy AnchorRegistryV2 (the default; latest head only in storage, heads in "
+        "events, succession; every role given at construction)",
     )
     parser.add_argument(
         "--admin-delay",
         type=int,
         default=2 * 24 * 3600,
         metavar="S",
-        help="with --v2: seconds an admin hand-over or a retirement waits (default "
-        "%(default)s, two days; 0 with --dev)",
+        help="AnchorRegistryV2: seconds an admin hand-over or a retirement waits (default "
+        "%(default)s, two days; 0 with --dev; ignored with --v1)",
     )
     add_json_flag(parser, "print the deployment record as JSON")
 
@@ -103,11 +113,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     def holder(value: str | None) -> str | None:
         return signer.address if value == SELF else value
 
-    artifact = None
-    if args.v2:
-        from anchor_service.chain import REGISTRY_V2_ARTIFACT_PATH, load_artifact
+    from anchor_service.chain import (
+        DEFAULT_REGISTRY_ARTIFACT_PATH,
+        REGISTRY_ARTIFACT_PATH,
+        load_artifact,
+    )
 
-        artifact = load_artifact(REGISTRY_V2_ARTIFACT_PATH)
+    artifact = load_artifact(REGISTRY_ARTIFACT_PATH if args.v1 else DEFAULT_REGISTRY_ARTIFACT_PATH)
     record, path = deploy_and_record(
         settings,
         admin=holder(args.admin),

@@ -210,7 +210,7 @@ class DevChainSetup:
                     flush=True,
                 )
         print(
-            f"registry: deploying AnchorRegistry with {self.signer_note} as admin and anchorer",
+            f"registry: deploying AnchorRegistryV2 with {self.signer_note} as admin and anchorer",
             flush=True,
         )
         new, path = deploy_and_record(settings, web3=web3, signer=signer, dev=True)

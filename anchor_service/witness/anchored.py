@@ -1,7 +1,10 @@
 """The heads anchored on chain, as the witness checks checkpoints against them.
 
 The registry is read through one small function, :func:`read_anchored`, so a new
-registry ABI changes only it (today's v1 ABI: ``latestHead()`` and ``rootAt(size)``).
+registry ABI changes only it. It reads through
+:class:`anchor_service.chain.RegistryClient`, detected from the code at the address:
+AnchorRegistryV2 (``latestHead()``, earlier heads from its ``HeadAnchored`` events) or
+the v1 AnchorRegistry (``latestHead()`` and ``rootAt(size)``).
 
 The rule (:func:`anchored_conflict`), for a checkpoint of ``size`` and ``root``
 that has already passed the tlog-witness checks:
@@ -70,11 +73,32 @@ def read_anchored(registry: object, size: int) -> AnchoredView:
 
 
 def registry_reader(rpc_url: str, address: str, *, timeout: float = 10.0) -> AnchoredReader:
-    """An :data:`AnchoredReader` of the registry at ``address`` through the node ``rpc_url``."""
-    from anchor_service.chain import RegistryClient, connect
+    """An :data:`AnchoredReader` of the registry at ``address`` through the node ``rpc_url``.
 
-    registry = RegistryClient(connect(rpc_url, timeout=timeout, retries=1), address)
-    return lambda size: read_anchored(registry, size)
+    The registry's version (v1 or v2) is detected from its code on the first read that
+    finds code there (the node may be down, or the registry not yet deployed, when the
+    witness starts), and kept.
+    """
+    from anchor_service.chain import ChainError, RegistryClient, connect
+
+    web3 = connect(rpc_url, timeout=timeout, retries=1)
+    detected: list[RegistryClient] = []
+
+    def read(size: int) -> AnchoredView:
+        if detected:
+            return read_anchored(detected[0], size)
+        try:
+            registry = RegistryClient.detect(web3, address)
+            deployed = registry.is_deployed()
+        except ChainError as exc:
+            raise AnchoredHeadUnavailableError(
+                f"cannot read the anchored heads: {exc.detail}"
+            ) from exc
+        if deployed:
+            detected.append(registry)
+        return read_anchored(registry, size)
+
+    return read
 
 
 def anchored_conflict(view: AnchoredView, size: int, root: bytes) -> str | None:

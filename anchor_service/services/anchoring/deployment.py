@@ -30,8 +30,8 @@ from anchor_service.chain import (
     RegistryClient,
     Signer,
     connect,
+    default_registry_artifact,
     deploy_registry,
-    load_artifact,
 )
 from anchor_service.chain.txbuilder import transact
 from anchor_service.settings import Settings
@@ -61,7 +61,7 @@ class DeploymentRecord:
     admin: str | None = None
     anchorer: str | None = None
     pauser: str | None = None
-    contract_name: str = "AnchorRegistry"
+    contract_name: str = "AnchorRegistry"  # a record without contractName predates v2
 
     def to_json(self) -> dict[str, Any]:
         """The file's JSON object."""
@@ -162,7 +162,8 @@ def deploy_and_record(
     artifact: ContractArtifact | None = None,
     admin_delay: int = 0,
 ) -> tuple[DeploymentRecord, Path]:
-    """Deploy the registry from the committed artifact and write the deployment file.
+    """Deploy the registry (AnchorRegistryV2 unless ``artifact`` says otherwise, e.g. the
+    v1 AnchorRegistry's) from the committed artifact and write the deployment file.
 
     The signer (``ANCHOR_SIGNER_KEY`` or keystore) deploys and receives the anchorer
     role, and only that one unless asked: ``admin`` receives the admin role and
@@ -189,7 +190,7 @@ def deploy_and_record(
     )
     signer = signer if signer is not None else Signer.from_settings(settings)
     policy = FeePolicy.from_gwei(settings.max_fee_gwei)
-    artifact = artifact if artifact is not None else load_artifact()
+    artifact = artifact if artifact is not None else default_registry_artifact()
     admin_address = to_checksum_address(admin) if admin else signer.address
     pauser_address = to_checksum_address(pauser) if pauser else signer.address
     if signer.address in (admin_address, pauser_address):

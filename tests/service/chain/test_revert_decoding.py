@@ -131,8 +131,9 @@ def test_rpc_error_that_is_not_a_revert_is_not_mistaken_for_one() -> None:
 
 
 def test_view_revert_from_the_node_is_decoded_at_the_boundary(
-    registry: RegistryClient, web3: Web3
+    registry_v1: RegistryClient, web3: Web3
 ) -> None:
+    registry = registry_v1  # v1's views revert on unknown anchors; v2 has no such views
     contract = web3.eth.contract(address=registry.address, abi=registry.artifact.abi)
     with (
         pytest.raises(TransactionRevertedError) as info,

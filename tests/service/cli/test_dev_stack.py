@@ -89,7 +89,7 @@ def test_dev_runs_chain_api_and_scheduler_an_entry_settles_and_a_restart_reuses_
         out = first.out
         [key] = [line.strip() for line in out.splitlines() if line.strip().startswith("ak_")]
         registry = banner_value(out, "registry")
-        assert "deploying AnchorRegistry with dev account 0" in out
+        assert "deploying AnchorRegistryV2 with dev account 0" in out
         assert "PUBLIC test-only key" in out
         recorded = json.loads((tmp_path / ".data" / "deployment.json").read_text())
         assert recorded["address"] == registry and recorded["chainId"] == 1337

@@ -57,7 +57,7 @@ def test_the_first_start_deploys_with_dev_account_0_and_later_starts_reuse_it(
     first = DevChainSetup(settings).prepare_registry()
     out = capsys.readouterr().out
     dev_address = Signer.from_key(DEV_ACCOUNT_KEYS[0]).address
-    assert f"deploying AnchorRegistry with dev account 0 {dev_address}" in out
+    assert f"deploying AnchorRegistryV2 with dev account 0 {dev_address}" in out
     assert "PUBLIC test-only key" in out
     assert first["ANCHOR_SIGNER_KEY"] == DEV_ACCOUNT_KEYS[0]
     assert "ANCHOR_RPC_URL" not in first  # the user configured it: theirs is kept
