@@ -7,7 +7,6 @@ from web3 import Web3
 
 from anchor_service.chain import (
     ANCHORER_ROLE,
-    DEFAULT_ADMIN_ROLE,
     GWEI,
     FeePolicy,
     RegistryClient,
@@ -99,7 +98,11 @@ def test_transaction_reverted_on_chain_fails_with_the_replayed_reason(
     size = seal_entries(3)
     other_admin = Signer.from_key("0x" + "5e" * 32)
     fund(web3, other_admin.address, ether=1)
-    chain.registry.grant_role(chain.signer, DEFAULT_ADMIN_ROLE, other_admin.address)
+    # AnchorRegistryV2 hands the admin role over in two steps (admin delay 0 here)
+    registry_call(chain.registry, chain.signer, "beginDefaultAdminTransfer", other_admin.address)
+    rpc("evm_increaseTime", 2)
+    rpc("evm_mine")
+    registry_call(chain.registry, other_admin, "acceptDefaultAdminTransfer")
     with pytest.raises(SimulatedCrash):
         make_anchorer(checkpoint=crash_when_recorded).anchor_latest()
     revoke_anchorer(chain, admin=other_admin)  # while the signed anchor waits unsent

@@ -280,7 +280,7 @@ def test_a_replaced_registry_and_a_head_nobody_here_anchored_stop_anchoring(
     impostor = RegistryClient(chain.web3, other, chain_id=1337)
     report = ChainWatch(database, impostor, 1337).check()
     assert report.problems == (
-        f"the code at {impostor.address} (1 bytes) is not AnchorRegistry's "
+        f"the code at {impostor.address} (1 bytes) is not AnchorRegistryV2's "
         f"({len(impostor.artifact.deployed_bytecode)} bytes): the registry was replaced by "
         "another contract",
     )
