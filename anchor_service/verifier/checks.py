@@ -28,9 +28,10 @@ With the chain (skipped offline):
 4. ``chain id``       the node serves the chain the bundle names (if not, the node is not
    one to ask: an error, not a failure, and 5-8 are skipped).
 5. ``registry holds root at tree_size``  there is a contract at ``anchor.registry`` and
-   its ``rootAt(tree_size)`` is ``inclusion.root``.
-6. ``anchor record``  its ``anchorAt(seq)`` stores the same tree size, root, statement
-   hash and block number.
+   the root it anchored at ``tree_size`` is ``inclusion.root`` (AnchorRegistryV2: from
+   its ``HeadAnchored`` events; a v1 AnchorRegistry: ``rootAt(tree_size)``).
+6. ``anchor record``  its anchor ``seq`` (v2: the event; v1: ``anchorAt(seq)``) holds
+   the same tree size, root, statement hash and block number.
 7. ``anchor transaction``  ``tx_hash`` is mined and succeeded, was sent to the registry,
    emitted ``HeadAnchored`` with the same seq, tree size, root and statement hash, in
    block ``block_number``, and that block is on the current (canonical) chain.

@@ -1,7 +1,8 @@
 """Check a consistency proof between two anchored tree sizes against the registry on chain.
 
 The proof (from the API's ``GET /v1/log/consistency`` or a file) is trusted for nothing:
-the roots come from the registry's ``rootAt(N)`` and ``rootAt(M)`` on a node the auditor
+the roots come from the registry's heads at N and M (AnchorRegistryV2: its
+``HeadAnchored`` events; v1: ``rootAt(N)`` and ``rootAt(M)``) on a node the auditor
 chose, at a registry address the auditor pinned (``--registry`` or a policy file's
 ``registry <chain-id> <address>`` lines). Outcomes, as ``anchor-service verify``:
 

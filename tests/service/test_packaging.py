@@ -95,6 +95,7 @@ def test_dockerignore_sends_only_the_package_and_keeps_secrets_out() -> None:
     assert "**/.env" in lines
     # the contract artifact and the migrations are package data, so the wheel has them
     assert (ROOT / "anchor_service/chain/artifacts/AnchorRegistry.json").is_file()
+    assert (ROOT / "anchor_service/chain/artifacts/AnchorRegistryV2.json").is_file()
 
 
 def test_ganache_image_pins_the_ganache_of_package_json() -> None:
