@@ -65,7 +65,7 @@ def register(subparsers: Subparsers) -> None:
         type=_holder,
         metavar="ADDR",
         help=(
-            "account that administers roles (a multisig; the signer renounces the role); "
+            "account that administers roles (a multisig; the signer does not keep the role); "
             "SELF: the signing key (unsafe; default with --dev)"
         ),
     )
