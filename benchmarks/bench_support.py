@@ -1,9 +1,10 @@
 """What the benchmark scripts share: the API server they load, synthetic PostgreSQL logs,
-and latency percentiles. Imported by the scripts beside it (run them from the repository
-root: ``.venv/bin/python benchmarks/<name>.py``)."""
+raw keep-alive HTTP/1.1 load, and latency percentiles. Imported by the scripts beside it
+(run them from the repository root: ``.venv/bin/python benchmarks/<name>.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -105,3 +106,49 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 answer from ``reader``: (status line, body read by Content-Length)."""
+    status = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
+async def keepalive_load(
+    port: int, requests: list[bytes], clients: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """``clients`` keep-alive connections sending ``requests`` in turn: (req/s, latencies,
+    answers other than 200).
+
+    Requests are pre-built bytes on asyncio streams: httpx's per-request machinery costs
+    more CPU than the server's work on this 2-core machine.
+    """
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(offset: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        position = offset * 613
+        try:
+            while time.perf_counter() < deadline:
+                request = requests[position % len(requests)]
+                position += 1
+                began = time.perf_counter()
+                writer.write(request)
+                status, _ = await read_response(reader)
+                latencies.append(time.perf_counter() - began)
+                if status.split()[1] != b"200":
+                    errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return len(latencies) / (time.perf_counter() - started), latencies, errors

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, percentile
+from bench_support import api_server, percentile, read_response
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -268,13 +268,7 @@ async def single_posts_raw(
                     return
                 began = time.perf_counter()
                 writer.write(request)
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                status_line, body = await read_response(reader)
                 latencies.append(time.perf_counter() - began)
                 if status_line.split()[1] != b"201":
                     raise RuntimeError(f"post failed: {status_line!r} {body[:300]!r}")

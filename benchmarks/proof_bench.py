@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, generate_entries, percentile, vacuum
+from bench_support import api_server, generate_entries, keepalive_load, percentile, vacuum
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -212,50 +212,21 @@ def entry_count(url: str) -> tuple[int, str | None]:
 # --- the server and the load ------------------------------------------------------------
 
 
-async def load(
-    port: int, token: str, count: int, clients: int, seconds: float
-) -> tuple[float, list[float], int]:
-    """``clients`` keep-alive connections asking for random proofs: (req/s, latencies, errors).
-
-    Requests are pre-built bytes on asyncio streams: httpx's per-request machinery costs
-    more CPU than the server's work on this 2-core machine.
-    """
+def proof_requests(count: int, token: str) -> list[bytes]:
+    """Pre-built requests for the proofs of random entries among the first ``count``."""
     rng = random.Random(7)
-    requests = [
+    return [
         (f"GET /v1/entries/{external_id(rng.randrange(count))}/proof HTTP/1.1\r\n"
          f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
         for _ in range(20_000)
     ]  # fmt: skip
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
 
-    async def client(offset: int) -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        position = offset * 613
-        try:
-            while time.perf_counter() < deadline:
-                request = requests[position % len(requests)]
-                position += 1
-                began = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - began)
-                if status.split()[1] != b"200":
-                    errors += 1
-        finally:
-            writer.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    return len(latencies) / (time.perf_counter() - started), latencies, errors
+async def load(
+    port: int, token: str, count: int, clients: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """``clients`` keep-alive connections asking for random proofs: (req/s, latencies, errors)."""
+    return await keepalive_load(port, proof_requests(count, token), clients, seconds)
 
 
 def cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
