@@ -1,11 +1,13 @@
-"""What the benchmark scripts share: the API server they load, synthetic PostgreSQL logs,
-raw keep-alive HTTP/1.1 load, and latency percentiles. Imported by the scripts beside it
+"""What the benchmark scripts share: throwaway PostgreSQL databases and API keys, the API
+server they load, synthetic PostgreSQL logs, raw keep-alive HTTP/1.1 load, and latency
+percentiles. Imported by the scripts beside it
 (run them from the repository root: ``.venv/bin/python benchmarks/<name>.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,6 +18,49 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.settings import Settings
+
+#: The PostgreSQL server the benchmarks create their databases on (as its superuser).
+ADMIN_URL = os.environ.get(
+    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def throwaway_database(
+    prefix: str, *, keep: bool = False, kept: str = "kept database {name}"
+) -> Iterator[str]:
+    """A new database ``<prefix>_<random>`` on :data:`ADMIN_URL`, its URL yielded; dropped
+    on the way out, unless ``keep`` (then ``kept``, formatted with its name, is printed)."""
+    admin_url = make_url(ADMIN_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        if keep:
+            print(kept.format(name=name))
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def api_key(url: str, role: Role, name: str) -> str:
+    """The token of a new API key with ``role`` in the (migrated) database at ``url``."""
+    database = Database.from_settings(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    try:
+        with unit_of_work(database.writer) as session:
+            return ApiKeyRepository(session).create(role, name=name).token
+    finally:
+        database.dispose()
 
 
 @contextmanager

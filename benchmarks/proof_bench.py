@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -47,15 +46,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, generate_entries, keepalive_load, percentile, vacuum
+from bench_support import (
+    ADMIN_URL,
+    api_key,
+    api_server,
+    generate_entries,
+    keepalive_load,
+    percentile,
+    throwaway_database,
+    vacuum,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from anchor_service.chain import RegistryClient, Signer, connect, deploy_registry
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.session import Database
 from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
@@ -65,9 +72,6 @@ from anchor_service.settings import Settings
 from anchor_service.verifier import Status, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-ADMIN_URL = os.environ.get(
-    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_RATE = 2_000.0
 TARGET_P99_MS = 20.0
 CHUNK = 1_000_000
@@ -123,23 +127,13 @@ def step(message: str) -> None:
 @contextmanager
 def database_for(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
     """``(url, fresh)``: a new database (dropped afterwards unless ``--keep``) or a kept one."""
-    admin_url = make_url(ADMIN_URL)
     if args.database:
-        yield admin_url.set(database=args.database).render_as_string(hide_password=False), False
+        url = make_url(ADMIN_URL).set(database=args.database)
+        yield url.render_as_string(hide_password=False), False
         return
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"anchor_bench_proof_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False), True
-    finally:
-        if args.keep:
-            print(f"kept database {name} (rerun with --database {name})")
-        else:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    kept = "kept database {name} (rerun with --database {name})"
+    with throwaway_database("anchor_bench_proof", keep=args.keep, kept=kept) as url:
+        yield url, True
 
 
 def anchor_head(database: Database, settings: Settings, chain: DevChain) -> tuple[str, int]:
@@ -188,12 +182,7 @@ def build(url: str, count: int, chain: DevChain) -> str:
 
 
 def auditor_key(url: str) -> str:
-    database = Database.from_settings(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-    try:
-        with unit_of_work(database.writer) as session:
-            return ApiKeyRepository(session).create(Role.AUDITOR, name="proof bench").token
-    finally:
-        database.dispose()
+    return api_key(url, Role.AUDITOR, "proof bench")
 
 
 def entry_count(url: str) -> tuple[int, str | None]:
