@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from anchor_service.cli.input_files import UnreadableInputError, read_input
 from anchor_service.cli.parsers import (
     Subparsers,
     add_command,
@@ -289,13 +290,9 @@ def _read_policy(name: str) -> Policy | None:
 def _read_bundle(name: str) -> ProofBundle | TlogProofInput | None:
     """The parsed bundle, or ``None`` after saying on stderr why it cannot be read."""
     try:
-        if name == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as handle:
-                raw = handle.read()
-    except OSError as exc:
-        print(f"error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        raw = read_input(name)
+    except UnreadableInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return None
     try:
         return read_tlog_proof(raw) if is_tlog_proof(raw) else parse_bundle(raw)
