@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from anchor_service.errors import UnreadableInputError
+
 __all__ = ["UnreadableInputError", "read_input"]
-
-
-class UnreadableInputError(Exception):
-    """The input cannot be read; the message is one line: ``cannot read NAME: why``."""
 
 
 def read_input(name: str) -> bytes:
