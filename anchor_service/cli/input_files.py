@@ -1,0 +1,22 @@
+"""A command's input file: a path, or ``-`` for standard input, read whole."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["UnreadableInputError", "read_input"]
+
+
+class UnreadableInputError(Exception):
+    """The input cannot be read; the message is one line: ``cannot read NAME: why``."""
+
+
+def read_input(name: str) -> bytes:
+    """The bytes of file ``name`` (``-``: stdin); :class:`UnreadableInputError` if unreadable."""
+    try:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        with open(name, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UnreadableInputError(f"cannot read {name}: {exc.strerror or exc}") from None
