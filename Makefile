@@ -77,9 +77,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anchor_service tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/bandit -q -r anchor_service -lll
+	@! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- . || { echo 'merge conflict markers (above)'; exit 1; }
 
 test-service: $(VENV)/.installed
-	$(VENV)/bin/pytest -p no:cacheprovider tests/service
+	$(VENV)/bin/pytest -p no:cacheprovider --durations=15 tests/service
 
 # Brownie waits 30 s for a JSON-RPC answer on its development networks; a loaded
 # machine can make ganache slower than that on the longest proofs. The setting lives

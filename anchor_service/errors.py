@@ -24,6 +24,8 @@ their own ``errors`` module, named in brackets)::
     ├── ScheduleConfigError        ANCHOR_SEAL_CRON or ANCHOR_TIMEZONE is not valid
     ├── LogKeyError                the log's note signer key is missing, unsafe or not valid
     ├── CheckpointMismatchError    the tiles' root is not the stored leaves' root: not signed
+    ├── UnreadableInputError       a command's input file (or stdin) cannot be read
+    ├── WitnessError               [anchor_service.witness.errors] a witness key, server or client
     ├── ChainError                 [anchor_service.chain.errors] the chain layer
     ├── BundleFormatError          [anchor_service.verifier.errors] not a proof bundle
     ├── RemoteError                [anchor_service.importer.errors] the API refused a batch
@@ -50,6 +52,7 @@ __all__ = [
     "RateLimitedError",
     "ScheduleConfigError",
     "SealingError",
+    "UnreadableInputError",
 ]
 
 
@@ -181,3 +184,7 @@ class CheckpointMismatchError(AnchorServiceError):
         self.tree_size = tree_size
         self.tiles_root = tiles_root
         self.recomputed_root = recomputed_root
+
+
+class UnreadableInputError(AnchorServiceError):
+    """A command's input cannot be read; the message is one line: ``cannot read NAME: why``."""

@@ -1,10 +1,13 @@
-"""What the benchmark scripts share: the API server they load, synthetic PostgreSQL logs,
-and latency percentiles. Imported by the scripts beside it (run them from the repository
-root: ``.venv/bin/python benchmarks/<name>.py``)."""
+"""What the benchmark scripts share: throwaway PostgreSQL databases and API keys, the API
+server they load, synthetic PostgreSQL logs, raw keep-alive HTTP/1.1 load, and latency
+percentiles. Imported by the scripts beside it
+(run them from the repository root: ``.venv/bin/python benchmarks/<name>.py``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +18,49 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.settings import Settings
+
+#: The PostgreSQL server the benchmarks create their databases on (as its superuser).
+ADMIN_URL = os.environ.get(
+    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def throwaway_database(
+    prefix: str, *, keep: bool = False, kept: str = "kept database {name}"
+) -> Iterator[str]:
+    """A new database ``<prefix>_<random>`` on :data:`ADMIN_URL`, its URL yielded; dropped
+    on the way out, unless ``keep`` (then ``kept``, formatted with its name, is printed)."""
+    admin_url = make_url(ADMIN_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        if keep:
+            print(kept.format(name=name))
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def api_key(url: str, role: Role, name: str) -> str:
+    """The token of a new API key with ``role`` in the (migrated) database at ``url``."""
+    database = Database.from_settings(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    try:
+        with unit_of_work(database.writer) as session:
+            return ApiKeyRepository(session).create(role, name=name).token
+    finally:
+        database.dispose()
 
 
 @contextmanager
@@ -105,3 +151,49 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 answer from ``reader``: (status line, body read by Content-Length)."""
+    status = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
+async def keepalive_load(
+    port: int, requests: list[bytes], clients: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """``clients`` keep-alive connections sending ``requests`` in turn: (req/s, latencies,
+    answers other than 200).
+
+    Requests are pre-built bytes on asyncio streams: httpx's per-request machinery costs
+    more CPU than the server's work on this 2-core machine.
+    """
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(offset: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        position = offset * 613
+        try:
+            while time.perf_counter() < deadline:
+                request = requests[position % len(requests)]
+                position += 1
+                began = time.perf_counter()
+                writer.write(request)
+                status, _ = await read_response(reader)
+                latencies.append(time.perf_counter() - began)
+                if status.split()[1] != b"200":
+                    errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return len(latencies) / (time.perf_counter() - started), latencies, errors

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, percentile
+from bench_support import api_server, percentile, read_response
 from ingest_bench import (
     entry,
     free_port,
@@ -81,13 +81,7 @@ async def post_at_rate(
                     await asyncio.sleep(delay)
                 began = time.time()
                 writer.write((head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                answer = await reader.readexactly(length)
+                status_line, answer = await read_response(reader)
                 if status_line.split()[1] != b"201":
                     raise RuntimeError(f"post failed: {status_line!r} {answer[:300]!r}")
                 answered.append(time.time() - began)

@@ -28,24 +28,19 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, percentile
+from bench_support import api_key, api_server, percentile, read_response, throwaway_database
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
 from anchor_service.settings import Settings
 
-ADMIN_URL = os.environ.get(
-    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -77,30 +72,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    admin_url = make_url(ADMIN_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"anchor_bench_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def fresh_database() -> AbstractContextManager[str]:
+    return throwaway_database("anchor_bench")
 
 
 def prepare(url: str) -> str:
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
-    migrate.upgrade(settings)
-    database = Database.from_settings(settings)
-    try:
-        with unit_of_work(database.writer) as session:
-            return ApiKeyRepository(session).create(Role.WRITER, name="bench").token
-    finally:
-        database.dispose()
+    migrate.upgrade(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    return api_key(url, Role.WRITER, "bench")
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
@@ -268,13 +246,7 @@ async def single_posts_raw(
                     return
                 began = time.perf_counter()
                 writer.write(request)
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                status_line, body = await read_response(reader)
                 latencies.append(time.perf_counter() - began)
                 if status_line.split()[1] != b"201":
                     raise RuntimeError(f"post failed: {status_line!r} {body[:300]!r}")

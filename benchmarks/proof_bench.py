@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -47,15 +46,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, generate_entries, percentile, vacuum
+from bench_support import (
+    ADMIN_URL,
+    api_key,
+    api_server,
+    generate_entries,
+    keepalive_load,
+    percentile,
+    throwaway_database,
+    vacuum,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from anchor_service.chain import RegistryClient, Signer, connect, deploy_registry
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.session import Database
 from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain, free_port
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.chain_context import ChainContext
@@ -64,10 +71,8 @@ from anchor_service.services.sealing import seal_pending
 from anchor_service.settings import Settings
 from anchor_service.verifier import Status, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
+from anchor_service.verifier.trust import TrustRoot
 
-ADMIN_URL = os.environ.get(
-    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_RATE = 2_000.0
 TARGET_P99_MS = 20.0
 CHUNK = 1_000_000
@@ -123,23 +128,13 @@ def step(message: str) -> None:
 @contextmanager
 def database_for(args: argparse.Namespace) -> Iterator[tuple[str, bool]]:
     """``(url, fresh)``: a new database (dropped afterwards unless ``--keep``) or a kept one."""
-    admin_url = make_url(ADMIN_URL)
     if args.database:
-        yield admin_url.set(database=args.database).render_as_string(hide_password=False), False
+        url = make_url(ADMIN_URL).set(database=args.database)
+        yield url.render_as_string(hide_password=False), False
         return
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"anchor_bench_proof_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False), True
-    finally:
-        if args.keep:
-            print(f"kept database {name} (rerun with --database {name})")
-        else:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    kept = "kept database {name} (rerun with --database {name})"
+    with throwaway_database("anchor_bench_proof", keep=args.keep, kept=kept) as url:
+        yield url, True
 
 
 def anchor_head(database: Database, settings: Settings, chain: DevChain) -> tuple[str, int]:
@@ -188,12 +183,7 @@ def build(url: str, count: int, chain: DevChain) -> str:
 
 
 def auditor_key(url: str) -> str:
-    database = Database.from_settings(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-    try:
-        with unit_of_work(database.writer) as session:
-            return ApiKeyRepository(session).create(Role.AUDITOR, name="proof bench").token
-    finally:
-        database.dispose()
+    return api_key(url, Role.AUDITOR, "proof bench")
 
 
 def entry_count(url: str) -> tuple[int, str | None]:
@@ -212,50 +202,21 @@ def entry_count(url: str) -> tuple[int, str | None]:
 # --- the server and the load ------------------------------------------------------------
 
 
-async def load(
-    port: int, token: str, count: int, clients: int, seconds: float
-) -> tuple[float, list[float], int]:
-    """``clients`` keep-alive connections asking for random proofs: (req/s, latencies, errors).
-
-    Requests are pre-built bytes on asyncio streams: httpx's per-request machinery costs
-    more CPU than the server's work on this 2-core machine.
-    """
+def proof_requests(count: int, token: str) -> list[bytes]:
+    """Pre-built requests for the proofs of random entries among the first ``count``."""
     rng = random.Random(7)
-    requests = [
+    return [
         (f"GET /v1/entries/{external_id(rng.randrange(count))}/proof HTTP/1.1\r\n"
          f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
         for _ in range(20_000)
     ]  # fmt: skip
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
 
-    async def client(offset: int) -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        position = offset * 613
-        try:
-            while time.perf_counter() < deadline:
-                request = requests[position % len(requests)]
-                position += 1
-                began = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - began)
-                if status.split()[1] != b"200":
-                    errors += 1
-        finally:
-            writer.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    return len(latencies) / (time.perf_counter() - started), latencies, errors
+async def load(
+    port: int, token: str, count: int, clients: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """``clients`` keep-alive connections asking for random proofs: (req/s, latencies, errors)."""
+    return await keepalive_load(port, proof_requests(count, token), clients, seconds)
 
 
 def cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
@@ -288,7 +249,9 @@ def cpu_snapshot(server_pid: int, database: str) -> dict[str, float]:
 
 
 def check_bundles(port: int, token: str, count: int, rpc_url: str | None) -> str:
-    """Verify a few bundles from the API (against the chain when it is running)."""
+    """Verify a few bundles from the API: against the chain, pinned to the registry they
+    name (this run deployed it), when the chain is running; else the Merkle checks only
+    (no trust root can bind a bundle offline without a signed checkpoint: "unpinned")."""
     chain = Web3ChainView.connect(rpc_url) if rpc_url else None
     headers = {"Authorization": f"Bearer {token}"}
     for index in (0, count // 2, count - 1, random.randrange(count)):
@@ -296,8 +259,13 @@ def check_bundles(port: int, token: str, count: int, rpc_url: str | None) -> str
         response = httpx.get(url, headers=headers, timeout=10)
         if response.status_code != 200:
             raise SystemExit(f"proof of leaf {index}: {response.status_code} {response.text}")
-        report = verify_bundle(parse_bundle(response.content), chain, min_confirmations=1)
-        if report.status is not Status.VALID:
+        bundle = parse_bundle(response.content)
+        trust = TrustRoot.for_registry(
+            bundle.anchor.chain_id, bundle.anchor.registry, "the benchmark's own registry"
+        )
+        report = verify_bundle(bundle, chain, min_confirmations=1, trust=trust)
+        expected = Status.VALID if chain else Status.UNPINNED
+        if report.status is not expected:
             raise SystemExit(f"bundle of leaf {index} does not verify: {report.to_json()}")
     return "against the chain" if chain else "offline (Merkle checks only)"
 

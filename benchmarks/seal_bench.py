@@ -26,16 +26,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import secrets
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
-from bench_support import generate_entries, vacuum
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from bench_support import generate_entries, throwaway_database, vacuum
 
 from anchor_service.db import migrate
 from anchor_service.db.session import Database
@@ -43,9 +38,6 @@ from anchor_service.merkle import CompactRange
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.settings import Settings
 
-ADMIN_URL = os.environ.get(
-    "ANCHOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_SECONDS = 5.0
 CHUNK = 1_000_000
 
@@ -96,24 +88,6 @@ def expected_totals(start: int, stop: int) -> dict[str, dict[str, str]]:
     return {cur: {"credits": str(v), "debits": str(v)} for cur, v in totals.items() if v}
 
 
-@contextmanager
-def fresh_database(keep: bool) -> Iterator[str]:
-    admin_url = make_url(ADMIN_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"anchor_bench_seal_{secrets.token_hex(4)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        if keep:
-            print(f"kept database {name}")
-        else:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _generate(url: str, start: int, stop: int) -> None:
     """Insert entries [start, stop) and their postings, and move the log counter."""
     generate_entries(url, start, stop, entries_sql=_INSERT_ENTRIES,
@@ -140,7 +114,7 @@ def main() -> int:
         parser.error("--new must be at least 1")
 
     print(f"seal benchmark: {new:,} new entries on a log of {existing:,} (PostgreSQL)")
-    with fresh_database(args.keep) as url:
+    with throwaway_database("anchor_bench_seal", keep=args.keep) as url:
         settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
         migrate.upgrade(settings)
         database = Database.from_settings(settings)

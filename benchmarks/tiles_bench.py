@@ -40,14 +40,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from bench_support import api_server, percentile
+from bench_support import api_server, keepalive_load, percentile
 from proof_bench import (
     auditor_key,
     build,
     cpu_snapshot,
     database_for,
     entry_count,
-    external_id,
+    proof_requests,
     step,
 )
 from sqlalchemy.engine import make_url
@@ -140,43 +140,6 @@ def nginx(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
                 process.wait()
 
 
-async def load(
-    port: int, requests: list[bytes], clients: int, seconds: float
-) -> tuple[float, list[float], int]:
-    """``clients`` keep-alive connections sending ``requests`` in turn: (req/s, latencies,
-    answers other than 200)."""
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def client(offset: int) -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        position = offset * 613
-        try:
-            while time.perf_counter() < deadline:
-                request = requests[position % len(requests)]
-                position += 1
-                began = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - began)
-                if status.split()[1] != b"200":
-                    errors += 1
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    return len(latencies) / (time.perf_counter() - started), latencies, errors
-
-
 def tile_requests(size: int, count: int = 20_000) -> list[bytes]:
     """Requests for random hash tiles of the tree of ``size`` (level 0 mostly, as a
     client computing proofs reads: one tile per level)."""
@@ -188,15 +151,6 @@ def tile_requests(size: int, count: int = 20_000) -> list[bytes]:
     ]
 
 
-def proof_requests(count: int, token: str) -> list[bytes]:
-    rng = random.Random(7)
-    return [
-        (f"GET /v1/entries/{external_id(rng.randrange(count))}/proof HTTP/1.1\r\n"
-         f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
-        for _ in range(20_000)
-    ]  # fmt: skip
-
-
 def measure(
     label: str,
     port: int,
@@ -205,9 +159,11 @@ def measure(
     snapshot: Callable[[], dict[str, float]],
     target: float,
 ) -> bool:
-    asyncio.run(load(port, requests, args.clients, 2.0))  # warm-up
+    asyncio.run(keepalive_load(port, requests, args.clients, 2.0))  # warm-up
     before, began = snapshot(), time.perf_counter()
-    rate, latencies, errors = asyncio.run(load(port, requests, args.clients, args.seconds))
+    rate, latencies, errors = asyncio.run(
+        keepalive_load(port, requests, args.clients, args.seconds)
+    )
     elapsed = time.perf_counter() - began
     after = snapshot()
     busy = {name: (after[name] - before[name]) / elapsed for name in before}

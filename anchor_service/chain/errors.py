@@ -14,6 +14,7 @@ Exception tree::
         ├── ArtifactError                   contract artifact missing or malformed
         ├── SignerError                     signing key or keystore missing or invalid
         ├── ChainConfigError                anchoring not configured: no registry (at it)
+        │   └── MigrationRefused            `registry migrate`: the target cannot be adopted
         ├── DeploymentFileError             deployment file unreadable or incomplete
         ├── AuditError                      the audit cannot compare with the chain
         ├── FeeCapExceededError             needed fee per gas is above the configured cap
@@ -42,6 +43,7 @@ __all__ = [
     "DeploymentFileError",
     "FeeCapExceededError",
     "InsufficientFundsError",
+    "MigrationRefused",
     "NonceTooLowError",
     "ReplacementUnderpricedError",
     "SignerError",
@@ -92,6 +94,10 @@ class SignerError(ChainError):
 
 class ChainConfigError(ChainError):
     """Anchoring is not configured: no registry address, or no contract at it."""
+
+
+class MigrationRefused(ChainConfigError):
+    """The target registry cannot be adopted (wrong code, not empty, no anchorer role)."""
 
 
 class DeploymentFileError(ChainError):

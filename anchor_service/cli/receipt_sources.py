@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from anchor_service.cli.input_files import UnreadableInputError, read_input
 from anchor_service.merkle import TileClient, TileError
 from anchor_service.tlog import MalformedError, parse_checkpoint, parse_proof
 
@@ -56,15 +57,10 @@ class LeafAtIndex:
 
 def read_file(name: str) -> bytes:
     """The bytes of file ``name`` (``-``: stdin); :class:`_SourceError` if unreadable."""
-    import sys
-
     try:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        with open(name, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise _SourceError(f"cannot read {name}: {exc.strerror or exc}") from None
+        return read_input(name)
+    except UnreadableInputError as exc:
+        raise _SourceError(str(exc)) from None
 
 
 def from_proof_bytes(raw: bytes, source: str, checkpoint: bytes | None = None) -> LeafAtIndex:

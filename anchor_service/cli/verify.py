@@ -12,8 +12,10 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
+from anchor_service.cli.input_files import UnreadableInputError, read_input
 from anchor_service.cli.parsers import (
     Subparsers,
     add_command,
@@ -192,20 +194,40 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     policy = _read_policy(args.policy) if args.policy else None
     if args.policy and policy is None:
         return 2
-    minimum: int = (
-        args.min_confirmations if args.min_confirmations is not None else settings.confirmations
-    )
+    minimum = _min_confirmations(args, settings)
     chain = None if args.offline else _chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
     trust = _trust_root(args, policy, chain, bundle)
     report = verify_bundle(bundle, chain, min_confirmations=minimum, trust=trust)
     dissent = chain.dissent if isinstance(chain, QuorumChainView) else []
+    _print_report(
+        args, report, lambda ascii_only: render_report(report, bundle, ascii_only=ascii_only)
+    )
+    for note in dissent:
+        print(f"note: outvoted nodes on {note}", file=sys.stderr)
+    return _exit_status(args, report)
+
+
+def _min_confirmations(args: argparse.Namespace, settings: Settings) -> int:
+    """``--min-confirmations``, else the configured confirmations."""
+    minimum: int = (
+        args.min_confirmations if args.min_confirmations is not None else settings.confirmations
+    )
+    return minimum
+
+
+def _print_report(
+    args: argparse.Namespace, report: VerificationReport, render: Callable[[bool], str]
+) -> None:
+    """``report`` as JSON with ``--json``, else ``render(ascii_only)``'s table on stdout."""
     if args.json:
         dumped = VerificationOut.of(report).model_dump(mode="json")
         print(json.dumps(dumped, indent=2, ensure_ascii=False))
     else:
-        print(render_report(report, bundle, ascii_only=not _can_print("✔✘", sys.stdout)))
-    for note in dissent:
-        print(f"note: outvoted nodes on {note}", file=sys.stderr)
+        print(render(not _can_print("✔✘", sys.stdout)))
+
+
+def _exit_status(args: argparse.Namespace, report: VerificationReport) -> int:
+    """The report's exit status; 0 for a redacted entry under ``--allow-redacted``."""
     if report.status is Status.REDACTED and args.allow_redacted:
         return 0
     return report.exit_status
@@ -268,13 +290,9 @@ def _read_policy(name: str) -> Policy | None:
 def _read_bundle(name: str) -> ProofBundle | TlogProofInput | None:
     """The parsed bundle, or ``None`` after saying on stderr why it cannot be read."""
     try:
-        if name == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as handle:
-                raw = handle.read()
-    except OSError as exc:
-        print(f"error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        raw = read_input(name)
+    except UnreadableInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return None
     try:
         return read_tlog_proof(raw) if is_tlog_proof(raw) else parse_bundle(raw)
@@ -288,25 +306,32 @@ def render_report(
     report: VerificationReport, bundle: ProofBundle, *, ascii_only: bool = False
 ) -> str:
     """The report as a table for people: one line per check, then the verdict."""
-    marks = _ASCII_MARKS if ascii_only else _MARKS
     anchor = bundle.anchor
     lines = [
         f"proof bundle: leaf {bundle.leaf_index} of tree size {bundle.tree_size}, "
         f"anchor {anchor.seq} in registry {anchor.registry} on chain {anchor.chain_id}",
         f"trust root: {report.trust_root or 'none'}",
+        *_check_lines(report, ascii_only=ascii_only),
     ]
-    mark_width = max(len(mark) for mark in marks.values())
-    name_width = max(len(check.name) for check in report.checks)
-    for check in report.checks:
-        mark = marks[check.outcome]
-        lines.append(f"  {mark:<{mark_width}}  {check.name:<{name_width}}  {check.reason}")
-    lines.append(f"{report.status.value.upper()}: {report.verdict}")
     if report.status is Status.UNPINNED:
         if report.trust_root is None:
             lines.append(PIN_HINT)
         else:
             lines.append(OFFLINE_HINT if not report.chain_checked else NO_REGISTRY_HINT)
     return "\n".join(lines)
+
+
+def _check_lines(report: VerificationReport, *, ascii_only: bool) -> list[str]:
+    """One line per check (mark, name, reason), then the verdict."""
+    marks = _ASCII_MARKS if ascii_only else _MARKS
+    mark_width = max(len(mark) for mark in marks.values())
+    name_width = max(len(check.name) for check in report.checks)
+    lines = [
+        f"  {marks[check.outcome]:<{mark_width}}  {check.name:<{name_width}}  {check.reason}"
+        for check in report.checks
+    ]
+    lines.append(f"{report.status.value.upper()}: {report.verdict}")
+    return lines
 
 
 def _can_print(text: str, stream: TextIO) -> bool:

@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from anchor_service.cli.input_files import UnreadableInputError, read_input
 from anchor_service.cli.parsers import Subparsers, add_command, add_json_flag, positive_int
 from anchor_service.settings import Settings
 
@@ -150,12 +151,9 @@ def _checksummed(address: bytes) -> str:
 
 def _from_file(name: str) -> bytes:
     try:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        with open(name, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise _InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+        return read_input(name)
+    except UnreadableInputError as exc:
+        raise _InputError(str(exc)) from None
 
 
 def _from_api(args: argparse.Namespace, first: int, second: int) -> bytes:

@@ -9,11 +9,9 @@ then those of the bundle its ``extra`` line carries).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from anchor_service.settings import Settings
-from anchor_service.verifier import Status, VerificationOut, VerificationReport
+from anchor_service.verifier import Status, VerificationReport
 from anchor_service.verifier.tlog_proof import TlogProofInput, verify_tlog_proof
 from anchor_service.verifier.trust import TrustRoot
 
@@ -27,9 +25,7 @@ def run_tlog_proof(args: argparse.Namespace, settings: Settings, read: TlogProof
     policy = base._read_policy(args.policy) if args.policy else None
     if args.policy and policy is None:
         return 2
-    minimum: int = (
-        args.min_confirmations if args.min_confirmations is not None else settings.confirmations
-    )
+    minimum = base._min_confirmations(args, settings)
     offline = args.offline or read.bundle is None  # no anchor: nothing to read on chain
     chain = None if offline else base._chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
     trust: TrustRoot | None = None
@@ -38,15 +34,10 @@ def run_tlog_proof(args: argparse.Namespace, settings: Settings, read: TlogProof
     elif policy is not None:
         trust = TrustRoot.from_policy(policy, f"policy {args.policy}")
     report = verify_tlog_proof(read, chain, min_confirmations=minimum, trust=trust)
-    if args.json:
-        dumped = VerificationOut.of(report).model_dump(mode="json")
-        print(json.dumps(dumped, indent=2, ensure_ascii=False))
-    else:
-        ascii_only = not base._can_print("✔✘", sys.stdout)
-        print(render_tlog_report(report, read, ascii_only=ascii_only))
-    if report.status is Status.REDACTED and args.allow_redacted:
-        return 0
-    return report.exit_status
+    base._print_report(
+        args, report, lambda ascii_only: render_tlog_report(report, read, ascii_only=ascii_only)
+    )
+    return base._exit_status(args, report)
 
 
 def render_tlog_report(
@@ -55,7 +46,6 @@ def render_tlog_report(
     """The report as a table for people, headed by what the tlog-proof says."""
     from anchor_service.cli import verify as base
 
-    marks = base._ASCII_MARKS if ascii_only else base._MARKS
     checkpoint = read.checkpoint
     bundle = read.bundle
     anchored = (
@@ -68,13 +58,8 @@ def render_tlog_report(
         f"tlog-proof: leaf {read.proof.index} in the checkpoint of {checkpoint.origin} at tree "
         f"size {checkpoint.size}; {anchored}",
         f"trust root: {report.trust_root or 'none'}",
+        *base._check_lines(report, ascii_only=ascii_only),
     ]
-    mark_width = max(len(mark) for mark in marks.values())
-    name_width = max(len(check.name) for check in report.checks)
-    for check in report.checks:
-        mark = marks[check.outcome]
-        lines.append(f"  {mark:<{mark_width}}  {check.name:<{name_width}}  {check.reason}")
-    lines.append(f"{report.status.value.upper()}: {report.verdict}")
     if report.status is Status.UNPINNED:
         lines.append(base.PIN_HINT if report.trust_root is None else base.OFFLINE_HINT)
     return "\n".join(lines)

@@ -9,6 +9,7 @@ the benchmarks need to run the whole service on one machine:
 - :mod:`.settings_file` ``<data_dir>/dev.env``: ``dev``'s chain for the CLI beside it
 - :mod:`.supervisor`   start child processes in order, stop them together
 - :mod:`.stack`        what ``anchor-service dev`` runs (migrate, first key, children)
+- :mod:`.witness`      ``dev``'s local witness: its key, policies and supervised process
 - :mod:`.errors`       the exception tree
 """
 

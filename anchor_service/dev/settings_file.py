@@ -19,7 +19,9 @@ also writes it to ``<data_dir>/dev.env`` (:data:`DEV_SETTINGS_FILE`), and
 It also holds the dev log key ``dev`` creates on its first start (``ANCHOR_LOG_KEY_PATH``,
 ``ANCHOR_LOG_ORIGIN``; :func:`write_dev_log_key`), whatever the chain: those two lines are
 read even when the chain lines are not, and are kept when the chain lines are rewritten
-or removed.
+or removed. Likewise the policy of ``dev``'s local witness (``ANCHOR_WITNESS_POLICY``;
+:func:`write_dev_witness_policy`), read unless a witness policy is configured, so that
+``anchor-service policy export`` beside ``dev`` lists the witness.
 
 ``dev`` rewrites the chain lines on every start with a local chain, and removes them
 otherwise (the file goes when nothing is left).
@@ -42,6 +44,7 @@ __all__ = [
     "remove_dev_settings",
     "write_dev_log_key",
     "write_dev_settings",
+    "write_dev_witness_policy",
 ]
 
 #: The file's name, in the data directory.
@@ -67,6 +70,9 @@ _LOG_FIELDS = {
     "ANCHOR_LOG_KEY_PATH": "log_key_path",
     "ANCHOR_LOG_ORIGIN": "log_origin",
 }
+# The dev witness's policy (kept across chain rewrites) and its setting.
+_WITNESS_FIELDS = {"ANCHOR_WITNESS_POLICY": "witness_policy"}
+_KEPT_FIELDS = {**_LOG_FIELDS, **_WITNESS_FIELDS}
 _DEV_ACCOUNT = "ANCHOR_DEV_ACCOUNT"
 _CHAIN_FIELDS = ("rpc_url", "chain_id")
 _SIGNER_FIELDS = ("signer_key", "keystore_path")
@@ -101,6 +107,12 @@ def write_dev_log_key(data_dir: Path, *, key_path: Path, origin: str) -> Path:
     return _write(
         data_dir, [*kept, f"ANCHOR_LOG_KEY_PATH={key_path}", f"ANCHOR_LOG_ORIGIN={origin}"]
     )
+
+
+def write_dev_witness_policy(data_dir: Path, policy: Path) -> Path:
+    """Add (or replace) the dev witness's policy line, keeping the others."""
+    kept = [line for line in _lines(data_dir) if _name(line) not in _WITNESS_FIELDS]
+    return _write(data_dir, [*kept, f"ANCHOR_WITNESS_POLICY={policy}"])
 
 
 def remove_dev_settings(data_dir: Path) -> None:
@@ -138,7 +150,8 @@ def _name(line: str) -> str:
 
 
 def _log_lines(data_dir: Path) -> list[str]:
-    return [line for line in _lines(data_dir) if _name(line) in _LOG_FIELDS]
+    """The lines kept when the chain lines go: the dev log key's and witness's."""
+    return [line for line in _lines(data_dir) if _name(line) in _KEPT_FIELDS]
 
 
 def _parse(text: str) -> dict[str, str]:
@@ -170,6 +183,9 @@ def read_dev_settings(settings: Settings) -> dict[str, Any]:
         {}
         if own_log_key
         else {field: found[name] for name, field in _LOG_FIELDS.items() if found.get(name)}
+    )
+    log_values.update(
+        {field: found[name] for name, field in _WITNESS_FIELDS.items() if found.get(name)}
     )
     log_values = {field: value for field, value in log_values.items() if field not in configured}
     values: dict[str, Any] = {

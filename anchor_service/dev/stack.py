@@ -3,10 +3,12 @@
 Steps: make the data directory, apply migrations, create an admin API key on the very
 first start (printed once, with curl examples) and, unless a log key is configured, a dev
 log key (``<data_dir>/log.key``, origin ``localhost/anchor-service/dev`` or
-``ANCHOR_LOG_ORIGIN``; written to the dev settings file too), then supervise the child processes: a
+``ANCHOR_LOG_ORIGIN``; written to the dev settings file too), and, unless
+``ANCHOR_WITNESS_POLICY`` is configured, a local witness's key and policies (see
+:mod:`anchor_service.dev.witness`), then supervise the child processes: a
 local ganache (unless ``ANCHOR_RPC_URL`` is another machine; its registry is deployed on
 the first start and reused afterwards, see :mod:`anchor_service.dev.chain_setup`), the
-API on ``settings.host:settings.port``, and the scheduler. To add a process, add a
+dev witness, the API on ``settings.host:settings.port``, and the scheduler. To add a process, add a
 :class:`Child` in :func:`dev_children`; to add a set-up step, add it to :func:`prepare`
 (which starts nothing long-lived).
 """
@@ -23,8 +25,13 @@ from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev.chain_setup import DevChainSetup
-from anchor_service.dev.settings_file import remove_dev_settings, write_dev_log_key
+from anchor_service.dev.settings_file import (
+    remove_dev_settings,
+    write_dev_log_key,
+    write_dev_witness_policy,
+)
 from anchor_service.dev.supervisor import Child, Supervisor
+from anchor_service.dev.witness import DEV_WITNESS_POLICY_FILE, DevWitness
 from anchor_service.services.log_identity import (
     DEV_LOG_ORIGIN,
     LogIdentity,
@@ -34,7 +41,14 @@ from anchor_service.services.log_identity import (
 )
 from anchor_service.settings import Settings
 
-__all__ = ["DEV_LOG_KEY_FILE", "dev_children", "prepare", "prepare_log_key", "run_dev"]
+__all__ = [
+    "DEV_LOG_KEY_FILE",
+    "dev_children",
+    "prepare",
+    "prepare_log_key",
+    "prepare_witness",
+    "run_dev",
+]
 
 #: The dev log key's file name, in the data directory.
 DEV_LOG_KEY_FILE = "log.key"
@@ -43,14 +57,15 @@ DEV_LOG_KEY_FILE = "log.key"
 def run_dev(settings: Settings) -> int:
     """Prepare, then supervise the children until one stops or Ctrl-C; the exit status."""
     settings = prepare(settings)
+    witness = prepare_witness(settings)
     chain = DevChainSetup(settings)
-    children = dev_children(settings, chain)
+    children = dev_children(settings, chain, witness)
     if chain.chain is None:
         remove_dev_settings(settings.data_dir)  # a former local chain's, stale now
         chain.describe_remote()
 
     def started() -> None:
-        print(_running_banner(settings, chain), flush=True)
+        print(_running_banner(settings, chain, witness), flush=True)
 
     return Supervisor(children, on_started=started).run()
 
@@ -106,22 +121,50 @@ def prepare_log_key(settings: Settings) -> Settings:
     return settings.model_copy(update={"log_key_path": path, "log_origin": origin})
 
 
+def prepare_witness(settings: Settings) -> DevWitness | None:
+    """The local dev witness (its key, policies, port; see :mod:`.witness`), or ``None``
+    when ``ANCHOR_WITNESS_POLICY`` is configured (the configured witnesses are asked)
+    or no log key is (nothing would be signed to cosign)."""
+    own_file = settings.data_dir / DEV_WITNESS_POLICY_FILE
+    if settings.witness_policy is not None and settings.witness_policy != own_file:
+        print(f"witnesses: {settings.witness_policy} (configured; no dev witness)", flush=True)
+        return None
+    if not log_key_configured(settings):
+        return None
+    witness = DevWitness(settings, load_log_identity(settings).verifier_key)
+    witness.prepare()
+    print(witness.describe(), flush=True)
+    write_dev_witness_policy(settings.data_dir, witness.policy_path)
+    return witness
+
+
 def _describe(identity: LogIdentity) -> str:
     return f"origin '{identity.origin}', verifier key {identity.verifier_key}"
 
 
-def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list[Child]:
+def dev_children(
+    settings: Settings, chain: DevChainSetup | None = None, witness: DevWitness | None = None
+) -> list[Child]:
     """The processes ``dev`` supervises, in start order: the local chain (if any), the
-    API, the scheduler."""
+    dev witness (if any), the API, the scheduler."""
     chain = chain if chain is not None else DevChainSetup(settings)
     ganache = chain.child()
     base_url = f"http://{settings.host}:{settings.port}"
     log_env = _log_key_env(settings)
+    witnesses = [] if witness is None else [witness.child(_http_ok)]
+    if witness is not None:
+        log_env = {**log_env, **witness.env()}
     api = Child(
         name="api",
         argv=[
-            sys.executable, "-m", "anchor_service.cli", "serve",
-            "--host", settings.host, "--port", str(settings.port),
+            sys.executable,
+            "-m",
+            "anchor_service.cli",
+            "serve",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.port),
         ],
         env=log_env,
         ready=_http_ok(f"{base_url}/readyz"),
@@ -131,7 +174,7 @@ def dev_children(settings: Settings, chain: DevChainSetup | None = None) -> list
         argv=[sys.executable, "-m", "anchor_service.cli", "scheduler"],
         env=log_env,
     )
-    return [*([ganache] if ganache is not None else []), api, scheduler]
+    return [*([ganache] if ganache is not None else []), *witnesses, api, scheduler]
 
 
 def _log_key_env(settings: Settings) -> dict[str, str]:
@@ -156,7 +199,9 @@ def _http_ok(url: str) -> Callable[[], bool]:
     return probe
 
 
-def _running_banner(settings: Settings, chain: DevChainSetup) -> str:
+def _running_banner(
+    settings: Settings, chain: DevChainSetup, witness: DevWitness | None = None
+) -> str:
     base_url = f"http://{settings.host}:{settings.port}"
     data_dir = settings.data_dir.resolve()
     if chain.chain is not None:
@@ -195,11 +240,13 @@ def _running_banner(settings: Settings, chain: DevChainSetup) -> str:
         f"log:        '{settings.log_origin}', {checkpoints} "
         f"({base_url}/tlog/checkpoint); key {key_file}"
     )
+    if witness is not None:
+        rows.append(witness.banner_row(float(witness.env()["ANCHOR_WITNESS_SECONDS"])))
     rows += [
         f"schedule:   seal + anchor at '{settings.seal_cron}' ({settings.timezone}){trigger};"
         f" anchors followed every {settings.confirm_interval_seconds:g} s",
         f"data:       {data_dir}  (database, chain, deployment.json)",
-        "stop:       Ctrl-C (stops the scheduler, the API and the chain)",
+        "stop:       Ctrl-C (stops the scheduler, the API, the witness and the chain)",
         f"reset:      stop, then delete {data_dir} (database and chain together)",
     ]
     body = "\n".join(f"  {row}" for row in rows)

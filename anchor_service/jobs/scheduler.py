@@ -92,18 +92,30 @@ def schedule_timezone(settings: Settings) -> ZoneInfo:
 
 def seal_trigger(settings: Settings) -> CronTrigger:
     """The cron trigger of ``seal_and_anchor``; :class:`ScheduleConfigError` when invalid."""
+    return _cron_trigger("ANCHOR_SEAL_CRON", settings.seal_cron, settings)
+
+
+def _cron_trigger(variable: str, expression: str, settings: Settings) -> CronTrigger:
+    """``expression`` (the value of ``variable``) in the settings' time zone."""
     zone = schedule_timezone(settings)
     try:
-        return crontab_trigger(settings.seal_cron, zone)
+        return crontab_trigger(expression, zone)
     except ValueError as exc:
         raise ScheduleConfigError(
-            f"ANCHOR_SEAL_CRON {settings.seal_cron!r} is not a cron expression "
+            f"{variable} {expression!r} is not a cron expression "
             f"(minute hour day month weekday, weekday 0 or 7 = Sunday): {exc}"
         ) from exc
 
 
-def _interval(seconds: float) -> IntervalTrigger:
-    return IntervalTrigger(seconds=seconds)
+def _every(job_id: str, func: Callable[[], object], seconds: float, description: str) -> JobSpec:
+    """A job run every ``seconds``; a run up to one interval (at least 1 s) late still starts."""
+    return JobSpec(
+        id=job_id,
+        func=func,
+        trigger=IntervalTrigger(seconds=seconds),
+        misfire_grace_time=max(1, round(seconds)),
+        description=description,
+    )
 
 
 def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
@@ -117,12 +129,8 @@ def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
             misfire_grace_time=SEAL_MISFIRE_GRACE_SECONDS,
             description=f"seal and anchor ({settings.seal_cron} {settings.timezone})",
         ),
-        JobSpec(
-            id="confirm",
-            func=work.confirm,
-            trigger=_interval(confirm_every),
-            misfire_grace_time=max(1, round(confirm_every)),
-            description=f"follow anchors (every {confirm_every:g} s)",
+        _every(
+            "confirm", work.confirm, confirm_every, f"follow anchors (every {confirm_every:g} s)"
         ),
     ]
     if settings.checkpoint_seconds > 0 and not log_key_configured(settings):
@@ -133,37 +141,27 @@ def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
     elif settings.checkpoint_seconds > 0:
         every = settings.checkpoint_seconds
         specs.append(
-            JobSpec(
-                id="checkpoint",
-                func=work.checkpoint,
-                trigger=_interval(every),
-                misfire_grace_time=max(1, round(every)),
-                description=f"sign a checkpoint (every {every:g} s)",
-            )
+            _every("checkpoint", work.checkpoint, every, f"sign a checkpoint (every {every:g} s)")
         )
     if settings.witness_policy is not None:
         witness_every = max(settings.witness_seconds, 1.0)
         specs.append(
-            JobSpec(
-                id="witness",
-                func=work.witness,
-                trigger=_interval(witness_every),
-                misfire_grace_time=max(1, round(witness_every)),
-                description=f"ask the witnesses to cosign (every {witness_every:g} s)",
+            _every(
+                "witness",
+                work.witness,
+                witness_every,
+                f"ask the witnesses to cosign (every {witness_every:g} s)",
             )
         )
     if settings.seal_when_pending:
         check_every = settings.seal_check_seconds
         specs.append(
-            JobSpec(
-                id="seal_if_backlog",
-                func=work.seal_if_backlog,
-                trigger=_interval(check_every),
-                misfire_grace_time=max(1, round(check_every)),
-                description=(
-                    f"seal when {settings.seal_when_pending} entries are pending "
-                    f"(checked every {check_every:g} s)"
-                ),
+            _every(
+                "seal_if_backlog",
+                work.seal_if_backlog,
+                check_every,
+                f"seal when {settings.seal_when_pending} entries are pending "
+                f"(checked every {check_every:g} s)",
             )
         )
     if settings.audit_cron:
@@ -181,14 +179,7 @@ def job_specs(settings: Settings, work: SchedulerWork) -> list[JobSpec]:
 
 def audit_trigger(settings: Settings) -> CronTrigger:
     """The cron trigger of ``audit``; :class:`ScheduleConfigError` when invalid."""
-    zone = schedule_timezone(settings)
-    try:
-        return crontab_trigger(settings.audit_cron, zone)
-    except ValueError as exc:
-        raise ScheduleConfigError(
-            f"ANCHOR_AUDIT_CRON {settings.audit_cron!r} is not a cron expression "
-            f"(minute hour day month weekday, weekday 0 or 7 = Sunday): {exc}"
-        ) from exc
+    return _cron_trigger("ANCHOR_AUDIT_CRON", settings.audit_cron, settings)
 
 
 def build_scheduler(

@@ -62,6 +62,7 @@ from anchor_service.services.log_identity import (
 from anchor_service.services.sealing import SealedBatch, seal_pending
 from anchor_service.services.witnessing import WitnessRounds
 from anchor_service.settings import Settings
+from anchor_service.tlog import quorum_met
 from anchor_service.witness.client import WitnessRound
 
 __all__ = ["AnchorerFactory", "Backlog", "RunReport", "SchedulerWork"]
@@ -187,18 +188,32 @@ class SchedulerWork:
         return signed
 
     def witness(self) -> WitnessRound | None:
-        """Ask the policy's witnesses to cosign the newest checkpoint when it is new (at
-        most every ``ANCHOR_WITNESS_SECONDS``); ``None`` when nothing was sent."""
+        """Ask the policy's witnesses to cosign the newest checkpoint (at most every
+        ``ANCHOR_WITNESS_SECONDS``) until their cosignatures meet the quorum: a witness
+        that was down or refused is asked again next run, one that cosigned it is not.
+        ``None`` when nothing was sent (nothing new, or the quorum is met already)."""
         rounds = self._witness_rounds()
         if rounds is None or not rounds.due():
             return None
         try:
             with unit_of_work(self.database.reader) as session:
                 latest = CheckpointRepository(session).latest()
-            if latest is None or latest.tree_size <= self._witnessed_size:
-                return None
-            round_ = rounds.run(latest.note.encode())
-            self._witnessed_size = latest.tree_size
+                if latest is None or latest.tree_size <= self._witnessed_size:
+                    return None
+                stored = {
+                    (row.witness_name, row.key_id)
+                    for row in CheckpointRepository(session).cosignatures_for(latest.tree_size)
+                }
+            # The newest checkpoint, again until its quorum is met (a witness that was
+            # down is asked again next run), skipping the witnesses that cosigned it.
+            skip = {
+                w.name
+                for w in rounds.policy.witnesses
+                if (w.verifier.name, w.verifier.key_id) in stored
+            }
+            round_ = rounds.run(latest.note.encode(), skip=skip)
+            if quorum_met(rounds.policy, {*skip, *round_.cosigners}):
+                self._witnessed_size = latest.tree_size
         except Exception:
             self._failures.report("witness", "trying again next run")
             return None

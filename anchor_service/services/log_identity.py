@@ -21,14 +21,12 @@ Errors are :class:`~anchor_service.errors.LogKeyError`, one line each; no messag
 
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchor_service.errors import LogKeyError
+from anchor_service.private_files import OPEN_BITS, read_private, write_private
 from anchor_service.settings import Settings
 from anchor_service.tlog import (
     Ed25519Signer,
@@ -49,9 +47,6 @@ __all__ = [
 
 #: The origin of the key ``anchor-service dev`` creates on its first start.
 DEV_LOG_ORIGIN = "localhost/anchor-service/dev"
-
-#: Permission bits a key file must not have: any access by group or others.
-_OPEN_BITS = stat.S_IRWXG | stat.S_IRWXO
 
 
 @dataclass(frozen=True)
@@ -107,9 +102,7 @@ def read_log_key_file(path: Path) -> str:
     """The signer key string in the file at ``path``; refuses a file group or others
     may access, naming it and the ``chmod 600`` fix."""
     try:
-        with path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            data = handle.read(4096)
+        mode, data = read_private(path)
     except FileNotFoundError:
         raise LogKeyError(
             f"the log key file {path} does not exist: create it with "
@@ -119,7 +112,7 @@ def read_log_key_file(path: Path) -> str:
         raise LogKeyError(f"the log key file {path} is a directory, not a key file") from None
     except OSError as exc:
         raise LogKeyError(f"cannot read the log key file {path}: {exc.strerror}") from None
-    if mode & _OPEN_BITS:
+    if mode & OPEN_BITS:
         raise LogKeyError(
             f"the log key file {path} may be read by group or others (mode "
             f"{stat.S_IMODE(mode):04o}); refusing to use it: run `chmod 600 {path}`"
@@ -183,28 +176,9 @@ def _identity(signer: Ed25519Signer) -> LogIdentity:
 
 
 def _write_private(path: Path, text: str, *, replace: bool) -> None:
-    """Write ``text`` to ``path`` with mode 0600 from the first byte: exclusively when
-    not ``replace``, else through a private temporary file renamed over it."""
+    """Write ``text`` to ``path`` (mode 0600; :func:`write_private`), creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("ascii")
-    if not replace:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise LogKeyError(f"{path} exists already; pass --force to replace it") from None
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        write_private(path, text.encode("ascii"), replace=replace)
+    except FileExistsError:
+        raise LogKeyError(f"{path} exists already; pass --force to replace it") from None

@@ -8,10 +8,10 @@ loaded, as ``ssh`` refuses an unprotected private key: the key may have leaked.
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
+from anchor_service.private_files import OPEN_BITS, read_private, write_private
 from anchor_service.tlog import (
     CosignatureSigner,
     MalformedKeyError,
@@ -22,8 +22,6 @@ from anchor_service.tlog import (
 from anchor_service.witness.errors import WitnessKeyFileError
 
 __all__ = ["create_key_file", "load_key_file"]
-
-_UNSAFE_BITS = stat.S_IRWXG | stat.S_IRWXO
 
 
 def create_key_file(path: Path, name: str, *, force: bool = False) -> str:
@@ -39,14 +37,9 @@ def create_key_file(path: Path, name: str, *, force: bool = False) -> str:
         raise WitnessKeyFileError(
             f"invalid witness name {name!r}: no spaces, '+' or control characters"
         ) from exc
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(skey + "\n")
-        os.replace(temporary, path)
+        write_private(path, (skey + "\n").encode("ascii"), replace=force)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise WitnessKeyFileError(f"cannot write {path}: {exc.strerror}") from exc
     return vkey
 
@@ -54,19 +47,19 @@ def create_key_file(path: Path, name: str, *, force: bool = False) -> str:
 def load_key_file(path: Path) -> CosignatureSigner:
     """The witness signer in ``path``; refuses a file the group or others may access."""
     try:
-        mode = path.stat().st_mode
+        mode, data = read_private(path)
     except FileNotFoundError as exc:
         raise WitnessKeyFileError(f"no witness key file at {path}") from exc
     except OSError as exc:
         raise WitnessKeyFileError(f"cannot read {path}: {exc.strerror}") from exc
-    if mode & _UNSAFE_BITS:
+    if mode & OPEN_BITS:
         raise WitnessKeyFileError(
             f"{path} is accessible by others (mode {stat.S_IMODE(mode):04o}); "
             f"a witness key must be private: chmod 600 {path}"
         )
     try:
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError as exc:
         raise WitnessKeyFileError(f"cannot read {path} as a witness key file") from exc
     try:
         return new_cosignature_signer(text)

@@ -48,6 +48,7 @@ ERROR_MODULES = (
     "anchor_service.merkle.errors",
     "anchor_service.tlog.errors",
     "anchor_service.verifier.errors",
+    "anchor_service.witness.errors",
 )
 # Not imported: Alembic's environment runs migrations, __main__ runs the command line.
 NOT_IMPORTED = ("anchor_service.db.migrations", "anchor_service.cli.__main__")

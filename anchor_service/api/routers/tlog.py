@@ -3,8 +3,12 @@
 The tlog-tiles read API (c2sp.org/tlog-tiles) serves the checkpoint at ``<prefix>/checkpoint``
 as a signed note (c2sp.org/signed-note, c2sp.org/tlog-checkpoint) in ``text/plain``; the
 cosignature lines the witnesses returned (c2sp.org/tlog-cosignature) are appended after
-the log's own signature line. Public by default (``ANCHOR_TLOG_PUBLIC``; else an auditor
-key); short-lived in caches. The hash tiles are in their own router.
+the log's own signature line. It is always the newest checkpoint, cosigned or not yet
+(tlog-tiles asks only for the log's signature, and the served size must not go
+backwards); the scheduler's witness job sends the newest one until its quorum is met,
+so a quiet log's checkpoint carries it within ``ANCHOR_WITNESS_SECONDS``. Public by
+default (``ANCHOR_TLOG_PUBLIC``; else an auditor key); short-lived in caches. The hash
+tiles are in their own router.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ _TEXT = "text/plain; charset=utf-8"
     description=(
         "The log's newest checkpoint as a C2SP signed note: origin, tree size and base64 "
         "root, the log's signature line, then one line per witness cosignature collected "
-        "(`text/plain; charset=utf-8`). Verify it with the log's verifier key "
+        "(`text/plain; charset=utf-8`). Always the newest checkpoint: with witnesses "
+        "configured, the newest one is sent to them until their quorum is met, so it may "
+        "carry no cosignature for up to `ANCHOR_WITNESS_SECONDS` (use the entry's "
+        "tlog-proof for a cosigned checkpoint now). Verify it with the log's verifier key "
         "(`anchor-service log-key show`, or the operator's published trust policy). "
         "404 before the first checkpoint. Public unless `ANCHOR_TLOG_PUBLIC=false` "
         "(then an `auditor` or `admin` key)."

@@ -23,7 +23,13 @@ from anchor_service.api.schemas.anchors import (
     AnchorPageOut,
     AnchorTransactionOut,
 )
-from anchor_service.api.schemas.audit import AuditOut, FindingOut, RedactIn, RedactionOut
+from anchor_service.api.schemas.audit import (
+    AuditOut,
+    FindingOut,
+    RedactIn,
+    RedactionOut,
+    RedactionRecordOut,
+)
 from anchor_service.api.schemas.batches import (
     BatchAnchorOut,
     BatchHeadOut,
@@ -78,6 +84,7 @@ __all__ = [
     "Page",
     "RedactIn",
     "RedactionOut",
+    "RedactionRecordOut",
     "SealOut",
     "SealedBatchOut",
     "SealedHeadOut",

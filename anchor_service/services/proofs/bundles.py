@@ -42,9 +42,31 @@ from anchor_service.services.proofs.node_cache import NodeCache
 from anchor_service.services.proofs.store import ProofStore
 from anchor_service.verifier import ProofBundle, RedactionRecordRef
 
-__all__ = ["BundleService", "ConsistencyBetweenHeads", "ProofIntegrityError"]
+__all__ = [
+    "BundleService",
+    "ConsistencyBetweenHeads",
+    "ProofIntegrityError",
+    "stored_inclusion_path",
+]
 
 logger = logging.getLogger(__name__)
+
+
+def stored_inclusion_path(
+    store: ProofStore, nodes: NodeCache, index: int, tree_size: int, leaf_tile: bytes | None
+) -> list[bytes]:
+    """The inclusion path of leaf ``index`` in the tree of ``tree_size`` leaves, from the
+    stored tiles through ``nodes`` (``leaf_tile``: the leaf's level-0 tile, when read
+    already). Raises :class:`ProofIntegrityError` when the tiles cannot give it; the
+    caller checks it against the root it proves."""
+    known = {} if leaf_tile is None else {TileId(0, index >> TILE_HEIGHT): leaf_tile}
+    wanted = inclusion_nodes(index, tree_size)
+    try:
+        return wanted.rehash(nodes.hashes(wanted.ids, store.tiles, known))
+    except TileError as exc:
+        raise ProofIntegrityError(
+            f"the proof storage cannot give the path of leaf {index}: {exc}; the log needs an audit"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +109,7 @@ class BundleService:
             raise NotFoundError(f"no entry with external_id {external_id!r}")
         index, leaf_hash, document, redacted, leaf_tile = row
         head = self._head_for(external_id, index, tree_size)
-        known = {} if leaf_tile is None else {TileId(0, index >> TILE_HEIGHT): leaf_tile}
-        nodes = inclusion_nodes(index, head.tree_size)
-        try:
-            path = nodes.rehash(self._nodes.hashes(nodes.ids, self._store.tiles, known))
-        except TileError as exc:
-            raise ProofIntegrityError(
-                f"the proof storage cannot give the path of leaf {index}: {exc}; the log "
-                "needs an audit"
-            ) from exc
+        path = stored_inclusion_path(self._store, self._nodes, index, head.tree_size, leaf_tile)
         if not verify_inclusion(index, head.tree_size, leaf_hash, path, head.root):
             logger.error(
                 "stored tiles give an inclusion path for leaf %d that does not lead to the "

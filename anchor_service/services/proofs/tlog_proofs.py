@@ -17,9 +17,9 @@ from typing import Any
 
 from anchor_service.errors import EntryNotAnchoredError, NotFoundError, ProofIntegrityError
 from anchor_service.ledger.status import EntryStatus
-from anchor_service.merkle import TILE_HEIGHT, TileError, TileId, inclusion_nodes, verify_inclusion
+from anchor_service.merkle import verify_inclusion
 from anchor_service.services.proofs.anchored_heads import AnchoredHeadIndex
-from anchor_service.services.proofs.bundles import BundleService
+from anchor_service.services.proofs.bundles import BundleService, stored_inclusion_path
 from anchor_service.services.proofs.node_cache import NodeCache
 from anchor_service.services.proofs.store import ProofStore
 from anchor_service.tlog import MalformedError, TlogProof, parse_checkpoint
@@ -70,15 +70,7 @@ class TlogProofService:
                 entry_status=EntryStatus.PENDING,
             )
         assert signed_checkpoint is not None  # nosec B101
-        known = {} if leaf_tile is None else {TileId(0, index >> TILE_HEIGHT): leaf_tile}
-        nodes = inclusion_nodes(index, size)
-        try:
-            path = nodes.rehash(self._nodes.hashes(nodes.ids, self._store.tiles, known))
-        except TileError as exc:
-            raise ProofIntegrityError(
-                f"the proof storage cannot give the path of leaf {index}: {exc}; the log "
-                "needs an audit"
-            ) from exc
+        path = stored_inclusion_path(self._store, self._nodes, index, size, leaf_tile)
         if not verify_inclusion(index, size, leaf_hash, path, root):
             logger.error(
                 "stored tiles give an inclusion path for leaf %d that does not lead to the "
