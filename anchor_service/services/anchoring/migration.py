@@ -25,11 +25,11 @@ from eth_utils.address import is_address, to_checksum_address
 
 from anchor_service.chain import (
     ANCHORER_ROLE,
+    MigrationRefused,
     RegistryClient,
     TransactionRevertedError,
 )
 from anchor_service.chain.boundary import rpc_errors
-from anchor_service.chain.errors import MigrationRefused
 from anchor_service.db.models_anchoring import RegistryLink
 from anchor_service.db.repositories.registry_links import RegistryLinkRepository
 from anchor_service.db.session import Database, unit_of_work
