@@ -11,7 +11,9 @@ The ganache (``devchain``, ``web3``, ``rpc``) and the databases are the shared o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +22,18 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 from web3.types import RPCEndpoint, Wei
 
-from anchor_service.chain import ANCHORER_ROLE, FeePolicy, RegistryClient, Signer, deploy_registry
+from anchor_service.chain import (
+    ANCHORER_ROLE,
+    DEFAULT_ADMIN_ROLE,
+    PAUSER_ROLE,
+    FeePolicy,
+    RegistryClient,
+    Signer,
+    deploy_registry,
+    load_artifact,
+)
 from anchor_service.chain.txbuilder import transact
+from anchor_service.cli.main import main
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.session import Database, unit_of_work
@@ -157,3 +169,52 @@ def registry_call(registry: RegistryClient, signer: Signer, function: str, *args
 def revoke_anchorer(chain: ChainContext, admin: Signer | None = None) -> None:
     """Take the anchorer role from the chain context's signer (``admin`` signs)."""
     registry_call(chain.registry, admin or chain.signer, "revokeRole", ANCHORER_ROLE, chain.sender)
+
+
+def settings_after_cli_deploy(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    settings: Settings,
+    web3: Web3,
+    signer_key: str,
+    rpc_url: str,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    version_flag: str,
+    contract: str,
+    artifact_path: Path,
+) -> Settings:
+    """``anchor-service deploy VERSION_FLAG --admin A --pauser P`` run as the CLI runs it
+    (the roles checked: the signer may only anchor); the service's settings then name
+    nothing but the deployment file it wrote."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "ANCHOR_DATABASE_URL": settings.database_url,
+        "ANCHOR_RPC_URL": rpc_url,
+        "ANCHOR_CHAIN_ID": "1337",
+        "ANCHOR_SIGNER_KEY": signer_key,
+        "ANCHOR_DATA_DIR": str(tmp_path / ".data"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ANCHOR_REGISTRY_ADDRESS", raising=False)
+    admin, pauser = Account.create().address, Account.create().address
+    assert main(["deploy", version_flag, "--admin", admin, "--pauser", pauser, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["contractName"] == contract
+    registry = RegistryClient(web3, record["address"], artifact=load_artifact(artifact_path))
+    signer = Signer.from_key(signer_key).address
+    assert registry.has_role(DEFAULT_ADMIN_ROLE, admin) and registry.has_role(PAUSER_ROLE, pauser)
+    assert registry.has_role(ANCHORER_ROLE, signer)
+    assert not registry.has_role(DEFAULT_ADMIN_ROLE, signer)
+    assert not registry.has_role(PAUSER_ROLE, signer)
+    return settings.model_copy(
+        update={
+            "rpc_url": rpc_url,
+            "chain_id": 1337,
+            "data_dir": tmp_path / ".data",
+            "deployment_file": tmp_path / ".data" / "deployment.json",
+            "registry_address": None,
+            "signer_key": signer_key,
+            "confirmations": 2,
+        }
+    )

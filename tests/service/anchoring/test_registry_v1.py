@@ -9,17 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from web3 import Web3
 
 from anchor_service.chain import (
-    ANCHORER_ROLE,
-    DEFAULT_ADMIN_ROLE,
-    PAUSER_ROLE,
     REGISTRY_ARTIFACT_PATH,
-    RegistryClient,
-    Signer,
-    load_artifact,
 )
 from anchor_service.cli.main import main
 from anchor_service.db.session import Database
@@ -31,7 +24,7 @@ from anchor_service.services.anchoring.watch import ChainWatch
 from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.settings import Settings
 
-from .conftest import Rpc, SealEntries, finish
+from .conftest import Rpc, SealEntries, finish, settings_after_cli_deploy
 
 
 @pytest.fixture
@@ -44,40 +37,18 @@ def v1_settings(
     devchain: DevChain,
     capsys: pytest.CaptureFixture[str],
 ) -> Settings:
-    """``anchor-service deploy --v1 --admin A --pauser P`` run as the CLI runs it; the
-    service's settings then name nothing but the deployment file it wrote."""
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
-        "ANCHOR_DATABASE_URL": settings.database_url,
-        "ANCHOR_RPC_URL": devchain.rpc_url,
-        "ANCHOR_CHAIN_ID": "1337",
-        "ANCHOR_SIGNER_KEY": signer_key,
-        "ANCHOR_DATA_DIR": str(tmp_path / ".data"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("ANCHOR_REGISTRY_ADDRESS", raising=False)
-    admin, pauser = Account.create().address, Account.create().address
-    assert main(["deploy", "--v1", "--admin", admin, "--pauser", pauser, "--json"]) == 0
-    record = json.loads(capsys.readouterr().out)
-    assert record["contractName"] == "AnchorRegistry"
-    registry = RegistryClient(
-        web3, record["address"], artifact=load_artifact(REGISTRY_ARTIFACT_PATH)
-    )
-    signer = Signer.from_key(signer_key).address
-    assert registry.has_role(DEFAULT_ADMIN_ROLE, admin) and registry.has_role(PAUSER_ROLE, pauser)
-    assert registry.has_role(ANCHORER_ROLE, signer)
-    assert not registry.has_role(DEFAULT_ADMIN_ROLE, signer)
-    assert not registry.has_role(PAUSER_ROLE, signer)
-    return settings.model_copy(
-        update={
-            "rpc_url": devchain.rpc_url,
-            "chain_id": 1337,
-            "data_dir": tmp_path / ".data",
-            "deployment_file": tmp_path / ".data" / "deployment.json",
-            "registry_address": None,
-            "signer_key": signer_key,
-            "confirmations": 2,
-        }
+    """``anchor-service deploy --v1 --admin A --pauser P`` run as the CLI runs it."""
+    return settings_after_cli_deploy(
+        monkeypatch,
+        tmp_path,
+        settings,
+        web3,
+        signer_key,
+        devchain.rpc_url,
+        capsys,
+        version_flag="--v1",
+        contract="AnchorRegistry",
+        artifact_path=REGISTRY_ARTIFACT_PATH,
     )
 
 
