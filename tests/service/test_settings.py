@@ -7,16 +7,12 @@ from pathlib import Path
 import pytest
 
 from anchor_service.settings import DEFAULT_DATABASE_URL, Settings
+from tests.support.environment import clean_anchor_environment
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("ANCHOR_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
 
 
 def test_defaults_are_the_embedded_ones() -> None:
@@ -59,9 +55,7 @@ def test_settings_can_ignore_dotenv(tmp_path: Path) -> None:
     ("name", "value"),
     [("ANCHOR_PORT", "0"), ("ANCHOR_DATABASE_URL", " "), ("ANCHOR_MAX_BULK_ITEMS", "0")],
 )
-def test_invalid_values_are_refused(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
+def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError):
         Settings()

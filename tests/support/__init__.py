@@ -8,6 +8,7 @@
 - ``processes``: child processes in their own session, output collected.
 - ``servers``: uvicorn and the service's commands as servers, ready-checked over HTTP.
 - ``postgres``: the PostgreSQL server the tests use, or the CI rule when it is down.
+- ``environment``: a test's own environment (no ``ANCHOR_*`` variables, its own cwd).
 
 The first five import only the standard library and pytest: the contract tests import
 them from Brownie's own environment, which has none of the service's dependencies.

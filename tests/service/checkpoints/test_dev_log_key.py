@@ -4,7 +4,6 @@ the commands beside it, and masked in logs."""
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -24,16 +23,14 @@ from anchor_service.services.log_identity import (
     load_log_identity,
 )
 from anchor_service.settings import Settings, load_settings
+from tests.support.environment import clean_anchor_environment
 
 REGISTRY = "0x" + "ab" * 20
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("ANCHOR_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
 
 
 def test_the_first_start_creates_the_dev_key_and_later_starts_reuse_it(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from anchor_service.cli import main
 from anchor_service.cli.main import build_parser
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
+from tests.support.environment import clean_anchor_environment
 
 
 def _leaf_parsers(
@@ -46,9 +46,7 @@ def test_every_command_help_ends_with_real_examples_of_itself() -> None:
 
 @pytest.fixture
 def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    for name in [name for name in os.environ if name.startswith("ANCHOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("ANCHOR_DATABASE_URL", database_url)
     monkeypatch.setenv("ANCHOR_DATA_DIR", str(tmp_path))
     return database_url

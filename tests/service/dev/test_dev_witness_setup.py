@@ -5,7 +5,6 @@ witness when ``ANCHOR_WITNESS_POLICY`` is configured."""
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
@@ -21,16 +20,14 @@ from anchor_service.dev.witness import DEV_WITNESS_NAME, DEV_WITNESS_POLICY_FILE
 from anchor_service.services.log_identity import load_log_identity
 from anchor_service.settings import Settings, load_settings
 from anchor_service.tlog import parse_policy
+from tests.support.environment import clean_anchor_environment
 
 REGISTRY = "0x" + "ab" * 20
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("ANCHOR_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
 
 
 def _dev_settings(**values: object) -> Settings:

@@ -6,7 +6,6 @@ for another chain. Without a signing key the error names the settings and that f
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from anchor_service.dev import DEV_ACCOUNT_KEYS, DevChain
 from anchor_service.dev.chain_setup import DevChainSetup
 from anchor_service.dev.settings_file import DEV_SETTINGS_FILE, write_dev_settings
 from anchor_service.settings import Settings, load_settings
+from tests.support.environment import clean_anchor_environment
 from tests.support.processes import service_command, service_env
 
 REGISTRY = "0x" + "ab" * 20
@@ -25,10 +25,7 @@ REGISTRY = "0x" + "ab" * 20
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("ANCHOR_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
 
 
 def _write(tmp_path: Path, **values: Any) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from web3 import Web3
 
 from anchor_service.chain import Signer
 from anchor_service.cli import main
+from tests.support.environment import clean_anchor_environment
 
 from .conftest import StoreEntries, deploy_for, funded_key
 
@@ -20,9 +20,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str
 ) -> pytest.MonkeyPatch:
-    for name in [name for name in os.environ if name.startswith("ANCHOR_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clean_anchor_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("ANCHOR_DATABASE_URL", database_url)
     monkeypatch.setenv("ANCHOR_DATA_DIR", str(tmp_path))
     return monkeypatch
