@@ -115,9 +115,7 @@ def concrete_path(template: str, method: str) -> str:
 @pytest.fixture
 def settings(make_settings: MakeSettings, tmp_path: Path) -> Settings:
     """No chain anywhere near (an unused port, a data dir of the test's own), no key cache."""
-    return make_settings(
-        api_key_cache_seconds=0, data_dir=tmp_path, rpc_url="http://127.0.0.1:9"
-    )
+    return make_settings(api_key_cache_seconds=0, data_dir=tmp_path, rpc_url="http://127.0.0.1:9")
 
 
 @pytest.fixture
