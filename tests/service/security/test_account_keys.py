@@ -30,6 +30,7 @@ from anchor_service.settings import Settings
 
 MakeSettings = Callable[..., Settings]
 MakeEntry = Callable[..., dict[str, Any]]
+Auth = Callable[[Role], dict[str, str]]
 TWO_PATTERNS = ("wallet:user:981", "creator:7:*")
 
 
@@ -104,7 +105,7 @@ def test_keys_with_missing_or_misplaced_patterns_are_refused_and_nothing_is_stor
 
 
 def test_an_account_key_reads_only_entries_touching_its_accounts(
-    client: TestClient, database: Database, make_entry: MakeEntry, auth: Callable[..., Any]
+    client: TestClient, database: Database, make_entry: MakeEntry, auth: Auth
 ) -> None:
     entries = {
         "own-wallet": make_entry(),  # wallet:user:981 -> escrow:project:42
@@ -125,7 +126,7 @@ def test_an_account_key_reads_only_entries_touching_its_accounts(
         answer = client.get(f"/v1/entries/{ids[name]}", headers=_bearer(token))
         if answer.status_code == 200:  # the very answer an auditor gets
             assert answer.content == client.get(f"/v1/entries/{ids[name]}", headers=auditor).content
-        return answer.status_code
+        return int(answer.status_code)
 
     readable = {token: [name for name in ids if read(token, name) == 200]
                 for token in (both, creator_only)}  # fmt: skip
@@ -152,12 +153,12 @@ def test_an_account_key_reads_only_entries_touching_its_accounts(
     refused = client.post("/v1/entries", json=make_entry(), headers=_bearer(both))
     assert refused.status_code == 403
     assert "has role 'account'; this needs a 'writer' or 'admin' key" in refused.json()["detail"]
-    for path in ("/v1/batches", "/v1/log/head", f"/tlog/tile/entries/0/000"):
+    for path in ("/v1/batches", "/v1/log/head", "/tlog/tile/entries/0/000"):
         assert client.get(path, headers=_bearer(both)).status_code == 403, path
 
 
 def test_account_reader_dep_checks_the_account_of_the_path(
-    settings: Settings, database: Database, auth: Callable[..., Any]
+    settings: Settings, database: Database, auth: Auth
 ) -> None:
     """The dependency the account line and history routes take (``/v1/batches/{seq}/
     accounts/{account}``), on a route of its own with an ``{account}`` path parameter."""
