@@ -80,8 +80,8 @@ def downgrade() -> None:
     )
     if keys:
         raise RuntimeError(
-            f"cannot downgrade below 0009: {keys} API keys have the role 'account' "
-            "(revoked ones included); delete them from api_keys and api_key_accounts first"
+            f"cannot downgrade below 0009: {keys} API key(s) with the role 'account' "
+            "(revoked ones included); delete them from api_key_accounts and api_keys first"
         )
     op.drop_table("api_key_accounts")
     _set_role_check(_NEW_ROLES, _OLD_ROLES)
