@@ -32,7 +32,9 @@ from anchor_service.dev.errors import NginxError
 
 __all__ = ["TLOG_TEMPLATE", "TLOG_VARIABLES", "TlogNginx", "find_nginx", "render_template"]
 
-TLOG_TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "anchor-tlog.conf.template"
+TLOG_TEMPLATE = (
+    Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "anchor-tlog.conf.template"
+)
 """The configuration shipped for operators: tiles from an export, the rest to the API."""
 
 TLOG_VARIABLES = ("NGINX_LISTEN", "NGINX_TILES_DIR", "NGINX_API")
@@ -145,7 +147,7 @@ class TlogNginx:
         main = prefix / "nginx.conf"
         main.write_text(_MAIN.format(workers=self.workers, prefix=prefix))
         log = prefix / "error.log"
-        self._process = subprocess.Popen(
+        self._process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
             [binary, "-p", str(prefix), "-c", str(main), "-e", str(log)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
