@@ -23,8 +23,9 @@ and the CPU split (server or nginx, PostgreSQL, client, others). Client, server,
 PostgreSQL and ganache share the machine's cores. Last, the bytes per entry on disk
 (``storage``): each PostgreSQL table with its indexes, the exported tiles, the total.
 
-Set-up time on this 2-core machine: see ``proof_bench`` (about 8 minutes for 10M entries
-when the machine is quiet), plus the export (~40,000 files for 10M entries).
+Set-up time on this 2-core machine for 10M entries: about 8 minutes when it is quiet
+(``proof_bench``), 15 when busy with other work (generating 11, sealing 2.3, anchoring and
+vacuum 1.6), plus the export (39,217 files, 322 MB: 35 s).
 
     .venv/bin/python benchmarks/tiles_bench.py --quick           # 200k entries
     .venv/bin/python benchmarks/tiles_bench.py                   # 10M entries
