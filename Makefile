@@ -107,7 +107,7 @@ contract-artifact: $(CONTRACT_TOOLS)
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
 
-## benchmark-tiles: /tlog/tile req/s via the API and from `tiles export` behind nginx, beside proofs
+## benchmark-tiles: tile req/s from the API and from nginx (deploy/nginx) beside proofs, bytes per entry; 10M entries (TILES_BENCH_ARGS=--quick: 200k)
 benchmark-tiles: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		{ echo "installing nginx (Debian package) for the benchmark"; \
