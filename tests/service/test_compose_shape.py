@@ -55,7 +55,8 @@ def settings_of(service: str) -> Settings:
 
 def mounted(service: str, target: str) -> Path:
     """The repository file mounted (read-only) at ``target`` in ``service``."""
-    for volume in SERVICES[service]["volumes"]:
+    volumes: list[str] = SERVICES[service]["volumes"]
+    for volume in volumes:
         source, _, rest = volume.partition(":")
         if rest.split(":")[0] == target:
             assert source.startswith("./") and rest.endswith(":ro"), volume
