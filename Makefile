@@ -15,14 +15,14 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle benchmark-tiles clean browser-tools reliability
+.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle benchmark-tiles clean browser-tools test-packages reliability
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
 	$(VENV)/bin/anchor-service dev
 
 ## test: set up everything, then run every test (service and contracts)
-test: setup browser-tools lint test-service test-contracts
+test: setup browser-tools test-packages lint test-service test-contracts
 
 setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
@@ -71,6 +71,31 @@ browser-tools:
 		echo "browser-tools: installing chromium and chromium-driver with apt-get"; \
 		$$sudo apt-get update -q && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
+
+# Servers the service tests start privately, from Debian packages: PgBouncer (transaction
+# pooling: tests/service/db/test_pgbouncer.py) and nginx (the exported tiles behind
+# /tlog/). Installed only when missing (apt-get as root, or through sudo); `make run`
+# needs neither. Each entry is package:executable.
+TEST_PACKAGES := pgbouncer:/usr/sbin/pgbouncer nginx:/usr/sbin/nginx
+test-packages:
+	@missing=; \
+	for item in $(TEST_PACKAGES); do \
+		[ -x "$${item#*:}" ] || missing="$$missing $${item%%:*}"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		echo "test-packages: $(foreach item,$(TEST_PACKAGES),$(firstword $(subst :, ,$(item)))) installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "test-packages:$$missing missing and apt-get is not available: install the" \
+			"Debian packages$$missing (or your system's) by hand" >&2; \
+		exit 1; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "test-packages: installing$$missing with apt-get needs root or sudo" >&2; exit 1; fi; \
+		echo "test-packages: installing$$missing with apt-get"; \
+		$$sudo apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q$$missing; \
 	fi
 
 lint: $(VENV)/.installed
