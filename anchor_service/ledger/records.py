@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from anchor_service.ledger.canonical import EncodedEntry
@@ -89,7 +90,7 @@ def encode_reconciliation_record(
     return _encoded(content, salt)
 
 
-def _encoded(content: dict[str, object], salt: bytes) -> EncodedEntry:
+def _encoded(content: Mapping[str, object], salt: bytes) -> EncodedEntry:
     document = canonical_json({**content, "salt": salt.hex()})
     return EncodedEntry(
         external_id=str(content["external_id"]),
@@ -126,15 +127,7 @@ def encode_redaction_record(
         "reason_sha256": reason_sha256(reason),
         "redacted_at": format_utc(redacted_at),
     }
-    document = canonical_json({**content, "salt": salt.hex()})
-    return EncodedEntry(
-        external_id=redaction_record_id(leaf_index),
-        document=document,
-        salt=salt,
-        leaf_hash=hash_leaf(document),
-        content_hash=hashlib.sha256(canonical_json(content)).digest(),
-        postings=(),
-    )
+    return _encoded(content, salt)
 
 
 def redacted_index(document: bytes) -> int | None:

@@ -215,7 +215,10 @@ def _compare(row: ReportRow, entry: LedgerEntry) -> ReconFinding:
 
 def _duplicate_entry(entry: LedgerEntry, row: int | None) -> ReconFinding:
     return ReconFinding(
-        FindingKind.DUPLICATE, entry.ref, row=row, external_id=entry.external_id,
+        FindingKind.DUPLICATE,
+        entry.ref,
+        row=row,
+        external_id=entry.external_id,
         **_ledger_amount(entry),
     )
 

@@ -101,23 +101,29 @@ def _columns(header: Sequence[str], report_format: ReportFormat) -> _Columns:
             raise ReportFormatError(f"column {header[position].strip()!r} appears twice", line=1)
         positions[name] = position
 
-    def find(candidates: tuple[str, ...], *, required: bool) -> int | None:
+    def find(candidates: tuple[str, ...]) -> int | None:
         for name in candidates:
             if name in positions:
                 return positions[name]
-        if required:
+        return None
+
+    def require(candidates: tuple[str, ...]) -> int:
+        found = find(candidates)
+        if found is None:
             wanted = " or ".join(repr(name) for name in candidates)
             raise ReportFormatError(
                 f"no {wanted} column in the header (a {report_format.name} report needs it)",
                 line=1,
             )
-        return None
+        return found
 
-    ref = find(report_format.ref, required=True)
-    amount = find(report_format.amount, required=True)
-    currency = find(report_format.currency, required=report_format.default_currency is None)
-    time = find(report_format.time, required=not report_format.time_optional)
-    assert ref is not None and amount is not None
+    ref = require(report_format.ref)
+    amount = require(report_format.amount)
+    if report_format.default_currency is None:
+        currency: int | None = require(report_format.currency)
+    else:
+        currency = find(report_format.currency)
+    time = find(report_format.time) if report_format.time_optional else require(report_format.time)
     if report_format.extra is not None:
         known = {
             *report_format.ref,
@@ -126,7 +132,9 @@ def _columns(header: Sequence[str], report_format: ReportFormat) -> _Columns:
             *report_format.time,
             *report_format.extra,
         }
-        unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name not in known]
+        unknown = [
+            cell.strip() for cell, name in zip(header, names, strict=True) if name not in known
+        ]
         if unknown:
             raise ReportFormatError(
                 f"unknown column {unknown[0]!r}; a {report_format.name} report has the columns "
@@ -190,7 +198,7 @@ def _major_amount(text: str, currency: str, line: int) -> int:
             f"bad amount {text!r}: {currency} has {digits} decimal places", line=line
         )
     fraction = fraction[:digits]
-    value = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    value = int(whole + fraction.ljust(digits, "0"))
     return -value if sign else value
 
 

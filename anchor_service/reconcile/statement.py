@@ -51,9 +51,7 @@ class ReconStatement:
     @property
     def clean(self) -> bool:
         """True when every row and entry matched."""
-        return all(
-            count == 0 for kind, count in self.counts.items() if kind != FindingKind.MATCHED
-        )
+        return all(count == 0 for kind, count in self.counts.items() if kind != FindingKind.MATCHED)
 
 
 def build_statement(

@@ -172,6 +172,4 @@ def _period(text: str | None) -> Period | None:
 
 
 def _query_error(name: str, message: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("query", name), "msg": message}]
-    )
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message}])

@@ -146,7 +146,9 @@ def test_only_admins_reconcile_and_auditors_read(
     assert _post(client, auth(Role.WRITER), report).status_code == 403
     assert _post(client, auth(Role.AUDITOR), report).status_code == 403
     assert _post(client, {}, report).status_code == 401
-    assert client.get("/v1/reconciliations/" + "0" * 32, headers=auth(Role.AUDITOR)).status_code == 404
+    assert (
+        client.get("/v1/reconciliations/" + "0" * 32, headers=auth(Role.AUDITOR)).status_code == 404
+    )
     assert client.get("/v1/reconciliations", headers=auth(Role.WRITER)).status_code == 403
 
 

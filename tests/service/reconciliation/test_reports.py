@@ -52,23 +52,28 @@ def test_minor_units_follow_iso_4217_except_rupiah() -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("report", "report_format", "message"),
-    [
-        (b"", "csv", "line 1: the report is empty"),
-        (b"gateway_ref,amount,currency,date\n", "csv", "line 2: the report has a header but no rows"),
-        (b"gateway_ref,amount,currency,date,fee\nA,1,IDR,2026-11-21,0\n", "csv", "line 1: unknown column 'fee'"),
-        (b"gateway_ref,amount,date\nA,1,2026-11-21\n", "csv", "line 1: no 'currency' column"),
-        (b"gateway_ref,amount,currency,date\nA,1,IDR,2026-11-21\nB,1.5,IDR,2026-11-21\n", "csv", "line 3: bad amount '1.5'"),
-        (b"Order ID,Gross Amount,Transaction Time\nMT-1,150.000,2026-11-21 08:00:00\n", "midtrans", "line 2: bad amount '150.000': IDR has 0 decimal places"),
-        (b"Order ID,Gross Amount,Transaction Time\nMT-1,\"150,000\",2026-11-21 08:00:00\n", "midtrans", "line 2: bad amount '150,000'"),
-        (b"gateway_ref,amount,currency,date\nA,1,IDR,21/11/2026\n", "csv", "line 2: bad date '21/11/2026'"),
-        (b"gateway_ref,amount,currency,date\nA,1,XYZ,2026-11-21\n", "csv", "line 2: unknown currency 'XYZ'"),
-        (b"gateway_ref,amount,currency,date\n,1,IDR,2026-11-21\n", "csv", "line 2: empty reference"),
-        (b"gateway_ref,amount,currency,date\nA,1,IDR,2026-11-21\nB,2,IDR\n", "csv", "line 3: 3 fields where the header has 4"),
-        (b"gateway_ref,amount,currency,date\nA,1,IDR,2026-11-21\nCaf\xe9,1,IDR,2026-11-21\n", "csv", "line 3: not UTF-8"),
-    ],
-)  # fmt: skip
+CSV = b"gateway_ref,amount,currency,date\n"
+ROW = b"A,1,IDR,2026-11-21\n"
+MIDTRANS = b"Order ID,Gross Amount,Transaction Time\n"
+BAD_FILES = [
+    (b"", "csv", "line 1: the report is empty"),
+    (CSV, "csv", "line 2: the report has a header but no rows"),
+    (b"gateway_ref,amount,currency,date,fee\n", "csv", "line 1: unknown column 'fee'"),
+    (b"gateway_ref,amount,date\nA,1,2026-11-21\n", "csv", "line 1: no 'currency' column"),
+    (CSV + ROW + b"B,1.5,IDR,2026-11-21\n", "csv", "line 3: bad amount '1.5'"),
+    (MIDTRANS + b"MT-1,150.000,2026-11-21 08:00:00\n", "midtrans",
+     "line 2: bad amount '150.000': IDR has 0 decimal places"),
+    (MIDTRANS + b'MT-1,"150,000",2026-11-21 08:00:00\n', "midtrans",
+     "line 2: bad amount '150,000'"),
+    (CSV + b"A,1,IDR,21/11/2026\n", "csv", "line 2: bad date '21/11/2026'"),
+    (CSV + b"A,1,XYZ,2026-11-21\n", "csv", "line 2: unknown currency 'XYZ'"),
+    (CSV + b",1,IDR,2026-11-21\n", "csv", "line 2: empty reference"),
+    (CSV + ROW + b"B,2,IDR\n", "csv", "line 3: 3 fields where the header has 4"),
+    (CSV + ROW + b"Caf\xe9,1,IDR,2026-11-21\n", "csv", "line 3: not UTF-8"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("report", "report_format", "message"), BAD_FILES)
 def test_a_bad_file_is_one_error_naming_its_line(
     report: bytes, report_format: str, message: str
 ) -> None:
