@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text
@@ -52,14 +52,20 @@ class GatewayEntryRepository:
             .order_by(_entries.c.leaf_index)
             .execution_options(yield_per=_STREAM_ROWS)
         )
+        days: dict[str, date] = {}  # occurred_at -> local day (many entries share one)
         for external_id, leaf_index, document in self._session.execute(statement):
-            entry = _entry(external_id, leaf_index, document, gateway, zone)
+            entry = _entry(external_id, leaf_index, document, gateway, zone, days)
             if entry is not None:
                 yield entry
 
 
 def _entry(
-    external_id: str, leaf_index: int, document: bytes, gateway: str, zone: tzinfo
+    external_id: str,
+    leaf_index: int,
+    document: bytes,
+    gateway: str,
+    zone: tzinfo,
+    days: dict[str, date],
 ) -> LedgerEntry | None:
     parsed: Any = json.loads(document)
     metadata = parsed.get("metadata")
@@ -73,5 +79,8 @@ def _entry(
         amount = int(posting["amount"])
         if amount > 0:
             credits[posting["currency"]] = credits.get(posting["currency"], 0) + amount
-    occurred = datetime.fromisoformat(parsed["occurred_at"])
-    return LedgerEntry(external_id, int(leaf_index), ref, occurred.astimezone(zone).date(), credits)
+    occurred_at: str = parsed["occurred_at"]
+    day = days.get(occurred_at)
+    if day is None:
+        day = days[occurred_at] = datetime.fromisoformat(occurred_at).astimezone(zone).date()
+    return LedgerEntry(external_id, int(leaf_index), ref, day, credits)
