@@ -155,8 +155,10 @@ def main() -> int:
     ok = result.counts == expected
     print(f"{'ok' if ok else 'FAILED'}: the findings are exactly the four planted differences")
     within = wall <= TARGET_SECONDS
-    print(f"result: {wall:.2f} s for {rows:,} rows against {rows * ratio:,} entries"
-          f" ({'within' if within else 'OVER'} the {TARGET_SECONDS:.0f} s target)")
+    print(
+        f"result: {wall:.2f} s for {rows:,} rows against {rows * ratio:,} entries"
+        f" ({'within' if within else 'OVER'} the {TARGET_SECONDS:.0f} s target)"
+    )
     return 0 if ok else 1
 
 
