@@ -98,7 +98,9 @@ def _columns(header: Sequence[str], report_format: ReportFormat) -> _Columns:
     positions: dict[str, int] = {}
     for position, name in enumerate(names):
         if name in positions:
-            raise ReportFormatError(f"column {header[position].strip()!r} appears twice", line=1)
+            raise ReportFormatError(
+                f"column {_shown(header[position].strip())} appears twice", line=1
+            )
         positions[name] = position
 
     def find(candidates: tuple[str, ...]) -> int | None:
@@ -137,8 +139,9 @@ def _columns(header: Sequence[str], report_format: ReportFormat) -> _Columns:
         ]
         if unknown:
             raise ReportFormatError(
-                f"unknown column {unknown[0]!r}; a {report_format.name} report has the columns "
-                "gateway_ref (or external_id), amount, currency, date and optional description",
+                f"unknown column {_shown(unknown[0])}; a {report_format.name} report has "
+                "the columns gateway_ref (or external_id), amount, currency, date and "
+                "optional description",
                 line=1,
             )
     return _Columns(ref, amount, currency, time, len(header))
@@ -164,7 +167,7 @@ def _row(
         currency = record[columns.currency].strip().upper()
         if currency not in CURRENCY_CODES:
             raise ReportFormatError(
-                f"unknown currency {record[columns.currency].strip()!r}", line=line
+                f"unknown currency {_shown(record[columns.currency].strip())}", line=line
             )
     raw_amount = record[columns.amount].strip()
     if report_format.major_units:
@@ -172,7 +175,8 @@ def _row(
     else:
         if not _MINOR.fullmatch(raw_amount):
             raise ReportFormatError(
-                f"bad amount {raw_amount!r}: an integer in {currency}'s minor units", line=line
+                f"bad amount {_shown(raw_amount)}: an integer in {currency}'s minor units",
+                line=line,
             )
         amount = int(raw_amount)
     day = None if columns.time is None else _day(record[columns.time].strip(), zone, line)
@@ -183,7 +187,7 @@ def _major_amount(text: str, currency: str, line: int) -> int:
     match = _MAJOR.fullmatch(text)
     if match is None:
         raise ReportFormatError(
-            f"bad amount {text!r}: a decimal number like 150000 or 12.50 "
+            f"bad amount {_shown(text)}: a decimal number like 150000 or 12.50 "
             "(no thousands separators or currency signs)",
             line=line,
         )
@@ -195,7 +199,7 @@ def _major_amount(text: str, currency: str, line: int) -> int:
     # rupiah written the Indonesian way), so those are refused.
     if len(fraction) > max(digits, 2) or len(fraction.rstrip("0")) > digits:
         raise ReportFormatError(
-            f"bad amount {text!r}: {currency} has {digits} decimal places", line=line
+            f"bad amount {_shown(text)}: {currency} has {digits} decimal places", line=line
         )
     fraction = fraction[:digits]
     value = int(whole + fraction.ljust(digits, "0"))
@@ -207,10 +211,15 @@ def _day(text: str, zone: tzinfo, line: int) -> date:
         if len(text) == 10:
             return date.fromisoformat(text)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(zone).date()
+    except (ValueError, OverflowError):
         raise ReportFormatError(
-            f"bad date {text!r}: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339", line=line
+            f"bad date {_shown(text)}: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339", line=line
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone).date()
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, cut after ``limit`` characters."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."

@@ -89,3 +89,13 @@ def test_periods_read_as_day_ranges() -> None:
     for bad in ("2026-11-30..2026-11-01", "November", "2026-11-01..later"):
         with pytest.raises(ValueError):
             parse_period(bad)
+
+
+def test_dates_out_of_range_and_long_values_are_errors_shown_short() -> None:
+    for cell in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        report = CSV + f"A,1,IDR,{cell}\n".encode()
+        with pytest.raises(ReportFormatError, match="line 2: bad date"):
+            read_report(report, FORMATS["csv"], JAKARTA)
+    with pytest.raises(ReportFormatError) as raised:
+        read_report(CSV + b"A," + b"9" * 500 + b",IDR,2026-11-21\n", FORMATS["csv"], JAKARTA)
+    assert len(raised.value.detail) < 120
