@@ -100,6 +100,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ReportFormatError as exc:
         return _usage(f"{args.file}: {exc.detail}")
+    except ValueError as exc:
+        return _usage(str(exc))
     finally:
         database.dispose()
     row = result.reconciliation

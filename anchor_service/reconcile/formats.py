@@ -29,7 +29,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FORMATS", "ReportFormat", "normalise_header"]
+__all__ = ["FORMATS", "MAX_GATEWAY_LENGTH", "ReportFormat", "normalise_header"]
+
+MAX_GATEWAY_LENGTH = 64
+"""Longest ``metadata.gateway`` a reconciliation matches (the length stored with it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from anchor_service.db.repositories.reconciliations import ReconciliationReposit
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.ledger.records import encode_reconciliation_record
 from anchor_service.reconcile.errors import ReportFormatError
-from anchor_service.reconcile.formats import FORMATS
+from anchor_service.reconcile.formats import FORMATS, MAX_GATEWAY_LENGTH
 from anchor_service.reconcile.matching import (
     FindingKind,
     LedgerEntry,
@@ -125,8 +125,11 @@ def reconcile_report(
     gateway = gateway or spec.gateway
     if not gateway:
         raise ValueError("a csv report needs the gateway its rows belong to (--ledger-gateway)")
+    if len(gateway) > MAX_GATEWAY_LENGTH:
+        raise ValueError(f"the gateway name is longer than {MAX_GATEWAY_LENGTH} characters")
     zone = ZoneInfo(timezone)
     watch = _Stopwatch()
+    report_sha256 = hashlib.sha256(data).digest()
     rows = read_report(data, spec, zone)
     period = period or _period_of(rows)
     watch.mark()
@@ -142,7 +145,7 @@ def reconcile_report(
         gateway=gateway,
         period=period,
         timezone=timezone,
-        report_sha256=hashlib.sha256(data).digest(),
+        report_sha256=report_sha256,
         rows=len(rows),
         ledger_entries=_in_period(entries, period),
         findings=findings,
@@ -161,7 +164,7 @@ def reconcile_report(
             gateway=gateway,
             period_first=period.first,
             period_last=period.last,
-            report_sha256=hashlib.sha256(data).digest(),
+            report_sha256=report_sha256,
             row_count=len(rows),
             clean=statement.clean,
             statement=statement.data,

@@ -19,6 +19,7 @@ from anchor_service.api.deps import AdminDep, AuditorDep, DatabaseDep, SessionDe
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.reconciliations import ReconciliationOut, ReconciliationSummaryOut
 from anchor_service.db.repositories.reconciliations import ReconciliationRepository
+from anchor_service.reconcile.formats import MAX_GATEWAY_LENGTH
 from anchor_service.reconcile.matching import Period, parse_period
 from anchor_service.services.reconciliation import reconcile_report
 
@@ -77,7 +78,7 @@ async def create_reconciliation(
         str | None,
         Query(
             min_length=1,
-            max_length=64,
+            max_length=MAX_GATEWAY_LENGTH,
             description="The entries' `metadata.gateway` to match (default: `gateway`; "
             "required with `csv`).",
         ),

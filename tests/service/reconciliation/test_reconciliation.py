@@ -185,3 +185,5 @@ def test_the_command_line_exits_1_naming_each_finding_and_2_on_a_bad_file(
     )
     assert main(["reconcile", str(generic), "--gateway", "csv"]) == 2
     assert "--ledger-gateway" in capsys.readouterr().err
+    assert main([*argv[:-1], "g" * 65]) == 2
+    assert "longer than 64 characters" in capsys.readouterr().err
