@@ -10,8 +10,8 @@ cosignatures) when one was signed. By default the head is the first anchored one
 includes the entry; any later anchored head can be asked for by its size.
 
 Cost per bundle, made for a busy API: one query that reads the entry together with its
-leaf's level-0 tile (and, on PostgreSQL, the head's signed checkpoint) (:class:`~anchor_service.services.proofs.store.ProofStore`); the
-anchored heads come from an
+leaf's level-0 tile and, on PostgreSQL, the head's signed checkpoint
+(:class:`~anchor_service.services.proofs.store.ProofStore`); the anchored heads come from an
 :class:`~anchor_service.services.proofs.anchored_heads.AnchoredHeadIndex` and the nodes above
 the leaf's tile from a :class:`~anchor_service.services.proofs.node_cache.NodeCache` (both
 remembered by the API worker), so only a cold cache or the log's right edge needs a

@@ -6,10 +6,11 @@ hashes of the nodes it had to read from tiles other than the leaf's own; the lea
 level-0 tile is read in the same query as its entry (and not remembered: proofs ask for
 random leaves). Of the nodes hashed up from that tile, the big ones (32 leaves and more:
 :data:`REMEMBERED_SUBLEVEL`) are remembered too: they are ~7 of a tile's 255 node hashes
-but cost ~220 of the ~250 hashes a path through the tile needs. The upper tiles those nodes come from (level 1 and above, one per 65,536
-leaves) are remembered too; a tile only grows, so one too short for a node is read
-again. A proof in a log of 10M leaves needs about 16 nodes above its leaf's tile, shared
-with many other proofs: after a few hundred requests no second query is needed.
+but cost ~220 of the ~250 hashes a path through the tile needs. The upper tiles those
+nodes come from (level 1 and above, one per 65,536 leaves) are remembered too; a tile
+only grows, so one too short for a node is read again. A proof in a log of 10M leaves
+needs about 16 nodes above its leaf's tile, shared with many other proofs: after a few
+hundred requests no second query is needed.
 
 Whatever a proof is built from, it is checked against the anchored root before it is
 served, so a remembered node can never make a wrong proof pass. After restoring the
