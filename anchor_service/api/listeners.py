@@ -11,9 +11,11 @@ second worker at ~0 % CPU).
 ``SO_REUSEPORT``; the kernel spreads new connections over those sockets by a hash of
 their addresses, so each worker gets its share and accepts only its own.
 :class:`PerWorkerSupervisor` is uvicorn's supervisor (the same restarts of dead or hung
-workers, health pings and signal handling) with one change: worker ``i`` is given only
-socket ``i``, also when it is replaced. The sockets stay open in the supervisor, so the
-connections the kernel queued on a dead worker's socket are served by its replacement.
+workers, health pings and signal handling: SIGHUP replaces the workers, SIGTTIN adds one,
+SIGTTOU stops one) with one change: worker ``i`` is given only socket ``i``, also when it
+is replaced; an added worker gets a new socket, a stopped one's is closed. The sockets
+stay open in the supervisor, so the connections the kernel queued on a dead worker's
+socket are served by its replacement.
 """
 
 from __future__ import annotations
@@ -86,6 +88,31 @@ class PerWorkerSupervisor(Multiprocess):
             old.terminate()
             old.join()
             self.processes[index] = new
+
+    def handle_ttin(self) -> None:
+        """SIGTTIN: one more worker, on a new socket of its own."""
+        host, port = self.sockets[0].getsockname()[:2]
+        try:
+            [sock] = reuseport_sockets(host, port, 1)
+        except OSError as exc:
+            logger.error("cannot add a worker: %s", exc)
+            return
+        self.sockets.append(sock)
+        self.processes_num += 1
+        self.processes.append(self._process(len(self.sockets) - 1))
+        logger.info("added a worker (SIGTTIN): %d now", self.processes_num)
+
+    def handle_ttou(self) -> None:
+        """SIGTTOU: one worker fewer (never none); its socket is closed with it."""
+        if self.processes_num <= 1:
+            logger.info("one worker left: not stopping it (SIGTTOU)")
+            return
+        self.processes_num -= 1
+        process = self.processes.pop()
+        process.terminate()
+        process.join()
+        self.sockets.pop().close()
+        logger.info("stopped a worker (SIGTTOU): %d now", self.processes_num)
 
     def keep_subprocess_alive(self) -> None:
         """Replace a worker that died or stopped answering health pings (uvicorn's rule,

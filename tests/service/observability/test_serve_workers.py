@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -145,3 +146,16 @@ def test_each_worker_listens_on_its_own_socket_and_connections_reach_both(
     wait_until(lambda: len(log.access("/healthz")) >= 16, 10, "access lines")
     pids = {r["pid"] for r in log.access("/healthz") if r["request_id"].startswith("spread-")}
     assert len(pids) == 2  # each side gets a connection with probability 1 - 2**-15
+
+    # A worker that dies is replaced on its own socket (the supervisor holds it open).
+    before = log.started_workers()
+    victim = min(before)
+    [socket_of_victim] = _socket_inodes(victim) & listening
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: len(log.started_workers()) == 3, 120, "a replacement worker")
+    [replacement] = log.started_workers() - before
+    wait_until(
+        lambda: socket_of_victim in _socket_inodes(replacement), 30, "the dead worker's socket"
+    )
+    assert _listening_inodes(port) == listening
+    assert httpx.get(f"{base_url}/healthz", timeout=10).status_code == 200
