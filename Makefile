@@ -79,8 +79,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/bandit -q -r anchor_service -lll
 	@! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- . || { echo 'merge conflict markers (above)'; exit 1; }
 
+# Two pytest workers, a test file each at a time: most tests wait on processes (ganache,
+# servers, PostgreSQL), so two share the cores well. TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 test-service: $(VENV)/.installed
-	$(VENV)/bin/pytest -p no:cacheprovider --durations=15 tests/service
+	$(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15 tests/service
 
 # Brownie waits 30 s for a JSON-RPC answer on its development networks; a loaded
 # machine can make ganache slower than that on the longest proofs. The setting lives
@@ -104,7 +107,7 @@ contract-artifact: $(CONTRACT_TOOLS)
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
 
-## benchmark-tiles: /tlog/tile req/s via the API and from `tiles export` behind nginx, beside proofs
+## benchmark-tiles: tile req/s from the API and from nginx (deploy/nginx) beside proofs, bytes per entry; 10M entries (TILES_BENCH_ARGS=--quick: 200k)
 benchmark-tiles: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		{ echo "installing nginx (Debian package) for the benchmark"; \
