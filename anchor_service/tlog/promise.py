@@ -1,4 +1,5 @@
-"""Whether a log kept a receipt's promise: confront the receipt with a later checkpoint.
+"""Whether a log kept a receipt's promise: confront the receipt with a later checkpoint. A range receipt (:mod:`.range_receipt`) verified with one entry's
+proof is judged the same way, for that entry.
 
 :func:`check_promise` takes a verified receipt (``receipt``), a verified checkpoint of
 the same log, and the leaf hash the tree holds at the receipt's index with its
@@ -25,6 +26,7 @@ from anchor_service.merkle import check_inclusion
 
 from .checkpoint import Checkpoint
 from .errors import InclusionProofError, PolicyNotSatisfiedError
+from .range_receipt import RangeProof
 from .receipt import Receipt, VerifiedReceipt
 
 __all__ = ["PromiseBroken", "PromiseCheck", "PromiseStatus", "check_promise"]
@@ -45,7 +47,11 @@ class PromiseStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PromiseBroken:
-    """Evidence: the same log signed the receipt and a checkpoint with another leaf there."""
+    """Evidence: the same log signed the receipt and a checkpoint with another leaf there.
+
+    ``receipt_proof`` is set for a range receipt: the path that puts ``promised_leaf``
+    at ``index`` under the receipt's signed root.
+    """
 
     index: int
     promised_leaf: bytes
@@ -53,6 +59,7 @@ class PromiseBroken:
     receipt: bytes
     checkpoint: bytes
     proof: tuple[bytes, ...]
+    receipt_proof: RangeProof | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +120,7 @@ def check_promise(
             receipt.signed,
             signed_checkpoint,
             tuple(proof),
+            receipt.proof,
         )
         return PromiseCheck(
             PromiseStatus.BROKEN, promised, checkpoint, existed_by, evidence=evidence

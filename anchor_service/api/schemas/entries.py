@@ -17,6 +17,7 @@ from anchor_service.api.schemas.common import AnchorRecord, BatchHead, tx_hex
 from anchor_service.db.repositories.entries import StoredEntry
 from anchor_service.ledger.rules import format_utc
 from anchor_service.ledger.status import EntryStatus
+from anchor_service.services.receipts import EntryReceipt
 
 __all__ = [
     "AnchorRef",
@@ -24,6 +25,7 @@ __all__ = [
     "BulkEntriesOut",
     "BulkItemOut",
     "EntryOut",
+    "ReceiptProofOut",
     "EntryStatus",
     "render_bulk",
     "render_entry",
@@ -117,6 +119,16 @@ class EntryOut(BaseModel):
     )
 
 
+class ReceiptProofOut(BaseModel):
+    """Where a bulk entry sits in its range receipt: its leaf index and inclusion path."""
+
+    index: int = Field(description="The entry's leaf index (its position is index - start).")
+    path: list[str] = Field(
+        description="The inclusion path of the entry's leaf hash in the range receipt's tree, "
+        "bottom up, each hash in base64."
+    )
+
+
 class BulkItemOut(BaseModel):
     """One item of a bulk request, in request order."""
 
@@ -126,8 +138,13 @@ class BulkItemOut(BaseModel):
     leaf_hash: str
     created: bool = Field(description="False when the entry was already stored (replay).")
     receipt: str | None = Field(
-        description="The log's signed receipt of the entry (as for one entry); null without a log "
-        "key."
+        description="The log's signed range receipt covering the entry, an "
+        "anchor-service/range-receipt/v1 signed note (origin, start, count, root, received, "
+        "merge-by), one signature for the whole request; null without a log key."
+    )
+    receipt_proof: ReceiptProofOut | None = Field(
+        description="The entry's place in `receipt`: with the entry's leaf hash it proves the "
+        "log's promise for this entry; null without a log key."
     )
 
 
@@ -171,11 +188,15 @@ def render_entry(
 def render_bulk(
     stored: list[StoredEntry],
     statuses: list[EntryStatus],
-    receipts: list[str | None] | None = None,
+    receipts: list[EntryReceipt | None] | None = None,
 ) -> bytes:
     """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order)."""
     if receipts is None:
         receipts = [None] * len(stored)
+    proofs = [
+        None if receipt is None else {"index": receipt.index, "path": receipt.path}
+        for receipt in receipts
+    ]
     created = sum(1 for item in stored if item.created)
     body = {
         "created": created,
@@ -187,9 +208,12 @@ def render_bulk(
                 "leaf_index": item.leaf_index,
                 "leaf_hash": item.leaf_hash.hex(),
                 "created": item.created,
-                "receipt": receipt,
+                "receipt": None if receipt is None else receipt.note,
+                "receipt_proof": proof,
             }
-            for item, status, receipt in zip(stored, statuses, receipts, strict=True)
+            for item, status, receipt, proof in zip(
+                stored, statuses, receipts, proofs, strict=True
+            )
         ],
     }
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
