@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from anchor_service.db.repositories.entries import StoredEntry
+from anchor_service.merkle.hashing import parent_hashes
 from anchor_service.services.log_identity import load_log_identity, log_key_configured
 from anchor_service.settings import Settings
-from anchor_service.merkle.hashing import parent_hashes
 from anchor_service.tlog import (
     RECEIPT_FORMAT,
     RangeReceipt,
@@ -54,6 +54,7 @@ class EntryReceipt:
     note: str
     index: int
     path: list[str]
+
 
 logger = logging.getLogger(__name__)
 

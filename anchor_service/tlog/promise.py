@@ -1,5 +1,4 @@
-"""Whether a log kept a receipt's promise: confront the receipt with a later checkpoint. A range receipt (:mod:`.range_receipt`) verified with one entry's
-proof is judged the same way, for that entry.
+"""Whether a log kept a receipt's promise: confront the receipt with a later checkpoint.
 
 :func:`check_promise` takes a verified receipt (``receipt``), a verified checkpoint of
 the same log, and the leaf hash the tree holds at the receipt's index with its
@@ -12,6 +11,9 @@ Whether the checkpoint existed by ``merge-by`` cannot be read from a checkpoint 
 the caller passes a time the checkpoint is known to have existed at. The earliest
 cosignature timestamp of a policy witness (signed by a third party) proves it; the
 log's own record of when it signed is only the log's word.
+
+A range receipt (:mod:`.range_receipt`) opened with one entry's proof is judged the
+same way, for that entry; its evidence also carries the receipt's path.
 """
 
 from __future__ import annotations

@@ -135,7 +135,8 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
         "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
         "signed entry receipt (`anchor-service/receipt/v1`), the same bytes a single `POST` "
-        "answered (an entry stored in bulk gets one too, besides its range receipt). Needs an `auditor` or `admin` key, "
+        "answered (an entry stored in bulk gets one too, besides its range receipt). Needs an "
+        "`auditor` or `admin` key, "
         "or an `account` key bound to one of the entry's accounts: to any other `account` "
         "key an entry touching none of its accounts is **404** like a missing one."
     ),

@@ -25,8 +25,8 @@ __all__ = [
     "BulkEntriesOut",
     "BulkItemOut",
     "EntryOut",
-    "ReceiptProofOut",
     "EntryStatus",
+    "ReceiptProofOut",
     "render_bulk",
     "render_entry",
 ]
@@ -211,9 +211,7 @@ def render_bulk(
                 "receipt": None if receipt is None else receipt.note,
                 "receipt_proof": proof,
             }
-            for item, status, receipt, proof in zip(
-                stored, statuses, receipts, proofs, strict=True
-            )
+            for item, status, receipt, proof in zip(stored, statuses, receipts, proofs, strict=True)
         ],
     }
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
