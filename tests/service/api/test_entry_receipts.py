@@ -8,9 +8,9 @@ auditor would; every receipt is opened with that verifier key only.
 from __future__ import annotations
 
 import subprocess
+from base64 import b64decode
 from collections.abc import Callable
 from datetime import timedelta
-from base64 import b64decode
 from pathlib import Path
 from typing import Any
 
