@@ -5,8 +5,9 @@ Every ``POST /v1/entries`` answer carries the log key's signed receipt
 (building the note text and its Ed25519 signature) and the answer body with and
 without it, then the receipts of a full bulk answer (10,000 entries, in the thread
 pool): one range receipt (Merkle tree, one signature, a path per entry, see
-:mod:`anchor_service.tlog.range_receipt`) beside what one entry receipt each would cost. The single-POST latency target is p99 <= 25 ms (``ingest_bench.py``
-measures it end to end); the figures below are what the receipt adds to it.
+:mod:`anchor_service.tlog.range_receipt`) beside what one entry receipt each would
+cost. The single-POST latency target is p99 <= 25 ms (``ingest_bench.py`` measures it
+end to end); the figures below are what the receipt adds to it.
 
     .venv/bin/python benchmarks/receipt_bench.py [--rounds 20000]
 """
