@@ -7,7 +7,7 @@ import json
 
 from fastapi import APIRouter, Request, Response, status
 
-from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
+from anchor_service.api.deps import AuditorDep, ReadSessionDep, WriterDep, state_of
 from anchor_service.api.errors import error_responses
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
@@ -135,7 +135,7 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
     responses=_READ_ERRORS,
 )
 def get_entry(
-    external_id: str, _caller: AuditorDep, session: SessionDep, request: Request
+    external_id: str, _caller: AuditorDep, session: ReadSessionDep, request: Request
 ) -> Response:
     entry = EntryRepository(session).get(external_id)
     stored = StoredEntry(

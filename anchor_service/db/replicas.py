@@ -1,0 +1,222 @@
+"""Read replicas: where the read-only work of one API worker goes.
+
+With ``ANCHOR_DATABASE_READ_URL`` set (one or more PostgreSQL streaming replicas of
+``ANCHOR_DATABASE_URL``, comma-separated), :class:`ReadDatabases` holds an engine per
+replica beside the primary's. Whoever routes a read (the API's
+:mod:`anchor_service.api.replica_reads`) picks a replica with :meth:`ReadDatabases.choose`
+(round robin over the replicas not marked down) and runs the read inside
+:meth:`ReadDatabases.reading_from`; the read's session, proof rows and API key lookup
+then take :meth:`ReadDatabases.current`, which is the primary everywhere else. Writes
+never look at it: they use the primary's :class:`~anchor_service.db.session.Database`.
+
+A replica that cannot be reached is marked down for :data:`DOWN_SECONDS` (reads go to
+another replica or the primary meanwhile) and tried again after. :meth:`ReadDatabases.states`
+asks each replica how far its replay is behind the primary, for ``/healthz/detail``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from anchor_service.db.engine import create_database_engine
+from anchor_service.db.session import Database
+from anchor_service.settings import Settings
+
+__all__ = [
+    "DOWN_SECONDS",
+    "ReadDatabases",
+    "Replica",
+    "ReplicaState",
+    "lsn_to_int",
+    "replica_name",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a replica found unreachable is left out before it is tried again.
+DOWN_SECONDS = 5.0
+
+#: The database the current read runs on (``None``: the primary).
+_READ_FROM: ContextVar[Database | None] = ContextVar("anchor_read_from", default=None)
+
+_REPLICA_SQL = text(
+    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+    " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END"
+)
+_PRIMARY_SQL = text("SELECT pg_current_wal_lsn()::text")
+
+
+def replica_name(url: str) -> str:
+    """``host:port/database`` of ``url``: what answers and logs call a replica (never
+    its user or password)."""
+    parsed = make_url(url)
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def lsn_to_int(lsn: str) -> int:
+    """A PostgreSQL WAL position (``16/B374D848``) as a byte offset."""
+    high, _, low = lsn.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+@dataclass(frozen=True, eq=False)
+class Replica:
+    """One streaming replica: its name (``host:port/database``) and its engine."""
+
+    name: str
+    database: Database
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    """What ``/healthz/detail`` says of a replica.
+
+    ``state``: ``ok``; ``replay paused`` (``pg_wal_replay_pause()``); ``down``
+    (left out after a failed read, for up to :data:`DOWN_SECONDS`); ``unavailable:
+    <reason>``; ``not a replica`` (the server is not in recovery: it takes writes).
+    ``lag_bytes``: WAL the primary wrote that the replica has not replayed (``None``
+    when either cannot be asked).
+    """
+
+    name: str
+    state: str
+    lag_bytes: int | None = None
+    replay_paused: bool | None = None
+
+
+class ReadDatabases:
+    """The primary and the replicas reads may go to (none: every read is the primary's)."""
+
+    def __init__(
+        self,
+        primary: Database,
+        replicas: Sequence[Replica] = (),
+        *,
+        down_seconds: float = DOWN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary = primary
+        self.replicas = tuple(replicas)
+        self._down_seconds = down_seconds
+        self._clock = clock
+        self._down_until: dict[int, float] = {}
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, primary: Database) -> ReadDatabases:
+        """The replicas of ``ANCHOR_DATABASE_READ_URL`` (engines connect lazily)."""
+        replicas = [
+            Replica(
+                replica_name(url),
+                Database.from_engine(create_database_engine(settings, database_url=url)),
+            )
+            for url in settings.database_read_urls
+        ]
+        return cls(primary, replicas)
+
+    @property
+    def configured(self) -> bool:
+        """True when at least one replica is configured."""
+        return bool(self.replicas)
+
+    def choose(self, exclude: Sequence[Replica] = ()) -> Replica | None:
+        """The next replica (round robin) not marked down nor in ``exclude``; ``None``
+        when there is none (read from the primary)."""
+        count = len(self.replicas)
+        if count == 0:
+            return None
+        now = self._clock()
+        start = next(self._turn)
+        for step in range(count):
+            replica = self.replicas[(start + step) % count]
+            if replica in exclude:
+                continue
+            if self._down_until.get(id(replica), 0.0) <= now:
+                return replica
+        return None
+
+    def mark_down(self, replica: Replica) -> None:
+        """Leave ``replica`` out for :data:`DOWN_SECONDS` (it could not be reached)."""
+        with self._lock:
+            self._down_until[id(replica)] = self._clock() + self._down_seconds
+        logger.warning(
+            "read replica %s unreachable: reads go elsewhere for %g s",
+            replica.name,
+            self._down_seconds,
+        )
+
+    def is_down(self, replica: Replica) -> bool:
+        return self._down_until.get(id(replica), 0.0) > self._clock()
+
+    def current(self) -> Database:
+        """The database the current read runs on: the replica of :meth:`reading_from`,
+        else the primary."""
+        database = _READ_FROM.get()
+        return self.primary if database is None else database
+
+    @contextmanager
+    def reading_from(self, database: Database) -> Iterator[None]:
+        """Make :meth:`current` answer ``database`` within the block (and in the threads
+        the block hands work to with its context)."""
+        token = _READ_FROM.set(database)
+        try:
+            yield
+        finally:
+            _READ_FROM.reset(token)
+
+    def alive(self, replica: Replica) -> bool:
+        """True when ``replica`` answers a query now."""
+        try:
+            replica.database.ping()
+        except (SQLAlchemyError, OSError):
+            return False
+        return True
+
+    def states(self) -> list[ReplicaState]:
+        """Each replica's state and replay lag (one small query on each, and one on the
+        primary)."""
+        if not self.replicas:
+            return []
+        primary_lsn: int | None
+        try:
+            with self.primary.engine.connect() as connection:
+                primary_lsn = lsn_to_int(str(connection.execute(_PRIMARY_SQL).scalar_one()))
+        except SQLAlchemyError:
+            primary_lsn = None
+        return [self._state(replica, primary_lsn) for replica in self.replicas]
+
+    def _state(self, replica: Replica, primary_lsn: int | None) -> ReplicaState:
+        try:
+            with replica.database.engine.connect() as connection:
+                in_recovery, replay, paused = connection.execute(_REPLICA_SQL).one()
+        except SQLAlchemyError as exc:
+            return ReplicaState(replica.name, f"unavailable: {type(exc).__name__}")
+        if not in_recovery:
+            return ReplicaState(replica.name, "not a replica")
+        lag = None
+        if primary_lsn is not None and replay is not None:
+            lag = max(primary_lsn - lsn_to_int(str(replay)), 0)
+        if self.is_down(replica):
+            state = "down"
+        elif paused:
+            state = "replay paused"
+        else:
+            state = "ok"
+        return ReplicaState(replica.name, state, lag_bytes=lag, replay_paused=bool(paused))
+
+    def dispose(self) -> None:
+        """Close the replicas' connections (not the primary's: its owner closes it)."""
+        for replica in self.replicas:
+            replica.database.dispose()
