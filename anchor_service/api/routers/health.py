@@ -118,9 +118,9 @@ class ReplicaHealth(BaseModel):
     lag_bytes: int | None = Field(
         default=None,
         description="WAL the primary has written that the replica has not replayed "
-        "(null when either cannot be asked).",
+        "(absent when either cannot be asked).",
     )
-    replay_paused: bool | None = None
+    replay_paused: bool | None = Field(default=None, description="Absent when unavailable.")
 
 
 class HealthDetail(BaseModel):
@@ -142,9 +142,9 @@ class HealthDetail(BaseModel):
         "stopped); `not configured`; `unknown: <reason>` while the node is not `ok`.",
         examples=["ok"],
     )
-    replicas: list[ReplicaHealth] = Field(
-        default_factory=list,
-        description="The read replicas of `ANCHOR_DATABASE_READ_URL` (none: empty); "
+    replicas: list[ReplicaHealth] | None = Field(
+        default=None,
+        description="The read replicas of `ANCHOR_DATABASE_READ_URL` (absent when none); "
         "a replica that is not `ok` does not make the status `degraded`: reads go to "
         "the primary meanwhile.",
     )
@@ -155,7 +155,9 @@ class HealthDetail(BaseModel):
     summary="Health of the database and the chain node",
     description="Always 200 while the process answers; `status` is `degraded` when the "
     "database or the chain node is unreachable (the node is asked for its chain id, "
-    f"waiting at most {CHAIN_TIMEOUT_SECONDS:g} s).",
+    f"waiting at most {CHAIN_TIMEOUT_SECONDS:g} s). With read replicas, `replicas` "
+    "gives each one's state and replay lag.",
+    response_model_exclude_none=True,
 )
 def health_detail(database: DatabaseDep, settings: SettingsDep, reads: ReadsDep) -> HealthDetail:
     try:
@@ -182,7 +184,9 @@ def health_detail(database: DatabaseDep, settings: SettingsDep, reads: ReadsDep)
     )
 
 
-def _replicas(reads: ReadDatabases) -> list[ReplicaHealth]:
+def _replicas(reads: ReadDatabases) -> list[ReplicaHealth] | None:
+    if not reads.configured:
+        return None
     return [
         ReplicaHealth(
             name=state.name,
