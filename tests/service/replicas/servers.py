@@ -46,13 +46,17 @@ class LoggedPostgres(PrivatePostgres):
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
 
+    def text_since(self, since: int) -> str:
+        """The log from byte ``since`` on."""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode("utf-8", "replace")
+
     def reads_of(self, value: str, since: int = 0) -> int:
         """How many ``SELECT`` statements since byte ``since`` of the log were run with
         the parameter ``value`` (psycopg binds on the server: the log's ``DETAIL:
         parameters:`` line follows the statement's)."""
-        with self.log_path.open("rb") as log:
-            log.seek(since)
-            lines = log.read().decode("utf-8", "replace").splitlines()
+        lines = self.text_since(since).splitlines()
         count = 0
         statement = ""  # the last LOG record (a statement may span lines)
         for line in lines:

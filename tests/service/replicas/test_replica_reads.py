@@ -88,6 +88,32 @@ def test_what_the_replica_has_not_replayed_is_answered_by_the_primary(
     assert detail[0]["state"] == "ok", detail
 
 
+_SNAPSHOT = "REPEATABLE READ"  # the audit's one snapshot (nothing else here asks for it)
+
+
+def test_the_admin_audit_scans_a_replica_and_the_primary_when_it_is_behind(
+    pair: Pair, log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.head(3)
+    admin = headers(Role.ADMIN)
+    pair.replayed()
+    since = pair.primary.log_size(), pair.replica.log_size()
+    report = client.post("/v1/admin/audit", headers=admin)
+    assert report.status_code == 200 and report.json()["clean"], report.text
+    assert _SNAPSHOT in pair.replica.text_since(since[1])
+    assert _SNAPSHOT not in pair.primary.text_since(since[0])
+    pair.replica.run_sql("SELECT pg_wal_replay_pause()")
+    try:
+        log.head(2)  # on chain and on the primary; the replica's audit would not know it
+        since = pair.primary.log_size(), pair.replica.log_size()
+        report = client.post("/v1/admin/audit", headers=admin)
+        assert report.status_code == 200 and report.json()["clean"], report.text
+        assert _SNAPSHOT in pair.replica.text_since(since[1])
+        assert _SNAPSHOT in pair.primary.text_since(since[0])
+    finally:
+        pair.replica.run_sql("SELECT pg_wal_replay_resume()")
+
+
 def test_with_the_replica_stopped_the_primary_answers(
     pair: Pair, log: LogBuilder, client: TestClient, headers: Headers, chain_view: Web3ChainView
 ) -> None:
