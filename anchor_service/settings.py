@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         "robin; a read one has not replayed yet, and every write, goes to the primary "
         "(operations.md#read-replicas). Empty: every read from the primary.",
     )
+    database_read_max_lag_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A read replica whose replay is more than this many seconds behind is "
+        "left out (its reads go to another replica or the primary) until it catches up; "
+        "0: never left out for lag.",
+    )
     data_dir: Path = Field(
         default=Path(".data"),
         description="Directory for embedded state (SQLite file, local chain).",

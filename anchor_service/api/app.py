@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _tune_garbage_collector()
+        reads.start()  # the replicas' lag, measured in a thread
         state = AppState.build(settings, database, metrics=metrics, reads=reads)
         app.state.app_state = state  # the one place it is stored; deps.state_of reads it
         yield

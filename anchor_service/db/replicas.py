@@ -10,8 +10,11 @@ then take :meth:`ReadDatabases.current`, which is the primary everywhere else. W
 never look at it: they use the primary's :class:`~anchor_service.db.session.Database`.
 
 A replica that cannot be reached is marked down for :data:`DOWN_SECONDS` (reads go to
-another replica or the primary meanwhile) and tried again after. :meth:`ReadDatabases.states`
-asks each replica how far its replay is behind the primary, for ``/healthz/detail``.
+another replica or the primary meanwhile) and tried again after. A replica whose replay
+is more than ``ANCHOR_DATABASE_READ_MAX_LAG_SECONDS`` behind is left out until it catches
+up: a thread started by :meth:`ReadDatabases.start` asks each replica every
+:data:`LAG_CHECK_SECONDS`. :meth:`ReadDatabases.states` tells ``/healthz/detail`` each
+replica's state and how far its replay is behind the primary.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from anchor_service.settings import Settings
 
 __all__ = [
     "DOWN_SECONDS",
+    "LAG_CHECK_SECONDS",
     "ReadDatabases",
     "Replica",
     "ReplicaState",
@@ -47,6 +51,9 @@ logger = logging.getLogger(__name__)
 #: Seconds a replica found unreachable is left out before it is tried again.
 DOWN_SECONDS = 5.0
 
+#: How often the replicas' replay lag is measured (when a maximum lag is set).
+LAG_CHECK_SECONDS = 1.0
+
 #: The database the current read runs on (``None``: the primary).
 _READ_FROM: ContextVar[Database | None] = ContextVar("anchor_read_from", default=None)
 
@@ -55,6 +62,13 @@ _REPLICA_SQL = text(
     " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END"
 )
 _PRIMARY_SQL = text("SELECT pg_current_wal_lsn()::text")
+# Seconds since the newest transaction replayed, while WAL received waits for replay
+# (0 when everything received is replayed: an idle primary is not lag).
+_LAG_SQL = text(
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NULL"
+    " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
 
 
 def replica_name(url: str) -> str:
@@ -82,16 +96,20 @@ class Replica:
 class ReplicaState:
     """What ``/healthz/detail`` says of a replica.
 
-    ``state``: ``ok``; ``replay paused`` (``pg_wal_replay_pause()``); ``down``
+    ``state``: ``ok``; ``replay paused`` (``pg_wal_replay_pause()``); ``behind``
+    (left out: replay lag over the maximum); ``down``
     (left out after a failed read, for up to :data:`DOWN_SECONDS`); ``unavailable:
     <reason>``; ``not a replica`` (the server is not in recovery: it takes writes).
     ``lag_bytes``: WAL the primary wrote that the replica has not replayed (``None``
-    when either cannot be asked).
+    when either cannot be asked); ``lag_seconds``: how old the newest transaction it
+    replayed is while more waits for replay (0 when it has replayed all it received).
+    ``behind``: left out for a lag over the maximum.
     """
 
     name: str
     state: str
     lag_bytes: int | None = None
+    lag_seconds: float | None = None
     replay_paused: bool | None = None
 
 
@@ -103,16 +121,21 @@ class ReadDatabases:
         primary: Database,
         replicas: Sequence[Replica] = (),
         *,
+        max_lag_seconds: float = 0.0,
         down_seconds: float = DOWN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.primary = primary
         self.replicas = tuple(replicas)
+        self.max_lag_seconds = max_lag_seconds
         self._down_seconds = down_seconds
         self._clock = clock
         self._down_until: dict[int, float] = {}
+        self._behind: frozenset[int] = frozenset()  # ids of replicas over the maximum lag
         self._turn = itertools.count()
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watch: threading.Thread | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, primary: Database) -> ReadDatabases:
@@ -124,7 +147,7 @@ class ReadDatabases:
             )
             for url in settings.database_read_urls
         ]
-        return cls(primary, replicas)
+        return cls(primary, replicas, max_lag_seconds=settings.database_read_max_lag_seconds)
 
     @property
     def configured(self) -> bool:
@@ -141,11 +164,52 @@ class ReadDatabases:
         start = next(self._turn)
         for step in range(count):
             replica = self.replicas[(start + step) % count]
-            if replica in exclude:
+            if replica in exclude or id(replica) in self._behind:
                 continue
             if self._down_until.get(id(replica), 0.0) <= now:
                 return replica
         return None
+
+    def start(self) -> None:
+        """Start measuring the replicas' lag every :data:`LAG_CHECK_SECONDS` (a daemon
+        thread; nothing to do without replicas or without a maximum lag)."""
+        if not self.replicas or self.max_lag_seconds <= 0 or self._watch is not None:
+            return
+        self._stop.clear()
+        self._watch = threading.Thread(target=self._watch_lag, name="replica-lag", daemon=True)
+        self._watch.start()
+
+    def _watch_lag(self) -> None:
+        while True:
+            self.check_lag()
+            if self._stop.wait(LAG_CHECK_SECONDS):
+                return
+
+    def check_lag(self) -> None:
+        """Leave out the replicas whose replay is more than the maximum lag behind, and
+        take back those that caught up (one that cannot be asked keeps its place)."""
+        behind = set(self._behind)
+        for replica in self.replicas:
+            lag = self._lag_seconds(replica)
+            if lag is None:
+                continue
+            if lag > self.max_lag_seconds and id(replica) not in behind:
+                logger.warning(
+                    "read replica %s is %.1f s behind: reads go elsewhere until it catches up",
+                    replica.name,
+                    lag,
+                )
+                behind.add(id(replica))
+            elif lag <= self.max_lag_seconds:
+                behind.discard(id(replica))
+        self._behind = frozenset(behind)
+
+    def _lag_seconds(self, replica: Replica) -> float | None:
+        try:
+            with replica.database.engine.connect() as connection:
+                return float(connection.execute(_LAG_SQL).scalar_one())
+        except SQLAlchemyError:
+            return None
 
     def mark_down(self, replica: Replica) -> None:
         """Leave ``replica`` out for :data:`DOWN_SECONDS` (it could not be reached)."""
@@ -210,13 +274,26 @@ class ReadDatabases:
             lag = max(primary_lsn - lsn_to_int(str(replay)), 0)
         if self.is_down(replica):
             state = "down"
+        elif id(replica) in self._behind:
+            state = "behind"
         elif paused:
             state = "replay paused"
         else:
             state = "ok"
-        return ReplicaState(replica.name, state, lag_bytes=lag, replay_paused=bool(paused))
+        return ReplicaState(
+            replica.name,
+            state,
+            lag_bytes=lag,
+            lag_seconds=self._lag_seconds(replica),
+            replay_paused=bool(paused),
+        )
 
     def dispose(self) -> None:
-        """Close the replicas' connections (not the primary's: its owner closes it)."""
+        """Stop the lag thread; close the replicas' connections (not the primary's: its
+        owner closes it)."""
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            self._stop.set()
+            watch.join(timeout=5)
         for replica in self.replicas:
             replica.database.dispose()

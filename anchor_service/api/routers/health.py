@@ -111,14 +111,20 @@ def _anchoring_stopped(database: Database) -> str | None:
 class ReplicaHealth(BaseModel):
     name: str = Field(description="`host:port/database` of the replica.")
     state: str = Field(
-        description="`ok`; `replay paused`; `down` (a read could not reach it: left out "
-        "for a few seconds); `unavailable: <reason>`; `not a replica` (it is not in "
-        "recovery)."
+        description="`ok`; `replay paused`; `behind` (replay lag over "
+        "`ANCHOR_DATABASE_READ_MAX_LAG_SECONDS`: left out until it catches up); `down` (a "
+        "read could not reach it: left out for a few seconds); `unavailable: <reason>`; "
+        "`not a replica` (it is not in recovery)."
     )
     lag_bytes: int | None = Field(
         default=None,
         description="WAL the primary has written that the replica has not replayed "
         "(absent when either cannot be asked).",
+    )
+    lag_seconds: float | None = Field(
+        default=None,
+        description="Age of the newest transaction it replayed while more waits for "
+        "replay (0 when it replayed all it received).",
     )
     replay_paused: bool | None = Field(default=None, description="Absent when unavailable.")
 
@@ -192,6 +198,7 @@ def _replicas(reads: ReadDatabases) -> list[ReplicaHealth] | None:
             name=state.name,
             state=state.state,
             lag_bytes=state.lag_bytes,
+            lag_seconds=state.lag_seconds,
             replay_paused=state.replay_paused,
         )
         for state in reads.states()

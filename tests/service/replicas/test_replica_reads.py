@@ -12,9 +12,13 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from anchor_service.api import create_app
 from anchor_service.db.models import Role
+from anchor_service.db.session import Database
+from anchor_service.settings import Settings
 from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
+from tests.support.waiting import wait_until
 
 from .conftest import LogBuilder, Pair
 
@@ -112,6 +116,44 @@ def test_the_admin_audit_scans_a_replica_and_the_primary_when_it_is_behind(
         assert _SNAPSHOT in pair.primary.text_since(since[0])
     finally:
         pair.replica.run_sql("SELECT pg_wal_replay_resume()")
+
+
+def test_a_replica_behind_by_more_than_the_maximum_lag_is_left_out_until_it_catches_up(
+    pair: Pair,
+    make_settings: Callable[..., Settings],
+    database: Database,
+    make_key: Callable[[Role], str],
+    make_entry: Callable[..., dict[str, object]],
+) -> None:
+    settings = make_settings(database_read_max_lag_seconds=0.5)
+    auditor = {"Authorization": f"Bearer {make_key(Role.AUDITOR)}"}
+    writer = {"Authorization": f"Bearer {make_key(Role.WRITER)}"}
+    with TestClient(create_app(settings, database)) as client:
+        old = make_entry()
+        assert client.post("/v1/entries", json=old, headers=writer).status_code == 201
+        pair.replayed()
+
+        def state() -> str:
+            return str(client.get("/healthz/detail").json()["replicas"][0]["state"])
+
+        wait_until(lambda: state() == "ok", 10, "the replica is used")
+        pair.replica.run_sql("SELECT pg_wal_replay_pause()")
+        try:
+            new = client.post("/v1/entries", json=make_entry(), headers=writer)
+            assert new.status_code == 201, new.text
+            wait_until(lambda: state() == "behind", 10, "the replica is left out")
+            since = pair.primary.log_size(), pair.replica.log_size()
+            read = client.get(f"/v1/entries/{old['external_id']}", headers=auditor)
+            assert read.status_code == 200, read.text
+            assert pair.primary.reads_of(str(old["external_id"]), since[0]) == 1
+            assert pair.replica.reads_of(str(old["external_id"]), since[1]) == 0
+        finally:
+            pair.replica.run_sql("SELECT pg_wal_replay_resume()")
+        wait_until(lambda: state() == "ok", 10, "the replica is used again once it caught up")
+        since = pair.primary.log_size(), pair.replica.log_size()
+        read = client.get(f"/v1/entries/{old['external_id']}", headers=auditor)
+        assert read.status_code == 200, read.text
+        assert pair.replica.reads_of(str(old["external_id"]), since[1]) == 1
 
 
 def test_with_the_replica_stopped_the_primary_answers(
