@@ -95,6 +95,7 @@ class ReplicaReadMiddleware:
 
     async def _read(self, scope: Scope, receive: Receive, send: Send) -> None:
         tried: list[Replica] = []
+        lost = False  # a replica was found down: the primary is the only answer left
         replica = self.reads.choose()
         while replica is not None:
             held = _Held(send, RETRY_ON_PRIMARY | {_UNAVAILABLE})
@@ -115,9 +116,17 @@ class ReplicaReadMiddleware:
                 self.reads.alive, replica
             ):
                 self.reads.mark_down(replica)
+                lost = True
                 replica = self.reads.choose(exclude=tried)
             else:
                 replica = None
+        if lost:
+            # No replica answers, so the primary must: if it restarted meanwhile, the
+            # first use of a connection from before only tells the pool so. Once more.
+            held = _Held(send, frozenset({_UNAVAILABLE}))
+            await self.app(scope, _replayed(receive), held)
+            if not held.swallowed:
+                return
         await self.app(scope, _replayed(receive) if tried else receive, send)
 
 

@@ -204,3 +204,29 @@ def test_with_the_primary_stopped_reads_come_from_the_replica_and_writes_get_503
         assert unknown.status_code == 503, unknown.text  # only the primary could say 404
     finally:
         pair.primary.start()
+
+
+def test_with_the_replica_down_after_a_primary_restart_reads_still_answer(
+    pair: Pair,
+    make_settings: Callable[..., Settings],
+    make_key: Callable[[Role], str],
+    make_entry: Callable[..., dict[str, object]],
+) -> None:
+    settings = make_settings()
+    database = Database.from_settings(settings)
+    auditor = {"Authorization": f"Bearer {make_key(Role.AUDITOR)}"}
+    writer = {"Authorization": f"Bearer {make_key(Role.WRITER)}"}
+    try:
+        with TestClient(create_app(settings, database)) as client:
+            entry = make_entry()
+            assert client.post("/v1/entries", json=entry, headers=writer).status_code == 201
+            pair.primary.stop()  # the connections the write used stay in the pool
+            pair.primary.start()
+            pair.replica.stop()
+            try:
+                read = client.get(f"/v1/entries/{entry['external_id']}", headers=auditor)
+                assert read.status_code == 200, read.text  # not a 503 for a stale connection
+            finally:
+                pair.replica.start()
+    finally:
+        database.dispose()
