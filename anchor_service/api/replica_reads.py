@@ -14,7 +14,8 @@ answer: when the replica's answer is
   **primary**, whose answer is sent;
 * **503** (the replica cannot be reached), the replica is left out for a few seconds
   (when a query confirms it is down) and the request is run again on another replica,
-  else on the primary.
+  else on the primary (twice if need be: after a restart of the primary, the first use
+  of a pooled connection from before fails and empties the pool).
 
 Only the final answer is sent: a replica's 404 never reaches the client. Every other
 answer of a replica is sent as it is: a replica never makes a proof up, it can only be

@@ -63,11 +63,12 @@ _REPLICA_SQL = text(
 )
 _PRIMARY_SQL = text("SELECT pg_current_wal_lsn()::text")
 # Seconds since the newest transaction replayed, while WAL received waits for replay
-# (0 when everything received is replayed: an idle primary is not lag).
+# (0 when everything received is replayed: an idle primary is not lag; NULL while none
+# was replayed since the replica started).
 _LAG_SQL = text(
     "SELECT CASE WHEN pg_last_wal_receive_lsn() IS NULL"
     " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-    " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
 )
 
 
@@ -207,9 +208,10 @@ class ReadDatabases:
     def _lag_seconds(self, replica: Replica) -> float | None:
         try:
             with replica.database.engine.connect() as connection:
-                return float(connection.execute(_LAG_SQL).scalar_one())
+                lag = connection.execute(_LAG_SQL).scalar_one()
         except SQLAlchemyError:
             return None
+        return None if lag is None else float(lag)
 
     def mark_down(self, replica: Replica) -> None:
         """Leave ``replica`` out for :data:`DOWN_SECONDS` (it could not be reached)."""

@@ -23,7 +23,7 @@ from tests.support.waiting import wait_until
 
 __all__ = ["LoggedPostgres", "StandbyPostgres", "wait_replayed"]
 
-_OPTIONS = " -c log_statement=all -c log_min_messages=warning"
+_OPTIONS = " -c log_statement=all -c log_min_messages=warning -c wal_retrieve_retry_interval=200ms"
 
 
 class LoggedPostgres(PrivatePostgres):
