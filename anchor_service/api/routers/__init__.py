@@ -15,6 +15,7 @@ from anchor_service.api.routers import (
     health,
     log,
     proofs,
+    reconciliations,
     tlog,
     tlog_tiles,
 )
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     batches.router,
     anchors.router,
     admin_audit.router,
+    reconciliations.router,
     verify_page.router,
     tlog.router,
     tlog_tiles.router,
