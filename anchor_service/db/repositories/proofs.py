@@ -26,11 +26,14 @@ from psycopg_pool import ConnectionPool
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.engine import transaction_pooling
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TILE_HEIGHT, TileId
 
 __all__ = [
+    "POOL_WAIT_SECONDS",
+    "REPLICA_WAIT_SECONDS",
     "AnchorRow",
     "CheckpointRead",
     "EntryRow",
@@ -93,6 +96,8 @@ _CHECKPOINT_NOTE = (
 #: Seconds a proof read waits for a pooled connection before the database counts as
 #: unavailable (in normal operation a connection is idle, or opens in milliseconds).
 POOL_WAIT_SECONDS = 5.0
+#: The same for a read replica: shorter, since the primary can answer instead.
+REPLICA_WAIT_SECONDS = 1.0
 
 
 class EntryRow(NamedTuple):
@@ -271,7 +276,9 @@ class SqlProofRows:
 
 
 class PsycopgProofRows:
-    """:class:`ProofRows` over a psycopg connection in autocommit mode."""
+    """:class:`ProofRows` over a psycopg connection in autocommit mode; its few queries
+    are prepared on the server at once, unless the connection's ``prepare_threshold`` is
+    ``None`` (behind a transaction pooler: see ``_pool``)."""
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
@@ -329,9 +336,15 @@ class ProofRowSource:
     """Where one API worker's proof threads read: ``connections`` pooled psycopg
     connections on PostgreSQL (one per thread), a read session per use elsewhere."""
 
-    def __init__(self, database: Database, connections: int) -> None:
+    def __init__(
+        self, database: Database, connections: int, *, wait_seconds: float = POOL_WAIT_SECONDS
+    ) -> None:
         self._database = database
-        self._pool = _pool(database.engine, connections) if is_postgresql(database.engine) else None
+        self._pool = (
+            _pool(database.engine, connections, wait_seconds)
+            if is_postgresql(database.engine)
+            else None
+        )
 
     @contextmanager
     def rows(self) -> Iterator[ProofRows]:
@@ -352,18 +365,23 @@ class ProofRowSource:
             self._pool.close()
 
 
-def _pool(engine: Engine, size: int) -> ConnectionPool[psycopg.Connection[Any]]:
+def _pool(
+    engine: Engine, size: int, wait_seconds: float
+) -> ConnectionPool[psycopg.Connection[Any]]:
     """Up to ``size`` autocommit connections to the database of ``engine``, opened when
     first needed. A connection found broken is replaced on demand: an attempt to
     reconnect that fails is given up at once (``reconnect_timeout=0``) rather than
     retried with growing delays, so the next request after an outage connects again."""
     url = engine.url.set(drivername="postgresql")
+    kwargs: dict[str, Any] = {"autocommit": True}
+    if transaction_pooling(engine):  # no server-side prepared statements behind PgBouncer
+        kwargs["prepare_threshold"] = None
     return ConnectionPool(
         url.render_as_string(hide_password=False),
-        kwargs={"autocommit": True},
+        kwargs=kwargs,
         min_size=0,
         max_size=size,
-        timeout=POOL_WAIT_SECONDS,
+        timeout=wait_seconds,
         reconnect_timeout=0,
         name="proof-reads",
         open=True,
