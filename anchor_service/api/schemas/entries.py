@@ -8,6 +8,7 @@ the stored document bytes are already canonical JSON and are embedded as they ar
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -190,28 +191,39 @@ def render_bulk(
     statuses: list[EntryStatus],
     receipts: list[EntryReceipt | None] | None = None,
 ) -> bytes:
-    """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order)."""
+    """The JSON of :class:`BulkEntriesOut` for ``stored`` (in request order).
+
+    Written item by item (a 10,000-entry answer with receipts is ~10 MB): each range
+    note is JSON-quoted once, a path's base64 hashes need no escaping, and an
+    ``external_id`` only when it holds more than the characters the entry rules allow.
+    """
     if receipts is None:
         receipts = [None] * len(stored)
-    proofs = [
-        None if receipt is None else {"index": receipt.index, "path": receipt.path}
-        for receipt in receipts
-    ]
+    notes: dict[str, str] = {}
+    items = []
+    for item, status, receipt in zip(stored, statuses, receipts, strict=True):
+        external_id = item.external_id
+        name = f'"{external_id}"' if _PLAIN.fullmatch(external_id) else json.dumps(external_id)
+        head = (
+            f'{{"external_id":{name},"status":"{status.value}","leaf_index":{item.leaf_index},'
+            f'"leaf_hash":"{item.leaf_hash.hex()}","created":{"true" if item.created else "false"}'
+        )
+        if receipt is None:
+            items.append(head + ',"receipt":null,"receipt_proof":null}')
+            continue
+        note = notes.get(receipt.note)
+        if note is None:
+            note = notes[receipt.note] = json.dumps(receipt.note)
+        path = '","'.join(receipt.path)
+        path = f'"{path}"' if receipt.path else ""
+        items.append(
+            f'{head},"receipt":{note},"receipt_proof":{{"index":{receipt.index},"path":[{path}]}}}}'
+        )
     created = sum(1 for item in stored if item.created)
-    body = {
-        "created": created,
-        "existing": len(stored) - created,
-        "entries": [
-            {
-                "external_id": item.external_id,
-                "status": status.value,
-                "leaf_index": item.leaf_index,
-                "leaf_hash": item.leaf_hash.hex(),
-                "created": item.created,
-                "receipt": None if receipt is None else receipt.note,
-                "receipt_proof": proof,
-            }
-            for item, status, receipt, proof in zip(stored, statuses, receipts, proofs, strict=True)
-        ],
-    }
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+    existing = len(stored) - created
+    body = f'{{"created":{created},"existing":{existing},"entries":[{",".join(items)}]}}'
+    return body.encode("utf-8")
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9._:-]*")
+"""Text JSON writes as it is: the characters ``external_id`` may hold (no quote, no escape)."""

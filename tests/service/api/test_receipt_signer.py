@@ -112,3 +112,35 @@ def test_replayed_items_keep_their_own_runs() -> None:
     assert notes[0][2:4] == ["start 20", "count 3"]
     assert notes[1][2:4] == ["start 7", "count 1"] and notes[3][2:4] == ["start 3", "count 1"]
     assert answers[1].path == [] and len(answers[0].path) == 2
+
+
+def test_the_bulk_answer_is_the_json_of_its_model() -> None:
+    import json
+
+    from anchor_service.api.schemas.entries import BulkEntriesOut, render_bulk
+    from anchor_service.ledger.status import EntryStatus
+
+    now = datetime(2026, 12, 4, 23, 10, 0, tzinfo=UTC)
+    stored = [_stored(20 + i, now, created=i != 1) for i in range(5)]
+    stored[2] = dataclasses.replace(stored[2], external_id='odd "id" \\ é\n')  # escaped anyway
+    statuses = [EntryStatus.PENDING, EntryStatus.LOGGED, *[EntryStatus.PENDING] * 3]
+    answers = ReceiptSigner(SIGNER, 60).range_receipts(stored)
+    for receipts in (None, answers):
+        body = json.loads(render_bulk(stored, statuses, receipts))
+        BulkEntriesOut.model_validate(body)
+        assert body["created"] == 4 and body["existing"] == 1
+        expected = [
+            {
+                "external_id": item.external_id,
+                "status": status.value,
+                "leaf_index": item.leaf_index,
+                "leaf_hash": item.leaf_hash.hex(),
+                "created": item.created,
+                "receipt": None if receipt is None else receipt.note,
+                "receipt_proof": None
+                if receipt is None
+                else {"index": receipt.index, "path": receipt.path},
+            }
+            for item, status, receipt in zip(stored, statuses, receipts or [None] * 5, strict=True)
+        ]
+        assert body["entries"] == expected
