@@ -1,7 +1,7 @@
 """Entry receipts: the log key's signed promise, given with every stored entry.
 
-Every answer of ``POST /v1/entries`` (201, and 200 on a replay) and every item of a bulk
-answer carries ``receipt``: an ``anchor-service/receipt/v1`` signed note
+Every answer of ``POST /v1/entries`` (201, and 200 on a replay) and of
+``GET /v1/entries/{id}`` carries ``receipt``: an ``anchor-service/receipt/v1`` signed note
 (:mod:`anchor_service.tlog.receipt`) binding the log's origin, the leaf index, the leaf
 hash, the time the entry was received and the promise to have it in a signed checkpoint
 by ``received + ANCHOR_MAX_MERGE_DELAY_SECONDS``. Everything in it is stored, and
