@@ -18,7 +18,9 @@ at most ``max_batch_entries``. Each batch is one transaction:
 2. read the leaf hashes of the range in index order (one query);
 3. extend the tree from its stored tiles (:func:`anchor_service.merkle.append_to_tiles`:
    compact range, time proportional to the batch) and store the new tiles;
-4. sum the range's postings into the settlement statement (canonical JSON, SHA-256);
+4. sum the range's postings into the settlement statement (canonical JSON, SHA-256),
+   building and storing its account lines tree and account index first (statement
+   version 2: :mod:`anchor_service.db.repositories.statements`);
 5. insert the batch row with its tree head.
 
 Any failure rolls the whole batch back. If another run sealed in between two of this
@@ -35,6 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,10 +47,12 @@ from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository
+from anchor_service.db.repositories.statements import StatementTreeRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import SealingError
-from anchor_service.ledger.statement import build_statement
+from anchor_service.ledger.account_lines import sums_to_json
+from anchor_service.ledger.statement import Commitments, build_statement
 from anchor_service.merkle import EMPTY_ROOT, append_to_tiles, root_from_tiles
 from anchor_service.services.checkpointing import SEAL_LOCK_KEY, integrate, lock_log
 from anchor_service.services.log_identity import load_log_identity, log_key_configured
@@ -234,6 +239,7 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             f"{end - start - records - sums.entry_count} of the entries [{start}, {end}) "
             "have no postings"
         )
+    trees = StatementTreeRepository(session).build(seq, start, end)
     statement = build_statement(
         batch_seq=seq,
         start=start,
@@ -241,7 +247,15 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         period_start=run.period_start,
         period_end=run.period_end,
         movements=sums.movements,
+        commitments=Commitments(
+            lines_root=trees.lines_root.hash,
+            lines=trees.lines,
+            sums=sums_to_json(trees.lines_root.sums),
+            index_root=trees.index_root,
+            index_size=trees.index_size,
+        ),
     )
+    _require_sums(statement.document, seq)
     statement_done = time.perf_counter()
     if update is not None:
         tiles.write(update)
@@ -280,6 +294,18 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             statement=statement_done - hash_done,
         ),
     )
+
+
+def _require_sums(document: dict[str, Any], seq: int) -> None:
+    """The lines tree's root sums must be the statement's totals (both from the postings)."""
+    sums = {
+        code: {"debits": item["debits"], "credits": item["credits"]}
+        for code, item in document["accounts"]["sums"].items()
+    }
+    if sums != document["totals"]:
+        raise SealingError(
+            f"batch {seq}: the account lines add up to {sums}, not the totals {document['totals']}"
+        )
 
 
 def _log_batch(batch: SealedBatch) -> None:
