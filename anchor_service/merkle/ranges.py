@@ -90,10 +90,10 @@ def range_proof(
     proof: list[T] = []
 
     def node(lo: int, hi: int) -> T:
-        if hi - lo == 1:
-            return leaf(lo)
         if chunk is not None and lo % CHUNK_SIZE == 0 and hi == min(lo + CHUNK_SIZE, size):
             return chunk(lo // CHUNK_SIZE)
+        if hi - lo == 1:
+            return leaf(lo)
         k = _split(hi - lo)
         return combine(node(lo, lo + k), node(lo + k, hi))
 

@@ -75,16 +75,18 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class SealTimings:
-    """Seconds spent per step of one batch (the commit is counted in ``store``)."""
+    """Seconds spent per step of one batch (the commit is counted in ``store``; ``trees``:
+    building and storing the statement's account lines tree and account index)."""
 
     read: float
     hash: float
     store: float
     statement: float
+    trees: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.read + self.hash + self.store + self.statement
+        return self.read + self.hash + self.store + self.statement + self.trees
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,9 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             f"{end - start - records - sums.entry_count} of the entries [{start}, {end}) "
             "have no postings"
         )
+    sums_done = time.perf_counter()
     trees = StatementTreeRepository(session).build(seq, start, end)
+    trees_done = time.perf_counter()
     statement = build_statement(
         batch_seq=seq,
         start=start,
@@ -291,7 +295,8 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             read=read_done - began,
             hash=hash_done - read_done,
             store=store_done - statement_done,
-            statement=statement_done - hash_done,
+            statement=statement_done - hash_done - (trees_done - sums_done),
+            trees=trees_done - sums_done,
         ),
     )
 
@@ -312,7 +317,7 @@ def _log_batch(batch: SealedBatch) -> None:
     timings = batch.timings
     logger.info(
         "sealed batch %d: entries [%d, %d), root %s, statement %s"
-        " (%.2f s: read %.2f, hash %.2f, statement %.2f, store %.2f)",
+        " (%.2f s: read %.2f, hash %.2f, statement %.2f, trees %.2f, store %.2f)",
         batch.seq,
         batch.start_index,
         batch.end_index,
@@ -322,5 +327,6 @@ def _log_batch(batch: SealedBatch) -> None:
         timings.read,
         timings.hash,
         timings.statement,
+        timings.trees,
         timings.store,
     )

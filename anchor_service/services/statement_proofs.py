@@ -30,8 +30,8 @@ from anchor_service.ledger.account_index import IndexLeaf
 from anchor_service.ledger.account_lines import (
     LineNode,
     combine_lines,
+    encode_path,
     line_from_json,
-    node_to_json,
 )
 from anchor_service.merkle import inclusion_proof_from_tiles, leaf_hash, node_hash
 from anchor_service.merkle.ranges import CHUNK_SIZE, range_proof, root_from_range
@@ -92,7 +92,7 @@ class StatementProofService:
             head=head,
             line=json.loads(raw),
             position=position,
-            path=tuple(node_to_json(node) for node in path),
+            path=encode_path(path),
         )
 
     def history_proof(self, seq: int, account: str) -> HistoryProof:

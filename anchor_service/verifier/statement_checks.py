@@ -37,9 +37,9 @@ from anchor_service.ledger.account_index import IndexLeaf
 from anchor_service.ledger.account_lines import (
     LineNode,
     combine_lines,
+    decode_path,
     line_from_json,
     line_node,
-    node_from_json,
     sums_from_json,
 )
 from anchor_service.ledger.jcs import canonical_json
@@ -185,7 +185,7 @@ def check_line_in_statement(proof: LineProof, line: Any) -> CheckResult:
         accounts = proof.statement["accounts"]
         size, want_root = accounts["lines"], bytes.fromhex(accounts["root"])
         want_sums = sums_from_json(accounts["sums"])
-        path = [node_from_json(node) for node in proof.path]
+        path = decode_path(proof.path)
     except (KeyError, TypeError, ValueError) as exc:
         return _failed(LINE_IN_STATEMENT, f"malformed accounts commitment or path: {exc}")
     if type(size) is not int or not 0 <= proof.position < size:
@@ -263,11 +263,7 @@ def check_account_index(proof: HistoryProof) -> CheckResult:
             f"the pairs and path lead to {root.hex()}, not account_index.root "
             f"{want_root.hex()}: an entry is missing, added or moved",
         )
-    what = (
-        f"all {counted(len(run), 'entry', 'entries')} of {account}"
-        if run
-        else f"{account} has no entries (absence)"
-    )
+    what = f"{_every(len(run))} of {account}" if run else f"{account} has no entries (absence)"
     return _passed(
         ACCOUNT_INDEX,
         f"{what}: index leaves [{proof.start}, {proof.end}) of {size}, bracketed by "
@@ -313,13 +309,20 @@ def check_entries(proof: HistoryProof) -> CheckResult:
             problems.append(f"{where}: the inclusion path does not lead to head.root")
     if problems:
         return _failed(ENTRIES, "; ".join(problems))
+    if not proof.entries:
+        return _passed(ENTRIES, "no entry listed: nothing to check")
     note = f" ({redacted} redacted: leaf hash taken as given)" if redacted else ""
+    count = len(proof.entries)
+    which = "the 1 entry" if count == 1 else f"each of the {count} entries"
     return _passed(
         ENTRIES,
-        f"{counted(len(proof.entries), 'entry', 'entries')}, each hashing to its leaf, with a "
-        f"posting of the account, and included in the head at tree size "
-        f"{proof.head.tree_size}{note}",
+        f"{which} hashes to its leaf, has a posting of the account and is included in the "
+        f"head at tree size {proof.head.tree_size}{note}",
     )
+
+
+def _every(count: int) -> str:
+    return "the 1 entry" if count == 1 else f"all {count} entries"
 
 
 def _passed(name: str, reason: str) -> CheckResult:

@@ -9,11 +9,12 @@ statement document, version 2, whose JCS bytes hash to ``statement_hash``)::
      "anchor": {"chain_id": 1337, "registry": "0x..", "seq": 4, "tx_hash": "0x..",
                 "block_number": 12},
      "line": {... the account line ...}, "position": 17,
-     "path": [["<hex>", {"IDR": ["<debits>", "<credits>", entries]}], ...]}
+     "path": "<base64>"}
 
 ``path`` is the range proof of the line at ``position`` in the lines tree of
-``statement.accounts.lines`` leaves (:mod:`anchor_service.merkle.ranges`, nodes as in
-:mod:`anchor_service.ledger.account_lines`). A history proof has ``"kind":
+``statement.accounts.lines`` leaves (:mod:`anchor_service.merkle.ranges`), its nodes
+(hash and sums) in the binary form of
+:func:`anchor_service.ledger.account_lines.encode_path`. A history proof has ``"kind":
 "account-history"`` and, instead of ``line``, ``position`` and ``path``::
 
      "index": {"start": 40, "end": 43,
@@ -110,7 +111,7 @@ class LineProof:
     head: StatementHead
     line: Any
     position: int
-    path: tuple[Any, ...]
+    path: str
     kind: Literal["account-line"] = "account-line"
 
     def to_json(self) -> dict[str, Any]:
@@ -118,7 +119,7 @@ class LineProof:
             **_common(self.kind, self.account, self.statement, self.head),
             "line": self.line,
             "position": self.position,
-            "path": list(self.path),
+            "path": self.path,
         }
 
 
@@ -212,15 +213,15 @@ def parse_statement_proof(raw: bytes | str | Mapping[str, Any]) -> StatementProo
         raise BundleFormatError("must be the statement document (an object)", "statement")
     head = _head(top)
     if kind == LINE_KIND:
-        if type(top["path"]) is not list:
-            raise BundleFormatError("must be an array of nodes", "path")
+        if type(top["path"]) is not str:
+            raise BundleFormatError("must be the nodes as base64 text", "path")
         return LineProof(
             account=account,
             statement=top["statement"],
             head=head,
             line=top["line"],
             position=_uint(top["position"], "position"),
-            path=tuple(top["path"]),
+            path=top["path"],
         )
     index = _object(top["index"], "index", required=("start", "end", "before", "after", "path"))
     if type(index["path"]) is not list:

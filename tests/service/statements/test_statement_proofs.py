@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from anchor_service.cli import verify_statement
 from anchor_service.db.models import Role
+from anchor_service.ledger.account_lines import decode_path, encode_path
 from anchor_service.settings import Settings
 from anchor_service.verifier import Status, TrustRoot
 from anchor_service.verifier.onchain import Web3ChainView
@@ -185,14 +186,16 @@ def test_tampered_proofs_fail(
         doc["account"] = doc["line"]["account"] = "creator:8:payouts"
 
     def dropped_node(doc: dict[str, Any]) -> None:
-        del doc["path"][0]
+        doc["path"] = encode_path(decode_path(doc["path"])[1:])
 
     def fewer_lines(doc: dict[str, Any]) -> None:  # a statement claiming a line less
         doc["statement"]["accounts"]["lines"] -= 1
 
-    def other_sums(doc: dict[str, Any]) -> None:  # a sibling's sums shifted
-        node = doc["path"][-1]
-        node[1]["IDR"][1] = str(int(node[1]["IDR"][1]) - 1)
+    def other_sums(doc: dict[str, Any]) -> None:  # a sibling's credits shifted
+        nodes = decode_path(doc["path"])
+        debits, credits, entries = nodes[-1].sums["IDR"]
+        nodes[-1].sums["IDR"] = (debits, credits - 1, entries)
+        doc["path"] = encode_path(nodes)
 
     for change, failing in (
         (more_credits, LINE_IN_STATEMENT),
