@@ -110,7 +110,8 @@ def _check_value_count(raw: bytes | str) -> None:
         if values <= MAX_JSON_VALUES:
             return
     raise InvalidEntryError(
-        f"request body has more than {MAX_JSON_VALUES} JSON values; split it into smaller requests"
+        f"request body has more than {MAX_JSON_VALUES} JSON values; "
+        "split it into smaller requests"
     )
 
 
@@ -157,7 +158,9 @@ def _check_distinct(entries: Sequence[EntryIn]) -> None:
             )
 
 
-def _to_invalid_entry(exc: ValidationError, *, bulk: bool, max_items: int = 0) -> InvalidEntryError:
+def _to_invalid_entry(
+    exc: ValidationError, *, bulk: bool, max_items: int = 0
+) -> InvalidEntryError:
     error = exc.errors(include_url=False, include_input=False)[0]
     if bulk and error["type"] == "too_long" and tuple(error["loc"]) == ("entries",):
         got = (error.get("ctx") or {}).get("actual_length", "more")

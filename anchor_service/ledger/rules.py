@@ -51,7 +51,9 @@ DESCRIPTION_MAX_LENGTH = 1000
 METADATA_MAX_DEPTH = 16
 #: Integers in metadata must fit an IEEE double exactly (RFC 8785 numbers are doubles).
 JSON_SAFE_INTEGER = 2**53 - 1
-OCCURRED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
+OCCURRED_AT_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
+)
 #: Longest reason stored with a redaction (``entries.redaction_reason``).
 REDACTION_REASON_MAX_LENGTH = 200
 

@@ -124,9 +124,8 @@ class BatchRepository:
 
     def _update(self, where: tuple[ColumnElement[bool], ...], **values: object) -> int:
         result = self._session.execute(
-            update(Batch)
-            .where(*where)
-            .values(**values)
-            .execution_options(synchronize_session="fetch")
+            update(Batch).where(*where).values(**values).execution_options(
+                synchronize_session="fetch"
+            )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

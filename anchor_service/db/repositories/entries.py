@@ -38,13 +38,7 @@ __all__ = ["AppendRequest", "EntryRepository", "StoredEntry"]
 
 _entries = cast(Table, Entry.__table__)
 _COLUMNS = (
-    "leaf_index",
-    "external_id",
-    "document",
-    "salt",
-    "leaf_hash",
-    "content_hash",
-    "received_at",
+    "leaf_index", "external_id", "document", "salt", "leaf_hash", "content_hash", "received_at"
 )
 _PG_TYPES = ("int8", "varchar", "bytea", "bytea", "bytea", "bytea", "timestamptz")
 
@@ -155,7 +149,9 @@ class EntryRepository:
             log.advance(start, len(new_rows))
         return outcomes
 
-    def find(self, external_ids: Sequence[str]) -> dict[str, tuple[bytes | None, StoredEntry]]:
+    def find(
+        self, external_ids: Sequence[str]
+    ) -> dict[str, tuple[bytes | None, StoredEntry]]:
         """Stored entries among ``external_ids``: id -> (content hash, entry); a redacted
         entry has no content hash, and ``null`` as its document."""
         if not external_ids:
@@ -168,7 +164,9 @@ class EntryRepository:
             _entries.c.document,
             _entries.c.received_at,
         )
-        rows = rows_where_in(self._session, select(*columns), _entries.c.external_id, external_ids)
+        rows = rows_where_in(
+            self._session, select(*columns), _entries.c.external_id, external_ids
+        )
         return {
             row.external_id: (
                 row.content_hash,
@@ -218,15 +216,8 @@ def _plan(
             continue
         index = first_index + len(rows)
         rows.append(
-            (
-                index,
-                item.external_id,
-                item.document,
-                item.salt,
-                item.leaf_hash,
-                item.content_hash,
-                received_at,
-            )
+            (index, item.external_id, item.document, item.salt, item.leaf_hash,
+             item.content_hash, received_at)
         )
         stored.append(
             StoredEntry(
@@ -239,3 +230,4 @@ def _plan(
             )
         )
     return stored, rows
+

@@ -79,4 +79,6 @@ class LeafRepository:
 
     def received_at(self, leaf_index: int) -> datetime | None:
         """When the entry at ``leaf_index`` was stored, or ``None`` if there is none."""
-        return self._session.scalar(select(Entry.received_at).where(Entry.leaf_index == leaf_index))
+        return self._session.scalar(
+            select(Entry.received_at).where(Entry.leaf_index == leaf_index)
+        )

@@ -29,7 +29,9 @@ class LogStateRepository:
         database's single write lock.
         """
         statement = (
-            select(_log_state.c.next_index).where(_log_state.c.id == LOG_STATE_ID).with_for_update()
+            select(_log_state.c.next_index)
+            .where(_log_state.c.id == LOG_STATE_ID)
+            .with_for_update()
         )
         return int(self._session.execute(statement).scalar_one())
 

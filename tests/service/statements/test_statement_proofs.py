@@ -70,7 +70,7 @@ def batch(log: LogBuilder, client: TestClient, headers: Headers) -> int:
     assert response.status_code == 201, response.text
     [sealed] = log.seal()
     log.anchor()
-    return sealed.seq
+    return int(sealed.seq)
 
 
 def _get(client: TestClient, headers: Headers, path: str, status: int = 200) -> dict[str, Any]:

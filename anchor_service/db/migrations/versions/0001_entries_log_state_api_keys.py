@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
-        sa.CheckConstraint("role IN ('writer', 'auditor', 'admin')", name=op.f("ck_api_keys_role")),
+        sa.CheckConstraint(
+            "role IN ('writer', 'auditor', 'admin')", name=op.f("ck_api_keys_role")
+        ),
     )
     op.create_table(
         "entries",
