@@ -17,6 +17,7 @@ their own ``errors`` module, named in brackets)::
     ├── InvalidEntryError          an entry breaks a rule (carries field and bulk index)
     ├── AuthenticationError        no API key, or an unknown or revoked one
     ├── PermissionDeniedError      a valid API key whose role does not allow the action
+    ├── AccountPatternError        an account key's account patterns are missing or not valid
     ├── RateLimitedError           the API key used up its requests for now (retry_after)
     ├── DatabaseUnavailableError   the database cannot be reached
     ├── SealingError               the stored log is inconsistent; nothing was sealed
@@ -35,6 +36,7 @@ their own ``errors`` module, named in brackets)::
 from __future__ import annotations
 
 __all__ = [
+    "AccountPatternError",
     "AnchorServiceError",
     "AuditRunningError",
     "AuthenticationError",
@@ -136,6 +138,12 @@ class AuthenticationError(AnchorServiceError):
 
 class PermissionDeniedError(AnchorServiceError):
     """The API key is valid but its role does not allow the action."""
+
+
+class AccountPatternError(AnchorServiceError):
+    """An ``account`` key's account patterns are missing or break the pattern grammar
+    (:mod:`anchor_service.ledger.account_patterns`), or patterns were given to a key of
+    another role."""
 
 
 class RateLimitedError(AnchorServiceError):

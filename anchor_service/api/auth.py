@@ -9,6 +9,11 @@ never cached. On a cache miss the key is checked in a short read transaction of 
 writer's transaction (which holds SQLite's write lock) never waits on authentication.
 Once the key is known, its request is counted against its rate limit (the app's
 :class:`~anchor_service.api.rate_limit.RateLimiter`), before the role check.
+
+Account keys (role ``account``) carry the account patterns they were created with
+(:mod:`anchor_service.ledger.account_patterns`), cached with the key: a route that reads
+one account's data asks :meth:`Principal.require_account`, a route that reads an entry
+asks :meth:`Principal.may_read_entry` (and answers 404 when not, like for a missing entry).
 """
 
 from __future__ import annotations
@@ -16,22 +21,25 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository, hash_token
 from anchor_service.db.session import Database, unit_of_work
-from anchor_service.errors import PermissionDeniedError
+from anchor_service.errors import NotFoundError, PermissionDeniedError
+from anchor_service.ledger.account_patterns import AccountPattern, document_accounts
 
-__all__ = ["ApiKeyCache", "Authenticator", "Principal"]
+__all__ = ["ApiKeyCache", "Authenticator", "Principal", "hide_unreadable_entry"]
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The caller: which API key, and its role."""
+    """The caller: which API key, its role, and (account keys) its account patterns."""
 
     key_id: str
     role: Role
+    accounts: tuple[AccountPattern, ...] = ()
 
     def require(self, role: Role) -> Principal:
         """Return self if the key's role allows ``role``; else raise PermissionDeniedError."""
@@ -41,6 +49,57 @@ class Principal:
                 + _needed_key(role)
             )
         return self
+
+    def require_account_reader(self) -> Principal:
+        """Return self for a key that may read some accounts' data (``auditor``,
+        ``admin``, ``account``); else raise PermissionDeniedError."""
+        if not (self.role.reads_every_account or self.role is Role.ACCOUNT):
+            raise PermissionDeniedError(
+                f"API key {self.key_id} has role {self.role.value!r}; this needs an "
+                "'auditor', 'admin' or 'account' key"
+            )
+        return self
+
+    def may_read_account(self, account: str) -> bool:
+        """Whether this key may read ``account``: auditor and admin keys every account,
+        account keys those one of their patterns matches, writer keys none."""
+        if self.role.reads_every_account:
+            return True
+        return self.role is Role.ACCOUNT and any(p.matches(account) for p in self.accounts)
+
+    def may_read_entry(self, accounts: Iterable[str]) -> bool:
+        """Whether this key may read an entry whose postings touch ``accounts``: auditor
+        and admin keys any entry, account keys one touching at least one of theirs."""
+        if self.role.reads_every_account:
+            return True
+        return any(self.may_read_account(account) for account in accounts)
+
+    def require_account(self, account: str) -> Principal:
+        """Return self if this key may read ``account``; else raise PermissionDeniedError
+        naming the key and the account."""
+        if self.may_read_account(account):
+            return self
+        if self.role is Role.ACCOUNT:
+            bound = ", ".join(pattern.text for pattern in self.accounts)
+            raise PermissionDeniedError(
+                f"API key {self.key_id} may not read account {account!r}: it is bound to "
+                f"the accounts {bound}"
+            )
+        raise PermissionDeniedError(
+            f"API key {self.key_id} has role {self.role.value!r}; reading account "
+            f"{account!r} needs an 'auditor' or 'admin' key, or an 'account' key bound to it"
+        )
+
+
+def hide_unreadable_entry(caller: Principal, external_id: str, document: bytes | None) -> None:
+    """Raise the very NotFoundError of a missing entry when ``caller`` may not read the
+    entry ``external_id`` (stored ``document``): an account key learns nothing about
+    entries that touch none of its accounts, not even that they exist. Redacted
+    entries (no document left) touch no account for this purpose."""
+    if caller.role.reads_every_account:
+        return
+    if not caller.may_read_entry(document_accounts(document)):
+        raise NotFoundError(f"no entry with external_id {external_id!r}")
 
 
 def _needed_key(role: Role) -> str:
@@ -96,7 +155,9 @@ class Authenticator:
     def authenticate(self, token: str) -> Principal:
         """Verify ``token`` against the database (blocking I/O) and remember it."""
         with unit_of_work(self._database.reader) as session:
-            key = ApiKeyRepository(session).authenticate(token)
-            principal = Principal(key_id=key.id, role=key.role)
+            keys = ApiKeyRepository(session)
+            key = keys.authenticate(token)
+            accounts = keys.accounts_of(key.id) if key.role is Role.ACCOUNT else ()
+            principal = Principal(key_id=key.id, role=key.role, accounts=accounts)
         self._cache.put(hash_token(token), principal)
         return principal

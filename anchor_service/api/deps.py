@@ -46,6 +46,8 @@ DB_BIGINT_MAX = 2**63 - 1
 __all__ = [
     "DB_BIGINT_MAX",
     "DB_INT_MAX",
+    "AccountReaderAuth",
+    "AccountReaderDep",
     "AdminDep",
     "AnchorerDep",
     "ApiKeyAuth",
@@ -57,6 +59,7 @@ __all__ = [
     "SettingsDep",
     "TlogReaderDep",
     "WriterDep",
+    "account_reader",
     "require_role",
     "state_of",
 ]
@@ -128,6 +131,14 @@ class ApiKeyAuth(SecurityBase):
         self.role = role
 
     async def __call__(self, request: Request) -> Principal:
+        return self.check(await self.principal(request), request)
+
+    def check(self, principal: Principal, request: Request) -> Principal:
+        """The caller, if its key may call the route; else PermissionDeniedError."""
+        return principal.require(self.role)
+
+    async def principal(self, request: Request) -> Principal:
+        """The key's principal, after the rate limit (not yet the role check)."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
@@ -142,7 +153,7 @@ class ApiKeyAuth(SecurityBase):
         limiter = state.rate_limiter
         if limiter is not None:
             limiter.check(principal.key_id)
-        return principal.require(self.role)
+        return principal
 
 
 def require_role(role: Role) -> ApiKeyAuth:
@@ -150,9 +161,41 @@ def require_role(role: Role) -> ApiKeyAuth:
     return ApiKeyAuth(role)
 
 
+class AccountReaderAuth(ApiKeyAuth):
+    """Route dependency for reads of account data: the caller's :class:`Principal` if its
+    key is an ``auditor``, ``admin`` or ``account`` key (else PermissionDeniedError, 403).
+
+    Auditor and admin keys read every account. An ``account`` key reads only the
+    accounts its patterns match: on a route whose path has an ``{account}`` parameter
+    this dependency checks it already (:meth:`Principal.require_account`, 403 naming the
+    key and the account); a route reading other accounts' data asks
+    ``caller.require_account(account)`` or, for an entry, ``caller.may_read_entry(...)``
+    (answering 404 like a missing entry when not, so as not to reveal that it exists).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Role.AUDITOR)
+
+    def check(self, principal: Principal, request: Request) -> Principal:
+        principal.require_account_reader()
+        account = request.path_params.get("account")
+        if isinstance(account, str):
+            principal.require_account(account)
+        return principal
+
+
+def account_reader() -> AccountReaderAuth:
+    """A dependency returning the caller if it may read accounts (see
+    :class:`AccountReaderAuth`)."""
+    return AccountReaderAuth()
+
+
 WriterDep = Annotated[Principal, Depends(require_role(Role.WRITER))]
 AuditorDep = Annotated[Principal, Depends(require_role(Role.AUDITOR))]
 AdminDep = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+#: Reads of account data (entries, account lines, histories): auditor, admin or account
+#: keys; an account key only for its own accounts (:class:`AccountReaderAuth`).
+AccountReaderDep = Annotated[Principal, Depends(account_reader())]
 
 
 _auditor = require_role(Role.AUDITOR)

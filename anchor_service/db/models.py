@@ -1,4 +1,4 @@
-"""SQLAlchemy models: entries, the log counter row, API keys.
+"""SQLAlchemy models: entries, the log counter row, API keys and their account patterns.
 
 Hashes and salts are raw ``bytes`` here; hex belongs to the JSON layer.
 """
@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anchor_service.db.base import Base
 from anchor_service.roles import Role
 
-__all__ = ["LOG_STATE_ID", "ApiKey", "Entry", "LogState", "Role"]
+__all__ = ["LOG_STATE_ID", "ApiKey", "ApiKeyAccount", "Entry", "LogState", "Role"]
 
 #: Primary key of the single ``log_state`` row.
 LOG_STATE_ID = 1
@@ -90,3 +98,17 @@ class ApiKey(Base):
     secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class ApiKeyAccount(Base):
+    """One account pattern of an ``account`` key (``wallet:user:981``, ``creator:7:*``;
+    grammar in :mod:`anchor_service.ledger.account_patterns`). Keys of other roles have
+    none; an ``account`` key has at least one."""
+
+    __tablename__ = "api_key_accounts"
+    __table_args__ = (CheckConstraint("length(pattern) >= 1", name="pattern_not_empty"),)
+
+    api_key_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("api_keys.id"), primary_key=True, autoincrement=False
+    )
+    pattern: Mapped[str] = mapped_column(String(128), primary_key=True)

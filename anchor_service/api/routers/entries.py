@@ -7,7 +7,8 @@ import json
 
 from fastapi import APIRouter, Request, Response, status
 
-from anchor_service.api.deps import AuditorDep, SessionDep, WriterDep, state_of
+from anchor_service.api.auth import hide_unreadable_entry
+from anchor_service.api.deps import AccountReaderDep, SessionDep, WriterDep, state_of
 from anchor_service.api.errors import error_responses
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
@@ -130,14 +131,17 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
         "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
-        "signed receipt, the same bytes `POST` answered. Needs an `auditor` or `admin` key."
+        "signed receipt, the same bytes `POST` answered. Needs an `auditor` or `admin` key, "
+        "or an `account` key bound to one of the entry's accounts: to any other `account` "
+        "key an entry touching none of its accounts is **404** like a missing one."
     ),
     responses=_READ_ERRORS,
 )
 def get_entry(
-    external_id: str, _caller: AuditorDep, session: SessionDep, request: Request
+    external_id: str, caller: AccountReaderDep, session: SessionDep, request: Request
 ) -> Response:
     entry = EntryRepository(session).get(external_id)
+    hide_unreadable_entry(caller, external_id, entry.document)
     stored = StoredEntry(
         external_id=entry.external_id,
         leaf_index=entry.leaf_index,

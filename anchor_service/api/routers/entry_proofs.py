@@ -1,4 +1,5 @@
-"""``GET /v1/entries/{external_id}/proof``: the proof bundle of one entry (auditors).
+"""``GET /v1/entries/{external_id}/proof``: the proof bundle of one entry (auditors, and
+account keys for entries touching their accounts; others' entries are 404 to them).
 
 The bundle is what ``anchor-service verify`` and ``POST /v1/proofs/verify`` read; it is
 written by the verifier's own serialiser, so the format is defined once.
@@ -10,7 +11,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep
+from anchor_service.api.auth import Principal, hide_unreadable_entry
+from anchor_service.api.deps import DB_BIGINT_MAX, AccountReaderDep, ProofReadsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.errors import NotFoundError
 from anchor_service.services.proofs.bundles import BundleService
@@ -66,7 +68,9 @@ _EXAMPLE_BUNDLE: dict[str, Any] = {
         "entry (else the newest), or the signed checkpoint of `tree_size`; its `extra` "
         "line is the base64 of the RFC 8785 JSON of this bundle (before the entry is "
         "anchored: its document and leaf); **409** while no signed checkpoint includes "
-        "it. Needs an `auditor` or `admin` key."
+        "it. Needs an `auditor` or `admin` key, or an `account` key bound to one of the "
+        "entry's accounts: to any other `account` key an entry touching none of its "
+        "accounts is **404** like a missing one, in every format."
     ),
     responses={
         200: {
@@ -83,7 +87,7 @@ _EXAMPLE_BUNDLE: dict[str, Any] = {
 )
 async def get_proof_bundle(
     external_id: str,
-    _caller: AuditorDep,
+    caller: AccountReaderDep,
     reads: ProofReadsDep,
     tree_size: Annotated[
         int | None,
@@ -103,17 +107,29 @@ async def get_proof_bundle(
     ] = "json",
 ) -> Response:
     if proof_format == "tlog-proof":
-        return await _tlog_proof(external_id, reads, tree_size)
+        return await _tlog_proof(external_id, caller, reads, tree_size)
 
     def build(store: ProofStore) -> bytes:
+        _check_readable(store, caller, external_id)
         bundle = BundleService(store, reads.heads, reads.nodes).bundle(external_id, tree_size)
         return dump_bundle(bundle, indent=None)
 
     return Response(await reads.run(build), media_type="application/json")
 
 
-async def _tlog_proof(external_id: str, reads: ProofReads, tree_size: int | None) -> Response:
+def _check_readable(store: ProofStore, caller: Principal, external_id: str) -> None:
+    """404 like a missing entry when ``caller`` (an account key) may not read the entry."""
+    if caller.role.reads_every_account:
+        return  # no extra read
+    row = store.entry(external_id)
+    hide_unreadable_entry(caller, external_id, None if row is None else row.document)
+
+
+async def _tlog_proof(
+    external_id: str, caller: Principal, reads: ProofReads, tree_size: int | None
+) -> Response:
     def build(store: ProofStore) -> bytes:
+        _check_readable(store, caller, external_id)
         service = TlogProofService(store, reads.heads, reads.nodes)
         if tree_size is None:
             return service.proof(external_id)

@@ -56,7 +56,7 @@ export async function apiChainChecks(text, { apiKey, minConfirmations, baseUrl }
     const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
     const hint =
       response.status === 401 || response.status === 403
-        ? " (an auditor or admin API key is needed)"
+        ? " (an auditor or admin API key is needed; an account key cannot verify here: choose a JSON-RPC node)"
         : "";
     return { checks: failedCall(`the API answered ${status}${hint}: ${describeError(body)}`), checkedRegistry: null };
   }

@@ -72,6 +72,55 @@ def test_revoking_a_revoked_key_says_when_it_was_revoked_and_exits_1(
     assert again["revoked_at"] == first["revoked_at"] and again["already_revoked"] is True
 
 
+def test_keys_create_binds_an_account_key_to_its_patterns_and_list_shows_them(
+    cli_env: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["keys", "create", "--role", "account", "--name", "creator 7"]
+    assert main([*argv, "--account", "wallet:user:981", "--account", "creator:7:*"]) == 0
+    out = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert "for creator:7:*, wallet:user:981" in out[0]
+    with unit_of_work(database.reader) as session:
+        keys = ApiKeyRepository(session)
+        key = keys.authenticate(out[-1])
+        assert key.role is Role.ACCOUNT
+        assert [p.text for p in keys.accounts_of(key.id)] == ["creator:7:*", "wallet:user:981"]
+    assert main(["keys", "list"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if key.id in line]
+    assert row.split()[1] == "account" and row.endswith("creator:7:* wallet:user:981")
+    assert main(["keys", "list", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert listed["accounts"] == ["creator:7:*", "wallet:user:981"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--role", "account"], "--role account needs at least one --account PATTERN"),
+        (["--role", "auditor", "--account", "a:1"], "an 'auditor' key reads every account"),
+        (["--role", "writer", "--account", "a:1"], "a 'writer' key reads no account"),
+        (["--role", "account", "--account", "creator:*:1"], "has '*' before its end"),
+        (["--role", "account", "--account", "wallet :1"], "contains whitespace"),
+        (["--role", "account", "--account", ""], "must not be empty"),
+    ],
+)
+def test_keys_create_refuses_misplaced_or_invalid_accounts_with_exit_2(
+    cli_env: str,
+    database: Database,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+) -> None:
+    try:
+        status = main(["keys", "create", *argv])
+    except SystemExit as exited:  # argparse: a pattern that breaks the grammar
+        status = int(str(exited.code))
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("error:") == 1
+    with unit_of_work(database.reader) as session:
+        assert ApiKeyRepository(session).count() == 0
+
+
 def test_keys_create_refuses_unknown_roles(cli_env: str) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["keys", "create", "--role", "root"])

@@ -2,7 +2,9 @@
 
 The routes are read from the app itself, so a new endpoint that is not listed in
 :data:`MINIMUM_ROLE` fails :func:`test_every_route_has_an_expected_role` instead of
-escaping the matrix.
+escaping the matrix. An ``account`` key passes only the routes of
+:data:`ACCOUNT_KEY_ROUTES` (each with the answer it gets for the matrix's path values);
+every other route that needs a key is 403 to it.
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
     ("GET", "/tlog/tile/entries/{tail:path}"): Role.AUDITOR,  # the leaves: personal data
 }
 
+#: Routes an ``account`` key may call (``AccountReaderDep``), and the status it gets for
+#: the path values below: the matrix's entry does not exist, so 404 (it would be 404 too
+#: for an entry touching none of the key's accounts: tests/service/security/test_account_keys.py).
+ACCOUNT_KEY_ROUTES: dict[tuple[str, str], int] = {
+    ("GET", "/v1/entries/{external_id}"): 404,
+    ("GET", "/v1/entries/{external_id}/proof"): 404,
+}
+#: The patterns of the matrix's ``account`` key.
+ACCOUNT_PATTERNS = ("wallet:user:981", "creator:7:*")
+
 #: Values for path parameters: any value will do, the route only has to be reached.
 PATH_VALUES = {
     "external_id": "no-such-entry",
@@ -103,9 +115,7 @@ def concrete_path(template: str, method: str) -> str:
 @pytest.fixture
 def settings(make_settings: MakeSettings, tmp_path: Path) -> Settings:
     """No chain anywhere near (an unused port, a data dir of the test's own), no key cache."""
-    return make_settings(
-        api_key_cache_seconds=0, data_dir=tmp_path, rpc_url="http://127.0.0.1:9"
-    )
+    return make_settings(api_key_cache_seconds=0, data_dir=tmp_path, rpc_url="http://127.0.0.1:9")
 
 
 @pytest.fixture
@@ -113,7 +123,12 @@ def keys(database: Database) -> dict[str, str]:
     """A token per role, and one revoked token (revoked after it was created)."""
     with unit_of_work(database.writer) as session:
         repository = ApiKeyRepository(session)
-        tokens = {role.value: repository.create(role, name=role.value).token for role in Role}
+        tokens = {
+            role.value: repository.create(
+                role, name=role.value, accounts=ACCOUNT_PATTERNS if role is Role.ACCOUNT else ()
+            ).token
+            for role in Role
+        }
         revoked = repository.create(Role.ADMIN, name="revoked")
         tokens["revoked"], revoked_id = revoked.token, revoked.key.id
     with unit_of_work(database.writer) as session:
@@ -145,7 +160,7 @@ def test_every_route_answers_every_caller_as_its_role_requires(
             path = concrete_path(template, method)
             for caller, headers in callers.items():
                 response = client.request(method, path, headers=headers)
-                expected = _expected(minimum, caller)
+                expected = _expected(minimum, caller, (method, template))
                 checked += 1
                 if not _matches(expected, response.status_code, response):  # collect all
                     wrong.append(
@@ -154,6 +169,11 @@ def test_every_route_answers_every_caller_as_its_role_requires(
                     )
     assert not wrong, "\n".join(wrong)
     assert checked == len(MINIMUM_ROLE) * (len(INVALID_CALLERS) + 1 + len(Role))
+
+
+def test_the_account_key_routes_are_routes_needing_a_key() -> None:
+    for route in ACCOUNT_KEY_ROUTES:
+        assert MINIMUM_ROLE[route] == Role.AUDITOR, route
 
 
 #: Who passes a route that needs a role: that role and admin (written out, not derived
@@ -165,18 +185,22 @@ ALLOWED = {
 }
 
 
-def _expected(minimum: Role | str, caller: str) -> str:
+def _expected(minimum: Role | str, caller: str, route: tuple[str, str]) -> str:
     if minimum == PUBLIC:
         return "allowed"
     assert isinstance(minimum, Role)
     if caller not in {role.value for role in Role}:
         return "401"
+    if caller == Role.ACCOUNT.value:
+        return str(ACCOUNT_KEY_ROUTES[route]) if route in ACCOUNT_KEY_ROUTES else "403"
     return "allowed" if caller in ALLOWED[minimum] else "403"
 
 
 def _matches(expected: str, status: int, response: Response) -> bool:
     if expected == "allowed":
         return status not in (401, 403)
+    if expected == "404":
+        return status == 404 and response.json()["error"] == "NotFound"
     if expected == "401":
         return (
             status == 401

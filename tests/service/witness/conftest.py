@@ -15,9 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from anchor_service import merkle
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.tlog import AddCheckpointRequest, Checkpoint, Ed25519Signer, sign_note
+from tests.service.conftest import MakeEntry
 from tests.support.ports import free_port
 from tests.support.processes import ChildProcess, service_command, service_env
 from tests.support.servers import wait_for_http
@@ -91,6 +96,17 @@ def run_cli(*args: str, expect: int = 0) -> ChildProcess:
 def create_witness_key(path: Path, name: str) -> str:
     """Run ``witness key create``; return the verifier key it prints last."""
     return run_cli("witness", "key", "create", "--out", str(path), "--name", name).lines[-1].strip()
+
+
+def post_entries(client: TestClient, database: Database, make_entry: MakeEntry, count: int) -> None:
+    """Post ``count`` new entries through the API with a new writer key."""
+    with unit_of_work(database.writer) as session:
+        token = ApiKeyRepository(session).create(Role.WRITER, name="entries").token
+    for _ in range(count):
+        response = client.post(
+            "/v1/entries", json=make_entry(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 201, response.text
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from anchor_service.jobs.work import SchedulerWork
 from anchor_service.services.log_identity import LogIdentity, create_log_key
 from anchor_service.tlog import PolicyNotSatisfiedError, parse_policy, verify_checkpoint
 from tests.service.conftest import MakeSettings
-from tests.service.witness.conftest import StartWitness, create_witness_key
+from tests.service.witness.conftest import StartWitness, create_witness_key, post_entries
 from tests.support.ports import free_port
 from tests.support.processes import ChildProcess, service_command, service_env
 from tests.support.servers import wait_for_http
@@ -133,14 +133,8 @@ def test_nightly_anchor_waits_for_the_quorum_and_records_the_cosigners(
         registry_address=None,
         deployment_file=tmp_path / "no-deployment.json",
     )
-    with unit_of_work(database.writer) as session:
-        token = ApiKeyRepository(session).create(Role.WRITER, name="nightly").token
     with TestClient(create_app(settings, database)) as client:
-        for _ in range(2):
-            response = client.post(
-                "/v1/entries", json=make_entry(), headers={"Authorization": f"Bearer {token}"}
-            )
-            assert response.status_code == 201, response.text
+        post_entries(client, database, make_entry, 2)
     work = SchedulerWork(settings, database)
     report = work.seal_and_anchor()  # no chain configured: the anchor itself cannot be sent
     assert report.sealed

@@ -17,14 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from anchor_service.api import create_app
-from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.session import Database
 from anchor_service.jobs.work import SchedulerWork
 from anchor_service.services.log_identity import create_log_key
 from anchor_service.tlog import PolicyNotSatisfiedError, parse_policy, verify_checkpoint
 from tests.service.conftest import MakeSettings
-from tests.service.witness.conftest import StartWitness, create_witness_key
+from tests.service.witness.conftest import StartWitness, create_witness_key, post_entries
 from tests.support.ports import free_port
 from tests.support.processes import ChildProcess, service_command, service_env
 from tests.support.servers import wait_for_http
@@ -62,14 +60,8 @@ def test_the_newest_checkpoint_is_sent_again_until_its_quorum_is_met(
         witness_seconds=0,
         witness_timeout_seconds=2,
     )
-    with unit_of_work(database.writer) as session:
-        token = ApiKeyRepository(session).create(Role.WRITER, name="job").token
     with TestClient(create_app(settings, database)) as client:
-        for _ in range(2):
-            response = client.post(
-                "/v1/entries", json=make_entry(), headers={"Authorization": f"Bearer {token}"}
-            )
-            assert response.status_code == 201, response.text
+        post_entries(client, database, make_entry, 2)
         work = SchedulerWork(settings, database)
         signed = work.checkpoint()
         assert signed is not None
