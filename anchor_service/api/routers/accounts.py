@@ -10,7 +10,9 @@
 
 Formats: :mod:`anchor_service.verifier.statement_proof`; docs/settlement.md. Account names
 go in the path as they are (``creator:7:payouts``: ``:`` needs no escaping; ``%3A`` works
-too). Each route checks its caller in one place: the ``_caller`` dependency.
+too). Each route checks its caller in one place, the ``_caller`` dependency: the list
+needs an auditor (or admin) key; a line or history also an ``account`` key bound to the
+account of the path (``AccountReaderDep`` checks it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
+from anchor_service.api.deps import DB_INT_MAX, AccountReaderDep, AuditorDep, SessionDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.pages import Page
@@ -85,7 +87,8 @@ def list_account_lines(
         "statement document (its SHA-256 is the anchored statement hash), the head and "
         "its anchor. **404** when the account has no line in the batch (its `/entries` "
         "gives the absence proof), the batch has a version 1 statement, or the batch's "
-        "own head is not anchored (mined) yet. Needs an `auditor` or `admin` key."
+        "own head is not anchored (mined) yet. Needs an `auditor` or `admin` key, or an "
+        "`account` key bound to the account (**403** for another account)."
     ),
     responses={
         200: {"description": "The line proof.", "content": {"application/json": {}}},
@@ -93,7 +96,7 @@ def list_account_lines(
     },
 )
 def get_account_line(
-    seq: Seq, account: Account, _caller: AuditorDep, session: SessionDep
+    seq: Seq, account: Account, _caller: AccountReaderDep, session: SessionDep
 ) -> Response:
     proof = StatementProofService(session).line_proof(seq, account)
     return Response(dump_statement_proof(proof), media_type="application/json")
@@ -109,7 +112,9 @@ def get_account_line(
         "with its log inclusion path against the anchored head. An account without "
         "entries gets an absence proof (`entries` empty). Not paginated: the proof covers "
         "the whole run. **404** for a batch with a version 1 statement or whose head is "
-        "not anchored yet. Needs an `auditor` or `admin` key."
+        "not anchored yet. Needs an `auditor` or `admin` key, or an `account` key bound to "
+        "the account (**403** for another account). The proof names the two neighbouring "
+        "accounts (in byte order) and one leaf index of each."
     ),
     responses={
         200: {"description": "The history proof.", "content": {"application/json": {}}},
@@ -117,7 +122,7 @@ def get_account_line(
     },
 )
 def get_account_entries(
-    seq: Seq, account: Account, _caller: AuditorDep, session: SessionDep
+    seq: Seq, account: Account, _caller: AccountReaderDep, session: SessionDep
 ) -> Response:
     proof = StatementProofService(session).history_proof(seq, account)
     return Response(dump_statement_proof(proof), media_type="application/json")

@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 
 from anchor_service.cli import verify_statement
 from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import unit_of_work
 from anchor_service.ledger.account_lines import decode_path, encode_path
 from anchor_service.settings import Settings
 from anchor_service.verifier import Status, TrustRoot
@@ -160,6 +162,16 @@ def test_line_and_history_proofs_verify_against_the_anchored_statement(
         if after is None:
             break
     assert seen == sorted(seen) and len(seen) == CREATORS + 3 and CREATOR in seen
+
+    # A key scoped to the creator's accounts reads their line and history, nothing else.
+    with unit_of_work(log.database.writer) as session:
+        token = ApiKeyRepository(session).create(Role.ACCOUNT, accounts=["creator:7:*"]).token
+    scoped = {"Authorization": f"Bearer {token}"}
+    base = f"/v1/batches/{batch}/accounts"
+    assert client.get(f"{base}/{CREATOR}", headers=scoped).json() == line
+    assert client.get(f"{base}/{CREATOR}/entries", headers=scoped).json() == history
+    for other in (f"{base}/creator:8:payouts", f"{base}/creator:8:payouts/entries", base):
+        assert client.get(other, headers=scoped).status_code == 403, other
 
 
 def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
