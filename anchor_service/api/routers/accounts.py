@@ -71,7 +71,7 @@ def list_account_lines(
     seq: Seq,
     _caller: AuditorDep,
     session: SessionDep,
-    page: Annotated[PageQuery, keyset("lines", maximum=2**62)],
+    page: Annotated[PageQuery, keyset("lines", maximum=2**62, key="position")],
 ) -> AccountLinePageOut:
     rows = StatementProofService(session).lines_page(seq, page.floor, page.fetch)
     items = [AccountLineOut(position=position, line=line) for position, line in rows]
