@@ -15,14 +15,14 @@ SOLC_SHIM := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 BROWNIE_NETWORK := ganache-cli
 CONTRACT_TOOLS := $(BVENV)/.installed node_modules/.installed $(SOLC_SHIM) build/.config-stamp
 
-.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle benchmark-tiles clean browser-tools reliability
+.PHONY: run test setup test-service test-contracts brownie-network gas-report contract-artifact lint benchmark-merkle benchmark-tiles clean browser-tools test-packages reliability
 
 ## run: set up everything, then start the service on its embedded defaults
 run: setup
 	$(VENV)/bin/anchor-service dev
 
 ## test: set up everything, then run every test (service and contracts)
-test: setup browser-tools lint test-service test-contracts
+test: setup browser-tools test-packages lint test-service test-contracts
 
 setup: $(VENV)/.installed $(CONTRACT_TOOLS)
 
@@ -73,14 +73,42 @@ browser-tools:
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	fi
 
+# Servers the service tests start privately, from Debian packages: PgBouncer (transaction
+# pooling: tests/service/db/test_pgbouncer.py) and nginx (the exported tiles behind
+# /tlog/). Installed only when missing (apt-get as root, or through sudo); `make run`
+# needs neither. Each entry is package:executable.
+TEST_PACKAGES := pgbouncer:/usr/sbin/pgbouncer nginx:/usr/sbin/nginx
+test-packages:
+	@missing=; \
+	for item in $(TEST_PACKAGES); do \
+		[ -x "$${item#*:}" ] || missing="$$missing $${item%%:*}"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		echo "test-packages: $(foreach item,$(TEST_PACKAGES),$(firstword $(subst :, ,$(item)))) installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "test-packages:$$missing missing and apt-get is not available: install the" \
+			"Debian packages$$missing (or your system's) by hand" >&2; \
+		exit 1; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "test-packages: installing$$missing with apt-get needs root or sudo" >&2; exit 1; fi; \
+		echo "test-packages: installing$$missing with apt-get"; \
+		$$sudo apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q$$missing; \
+	fi
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check anchor_service tests benchmarks scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/bandit -q -r anchor_service -lll
 	@! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- . || { echo 'merge conflict markers (above)'; exit 1; }
 
+# Two pytest workers, a test file each at a time: most tests wait on processes (ganache,
+# servers, PostgreSQL), so two share the cores well. TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 test-service: $(VENV)/.installed
-	$(VENV)/bin/pytest -p no:cacheprovider --durations=15 tests/service
+	$(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15 tests/service
 
 # Brownie waits 30 s for a JSON-RPC answer on its development networks; a loaded
 # machine can make ganache slower than that on the longest proofs. The setting lives
@@ -104,7 +132,7 @@ contract-artifact: $(CONTRACT_TOOLS)
 benchmark-merkle: $(VENV)/.installed
 	$(PY) benchmarks/merkle_bench.py
 
-## benchmark-tiles: /tlog/tile req/s via the API and from `tiles export` behind nginx, beside proofs
+## benchmark-tiles: tile req/s from the API and from nginx (deploy/nginx) beside proofs, bytes per entry; 10M entries (TILES_BENCH_ARGS=--quick: 200k)
 benchmark-tiles: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		{ echo "installing nginx (Debian package) for the benchmark"; \

@@ -30,6 +30,7 @@ their own ``errors`` module, named in brackets)::
     ├── ChainError                 [anchor_service.chain.errors] the chain layer
     ├── BundleFormatError          [anchor_service.verifier.errors] not a proof bundle
     ├── RemoteError                [anchor_service.importer.errors] the API refused a batch
+    ├── ReportFormatError          [anchor_service.reconcile.errors] a gateway report is unreadable
     └── DevChainError              [anchor_service.dev.errors] the local ganache failed
 """
 

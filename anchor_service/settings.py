@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL pool size per process.")
     db_max_overflow: int = Field(default=20, ge=0, description="Extra PostgreSQL connections.")
+    db_transaction_pooling: bool = Field(
+        default=False,
+        description="Set when the database URL points at a pooler in transaction mode "
+        "(PgBouncer pool_mode=transaction): turns off the driver's server-side prepared "
+        "statements, which such a pooler cannot keep.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=30_000, ge=0, description="How long a SQLite writer waits for the write lock."
     )
@@ -214,7 +220,14 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         description="How often a waiting scheduler tries the leader lock, and the leader "
-        "checks that it still holds it.",
+        "checks that it still holds it (renews its lease on PostgreSQL).",
+    )
+    leader_lease_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="PostgreSQL: how long the scheduler's leader lease lasts unrenewed, at "
+        "least 3 x leader_retry_seconds; another scheduler takes over at most this long "
+        "after the leader is lost.",
     )
     dev_block_seconds: float = Field(
         default=1.0,
@@ -257,6 +270,17 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _lease_outlasts_renewals(self) -> Settings:
+        if self.leader_lease_seconds < 3 * self.leader_retry_seconds:
+            raise ValueError(
+                f"leader_lease_seconds ({self.leader_lease_seconds:g}) must be at least 3 x "
+                f"leader_retry_seconds ({self.leader_retry_seconds:g}): the leader renews "
+                "every leader_retry_seconds and must notice a failed renewal before the "
+                "lease expires"
+            )
+        return self
 
     @model_validator(mode="after")
     def _default_deployment_file(self) -> Settings:

@@ -1,8 +1,9 @@
 """Ingest benchmark: the HTTP API (uvicorn, 2 workers) writing into PostgreSQL.
 
 Creates a fresh database ``anchor_bench_<random>`` on the local PostgreSQL, migrates it,
-creates a writer key, starts ``anchor-service serve --workers 2`` on a free loopback
-port, then measures with httpx:
+creates a writer key and a log key (so every answer carries its signed receipt, as in
+production), starts ``anchor-service serve --workers 2`` on a free loopback port, then
+measures with httpx:
 
 1. bulk ingest: ``POST /v1/entries/bulk`` with pre-built bodies, a few concurrent
    clients, entries/s;
@@ -26,6 +27,7 @@ import resource
 import secrets
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -39,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from anchor_service.db import migrate
 from anchor_service.db.models import Role
+from anchor_service.services.log_identity import create_log_key
 from anchor_service.settings import Settings
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -259,6 +262,15 @@ async def single_posts_raw(
     return len(latencies) / elapsed, latencies
 
 
+def check_receipt(base: str, token: str, run_id: str) -> None:
+    """One entry through the API: its answer must carry the log's signed receipt."""
+    headers = {"Authorization": f"Bearer {token}"}
+    body = entry(f"r{run_id}", 7)
+    answer = httpx.post(f"{base}/v1/entries", json=body, headers=headers, timeout=30)
+    if answer.status_code != 201 or not answer.json().get("receipt"):
+        raise SystemExit(f"no signed receipt in the answer: {answer.status_code} {answer.text}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bulk-size", type=int, default=5000, help="entries per bulk request")
@@ -289,12 +301,17 @@ def main() -> int:
         json.dumps(entry(f"s{run_id}-{i}", 100 + i)).encode() for i in range(args.max_requests)
     ]
     results: list[Result] = []
-    with fresh_database() as url:
+    with fresh_database() as url, tempfile.TemporaryDirectory() as keys:
         token = prepare(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with api_server(url, port, args.workers) as process:
-            print(f"server up on {base} with {args.workers} workers; bulk ingest ...", flush=True)
+        log_key = Path(keys) / "log.key"
+        create_log_key(log_key, "bench.test/anchor")
+        env = {"ANCHOR_LOG_KEY_PATH": str(log_key)}
+        with api_server(url, port, args.workers, env) as process:
+            check_receipt(base, token, run_id)
+            print(f"server up on {base} with {args.workers} workers, answers carry signed "
+                  "receipts; bulk ingest ...", flush=True)  # fmt: skip
             asyncio.run(bulk_ingest(base, token, bulk_bodies[:2], args.bulk_size, 2))
             began = time.perf_counter()
             with cpu_meter(process.pid, make_url(url).database or "") as cpu:

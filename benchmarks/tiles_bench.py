@@ -1,26 +1,34 @@
 """Tiles benchmark: ``GET /tlog/tile/...`` through the API and from the exported directory
-behind nginx, beside ``GET /v1/entries/{id}/proof``, in the same run, on one PostgreSQL log.
+served by nginx in front of the API, beside ``GET /v1/entries/{id}/proof``, in the same
+run, on one PostgreSQL log (10M entries by default); then the bytes per entry on disk.
 
 Set-up (not timed), on a fresh database ``anchor_bench_proof_<random>``: the log of the
 proof benchmark (``proof_bench.build``: entries generated inside PostgreSQL, sealed by the
 service, the head anchored on a private ganache), then ``anchor-service tiles export``
-into a temporary directory (timed and printed: the export rate), served by a private
-nginx (the Debian package; ``make benchmark-tiles`` installs it when missing) with its
-own configuration in a temporary directory on a free port, as a static server would
-serve it (full tiles cached for a year, partial tiles 60 s).
+into a temporary directory (timed and printed: the export rate), served by nginx (the
+Debian package; ``make benchmark-tiles`` installs it when missing) with the repository's
+own configuration, ``deploy/nginx/anchor-tlog.conf.template`` (tiles from the export,
+everything else proxied to the API; ``anchor_service.dev.nginx`` renders it for a free
+port), in front of the API: the layout operators deploy.
 
 Timed, one after the other for ``--seconds`` each, with ``--clients`` keep-alive
 connections over loopback (pre-built requests on asyncio streams):
 
 1. ``GET /v1/entries/{id}/proof`` of random entries (API, auditor key);
 2. ``GET /tlog/tile/<L>/<N>[.p/<W>]`` of random hash tiles of the published tree (API);
-3. the same paths from nginx serving the exported directory.
+3. the same paths through nginx, served from the exported directory.
 
 Prints req/s and latency percentiles beside the targets, req/s per core the server used,
 and the CPU split (server or nginx, PostgreSQL, client, others). Client, server,
-PostgreSQL and ganache share the machine's cores.
+PostgreSQL and ganache share the machine's cores. Last, the bytes per entry on disk
+(``storage``): each PostgreSQL table with its indexes, the exported tiles, the total.
+
+Set-up time on this 2-core machine for 10M entries: about 8 minutes when it is quiet
+(``proof_bench``), 15 when busy with other work (generating 11, sealing 2.3, anchoring and
+vacuum 1.6), plus the export (39,217 files, 322 MB: 35 s).
 
     .venv/bin/python benchmarks/tiles_bench.py --quick           # 200k entries
+    .venv/bin/python benchmarks/tiles_bench.py                   # 10M entries
     .venv/bin/python benchmarks/tiles_bench.py --entries 1000000
 """
 
@@ -30,13 +38,11 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -51,8 +57,10 @@ from proof_bench import (
     step,
 )
 from sqlalchemy.engine import make_url
+from storage import print_bytes_per_entry
 
 from anchor_service.dev import DevChain, free_port
+from anchor_service.dev.nginx import TlogNginx, find_nginx
 from anchor_service.merkle import TileClient, tile_paths
 
 #: Targets (the issue names none for tiles; these are the project's): tiles through the
@@ -60,84 +68,6 @@ from anchor_service.merkle import TileClient, tile_paths
 TARGET_API_TILES = 2_000
 TARGET_NGINX_TILES = 20_000
 TARGET_PROOFS = 2_000
-
-NGINX_CONF = """
-worker_processes 2;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-daemon off;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location /tlog/ {{
-            alias {root}/;
-            default_type application/octet-stream;
-            add_header Cache-Control "public, max-age=31536000, immutable";
-            location ~ \\.p/ {{
-                add_header Cache-Control "public, max-age=60";
-            }}
-        }}
-    }}
-}}
-"""
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(path).exists()),
-        None,
-    )
-    if found is None:
-        raise SystemExit(
-            "nginx is not installed: `make benchmark-tiles` installs the Debian package, "
-            "or run `apt-get install nginx`"
-        )
-    return found
-
-
-@contextmanager
-def nginx(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """A private nginx serving ``root`` at ``/tlog/`` on a free port (stopped after)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="tiles-nginx-") as tmp:
-        os.chmod(tmp, 0o755)  # nginx's workers run as another user when started as root
-        conf = Path(tmp) / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
-        process = subprocess.Popen(
-            [nginx_binary(), "-p", tmp, "-c", str(conf), "-e", f"{tmp}/error.log"],
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log = Path(tmp, "error.log")
-                        raise SystemExit(
-                            f"nginx did not start: {log.read_text() if log.exists() else ''}"
-                        ) from None
-                    time.sleep(0.1)
-            yield process, port
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def tile_requests(size: int, count: int = 20_000) -> list[bytes]:
@@ -179,14 +109,35 @@ def measure(
     return met
 
 
-def verify_export(directory: Path, api: str, size: int) -> None:
-    """The exported root equals the API's tiles' root (they are the same tree)."""
+def verify_export(directory: Path, api: str, nginx: str, size: int) -> None:
+    """The exported root, the API's and nginx's are the same tree's; nginx serves the
+    exported files themselves (an ETag: a file, not a proxied answer)."""
+
+    def over_http(base: str) -> Callable[[str], bytes]:
+        return lambda path: httpx.get(f"{base}/tlog/{path}", timeout=10).raise_for_status().content
+
     exported = TileClient(lambda path: (directory / path).read_bytes(), size).root()
-    served = TileClient(
-        lambda path: httpx.get(f"{api}/tlog/{path}", timeout=10).raise_for_status().content, size
-    ).root()
-    if exported != served:
-        raise SystemExit(f"exported root {exported.hex()} != served root {served.hex()}")
+    for name, base in (("the API", api), ("nginx", nginx)):
+        served = TileClient(over_http(base), size).root()
+        if exported != served:
+            raise SystemExit(f"exported root {exported.hex()} != {name}'s {served.hex()}")
+    first = str(next(iter(tile_paths(size))))
+    if "etag" not in httpx.get(f"{nginx}/tlog/{first}", timeout=10).headers:
+        raise SystemExit(f"nginx did not serve {first} from the export")
+
+
+def export(url: str, directory: Path) -> None:
+    """``anchor-service tiles export DIR`` (the real command), timed."""
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "anchor_service.cli", "tiles", "export", str(directory)],
+        env={**os.environ, "ANCHOR_DATABASE_URL": url, "ANCHOR_LOG_LEVEL": "WARNING"},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    took = time.perf_counter() - began
+    files = sum(1 for path in directory.rglob("*") if path.is_file())
+    step(f"exported {files:,} tiles in {took:.1f} s ({files / took:,.0f} files/s)")
 
 
 def run(url: str, args: argparse.Namespace) -> bool:
@@ -194,26 +145,21 @@ def run(url: str, args: argparse.Namespace) -> bool:
     token = auditor_key(url)
     name = make_url(url).database or ""
     env = {"ANCHOR_CHAIN_ID": "1337", "ANCHOR_REGISTRY_ADDRESS": registry or ""}
-    with tempfile.TemporaryDirectory(prefix="tiles-export-") as export_dir:
-        directory = Path(export_dir)
-        os.chmod(directory, 0o755)  # readable by nginx's workers
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "anchor_service.cli", "tiles", "export", str(directory)],
-            env={**os.environ, "ANCHOR_DATABASE_URL": url, "ANCHOR_LOG_LEVEL": "WARNING"},
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        exported = time.perf_counter() - began
-        files = sum(1 for path in directory.rglob("*") if path.is_file())
-        step(f"exported {files:,} tiles in {exported:.1f} s ({files / exported:,.0f} files/s)")
+    with tempfile.TemporaryDirectory(prefix="tiles-export-") as export_root:
+        os.chmod(export_root, 0o755)  # nginx's workers may run as another user
+        directory = Path(export_root) / "tlog"
+        export(url, directory)
         port = free_port()
-        with api_server(url, port, args.workers, env) as server:
-            verify_export(directory, f"http://127.0.0.1:{port}", count)
-            step("exported tiles give the same root as the API's; measuring ...")
+        with (
+            api_server(url, port, args.workers, env) as server,
+            TlogNginx(directory, f"127.0.0.1:{port}", workers=2) as nginx,
+        ):
+            verify_export(directory, f"http://127.0.0.1:{port}", nginx.url, count)
+            step("the export, the API and nginx give the same root; measuring ...")
             print()
             print(f"on a log of {count:,} entries (PostgreSQL), {args.workers} API workers, nginx "
-                  f"2 workers, {args.clients} clients, {args.seconds:.0f} s each")  # fmt: skip
+                  f"2 workers ({nginx.template.relative_to(nginx.template.parents[2])}), "
+                  f"{args.clients} clients, {args.seconds:.0f} s each")  # fmt: skip
             print(f"{'':<34}{'req/s':>10}  {'target':<11}{'p50 ms':>8}{'p99 ms':>9}"
                   f"{'errors':>8}{'/core':>10}   CPU cores busy (of {os.cpu_count()})")  # fmt: skip
             print("-" * 130)
@@ -221,27 +167,27 @@ def run(url: str, args: argparse.Namespace) -> bool:
             def api_cpu() -> dict[str, float]:
                 return cpu_snapshot(server.pid, name)
 
+            def nginx_cpu() -> dict[str, float]:
+                return cpu_snapshot(nginx.pid, name)
+
             met = measure("GET /v1/entries/{id}/proof (API)", port,
                           proof_requests(count, token), args, api_cpu, TARGET_PROOFS)  # fmt: skip
             met &= measure("GET /tlog/tile/... (API)", port, tile_requests(count), args,
                            api_cpu, TARGET_API_TILES)  # fmt: skip
-        with nginx(directory) as (process, nginx_port):
-
-            def nginx_cpu() -> dict[str, float]:
-                return cpu_snapshot(process.pid, name)
-
-            met &= measure("GET /tlog/tile/... (nginx, export)", nginx_port,
+            met &= measure("GET /tlog/tile/... (nginx, export)", nginx.port,
                            tile_requests(count), args, nginx_cpu, TARGET_NGINX_TILES)  # fmt: skip
-    print("-" * 130)
-    print("'server' is the API's process tree, or nginx's for the nginx row; '/core' is req/s")
-    print("per core the server used: comparable across runs on a machine busy with other work")
+        print("-" * 130)
+        print("'server' is the API's process tree, or nginx's for the nginx row; '/core' is req/s")
+        print("per core the server used: comparable across runs on a machine busy with other work")
+        print()
+        print_bytes_per_entry(url, directory, count)
     print(f"result: {'targets met' if met else 'TARGETS MISSED'}")
     return met
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entries", type=int, default=1_000_000, help="log size")
+    parser.add_argument("--entries", type=int, default=10_000_000, help="log size")
     parser.add_argument("--quick", action="store_true", help="200k entries")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed load per row")
     parser.add_argument("--clients", type=int, default=32, help="concurrent connections")
@@ -252,7 +198,9 @@ def main() -> int:
     count = 200_000 if args.quick else args.entries
     if count < 1:
         parser.error("--entries must be at least 1")
-    nginx_binary()
+    if find_nginx() is None:
+        raise SystemExit("nginx is not installed: `make benchmark-tiles` installs the Debian "
+                         "package (apt-get install nginx)")  # fmt: skip
     with database_for(args) as (url, fresh):
         if not fresh:
             return 0 if run(url, args) else 1

@@ -23,6 +23,7 @@ of a bulk request, when they apply. Status codes:
 413    PayloadTooLarge      body over ANCHOR_MAX_BODY_BYTES (``PayloadTooLargeError``)
 422    InvalidEntry         an entry breaks a rule (including malformed JSON)
 422    InvalidRequest       a query or path parameter, or a proof bundle, breaks a rule
+422    InvalidReport        a gateway report cannot be read (``detail`` names the line)
 429    RateLimited          the API key is over its rate limit (adds ``Retry-After``;
                            answered by ``anchor_service.api.rate_limit``)
 500    InternalError        a bug; logged with its traceback
@@ -58,6 +59,7 @@ from anchor_service.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from anchor_service.reconcile.errors import ReportFormatError
 from anchor_service.verifier import BundleFormatError
 
 __all__ = [
@@ -101,6 +103,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[AnchorServiceError], int, str], ...] = (
     (EntryNotSealedError, 409, "EntryNotSealed"),
     (AuditRunningError, 409, "AuditRunning"),
     (InvalidEntryError, 422, "InvalidEntry"),
+    (ReportFormatError, 422, "InvalidReport"),  # a gateway report in a request body
     (BundleFormatError, 422, "InvalidRequest"),  # a proof bundle in a request body
     (DatabaseUnavailableError, 503, "DatabaseUnavailable"),
     (ChainUnavailableError, 503, "ChainUnavailable"),

@@ -1,8 +1,9 @@
 """``anchor-service scheduler [--once]``: the jobs process (seal, anchor, confirm).
 
 Run exactly one per deployment, or several: only the one holding the leader lock acts
-(a PostgreSQL advisory lock; a file lock beside a SQLite database), the others wait and
-take over when it stops. SIGINT or SIGTERM stops it after the running job finishes.
+(a lease row in PostgreSQL, correct behind PgBouncer; a file lock beside a SQLite
+database), the others wait and take over when it stops or its lease expires. SIGINT or
+SIGTERM stops it after the running job finishes.
 
 ``--once`` seals, anchors and follows the anchor one round, prints what happened, and
 exits (0 when every step worked, 1 otherwise); it does not wait for the leader lock,

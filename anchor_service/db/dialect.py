@@ -17,8 +17,8 @@ and get the same result on both databases:
 - :func:`overwrite_deleted_content`: deleted bytes zeroed in the database file (SQLite).
 
 The rest lives where it is used, still inside this package: engines and their set-up
-(:mod:`.engine`), locks (:mod:`.locks`), column types (:mod:`.base`,
-:mod:`.models_sealing`), the group commit (:mod:`.writer`) and the proof reads
+(:mod:`.engine`), locks and leases (:mod:`.locks`, :mod:`.leases`), column types
+(:mod:`.base`, :mod:`.models_sealing`), the group commit (:mod:`.writer`) and the proof reads
 (:mod:`.repositories.proofs`).
 """
 

@@ -6,7 +6,13 @@ whose execution options carry ``sqlite_begin_immediate=True`` begins with
 ``BEGIN IMMEDIATE``: it takes the single write lock at the start, so two writers never
 both hold a read snapshot and then deadlock trying to upgrade it.
 
-PostgreSQL: ``postgresql://`` URLs use the psycopg 3 driver; a pool per process.
+PostgreSQL: ``postgresql://`` URLs use the psycopg 3 driver; a pool per process. With
+``ANCHOR_DB_TRANSACTION_POOLING`` (the URL points at PgBouncer in transaction mode) the
+driver's server-side prepared statements are off (``prepare_threshold=None``): psycopg
+prepares a statement it has run 5 times on the server connection it ran on, and a
+transaction pooler hands the next transaction another server connection, where the
+prepared statement does not exist. (PgBouncer 1.21 and later can track prepared
+statements, with ``max_prepared_statements``; Debian 12 ships 1.18.)
 """
 
 from __future__ import annotations
@@ -20,12 +26,22 @@ from sqlalchemy.engine import URL, Connection
 
 from anchor_service.settings import Settings
 
-__all__ = ["BEGIN_IMMEDIATE", "create_database_engine", "normalize_database_url", "sqlite_path"]
+__all__ = [
+    "BEGIN_IMMEDIATE",
+    "TRANSACTION_POOLING",
+    "create_database_engine",
+    "normalize_database_url",
+    "sqlite_path",
+    "transaction_pooling",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Execution option asking for ``BEGIN IMMEDIATE`` on SQLite (no effect elsewhere).
 BEGIN_IMMEDIATE = "sqlite_begin_immediate"
+
+#: Execution option marking an engine whose URL is a transaction pooler (see above).
+TRANSACTION_POOLING = "anchor_transaction_pooling"
 
 
 def normalize_database_url(url: str | URL) -> URL:
@@ -52,7 +68,19 @@ def create_database_engine(settings: Settings, **overrides: Any) -> Engine:
     if "poolclass" not in overrides:
         options.update(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     options.update(overrides)
+    if settings.db_transaction_pooling:
+        options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        options["execution_options"] = {
+            **options.get("execution_options", {}),
+            TRANSACTION_POOLING: True,
+        }
     return create_engine(url, **options)
+
+
+def transaction_pooling(engine: Engine) -> bool:
+    """Whether ``engine`` talks to a transaction pooler (``ANCHOR_DB_TRANSACTION_POOLING``):
+    then no session-level state (``SET``, startup ``options``, prepared statements)."""
+    return bool(engine.get_execution_options().get(TRANSACTION_POOLING, False))
 
 
 def _create_sqlite_engine(url: URL, settings: Settings, **overrides: Any) -> Engine:

@@ -12,12 +12,13 @@ How:
   (:meth:`EntryRepository.append_group`); requests stay all-or-nothing and independent,
   and indices stay dense;
 * on PostgreSQL that transaction commits with ``synchronous_commit = off`` (on the
-  writer's own connection), so the counter lock is released without waiting for the
-  disk; the *flusher* thread then waits until the group is durable (it commits a tiny
-  synchronous transaction: a synchronous commit flushes all WAL written before it, the
-  group's included) and only then answers the callers. Acknowledged entries are
-  therefore on disk, while flushes of several groups and processes overlap instead of
-  queueing behind the lock. Another session may read a group's rows before they are
+  writer's own connection; ``SET LOCAL`` per transaction behind a transaction pooler),
+  so the counter lock is released without waiting for the disk; the *flusher* thread
+  then waits until the group is durable (it commits a tiny synchronous transaction: a
+  synchronous commit flushes all WAL written before it, the group's included, whichever
+  server connection runs it) and only then answers the callers. Acknowledged entries
+  are therefore on disk, while flushes of several groups and processes overlap instead
+  of queueing behind the lock. Another session may read a group's rows before they are
   durable; if PostgreSQL crashed in that window, those rows (never acknowledged) would
   vanish together with their counter update, so the log stays dense.
 * on SQLite (one process writes at a time anyway) the group commits normally.
@@ -38,11 +39,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.engine import transaction_pooling
 from anchor_service.db.repositories.entries import (
     AppendOutcome,
     AppendRequest,
@@ -84,12 +86,7 @@ class EntryWriter:
         self._own_engine: Engine | None = None
         self._sessions: sessionmaker[Session] = database.writer
         if self._async_commit:
-            self._own_engine = create_engine(
-                database.engine.url,
-                pool_size=1,
-                max_overflow=0,
-                connect_args={"options": "-c synchronous_commit=off"},
-            )
+            self._own_engine = _async_commit_engine(database.engine)
             self._sessions = sessionmaker(self._own_engine, expire_on_commit=False)
         self._flush_engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
@@ -223,6 +220,29 @@ class EntryWriter:
             return
         for stored in batch:
             _answer(stored)
+
+
+def _async_commit_engine(engine: Engine) -> Engine:
+    """One connection to ``engine``'s database whose transactions commit with
+    ``synchronous_commit = off``: set for the session at connect time, or, behind a
+    transaction pooler (which refuses startup options, and gives each transaction any
+    server connection), with ``SET LOCAL`` at the start of every transaction."""
+    if not transaction_pooling(engine):
+        return create_engine(
+            engine.url,
+            pool_size=1,
+            max_overflow=0,
+            connect_args={"options": "-c synchronous_commit=off"},
+        )
+    own = create_engine(
+        engine.url, pool_size=1, max_overflow=0, connect_args={"prepare_threshold": None}
+    )
+
+    @event.listens_for(own, "begin")
+    def _async_commit(connection: Connection) -> None:
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+    return own
 
 
 def _answer(stored: _Stored) -> None:

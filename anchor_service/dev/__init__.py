@@ -10,12 +10,13 @@ the benchmarks need to run the whole service on one machine:
 - :mod:`.supervisor`   start child processes in order, stop them together
 - :mod:`.stack`        what ``anchor-service dev`` runs (migrate, first key, children)
 - :mod:`.witness`      ``dev``'s local witness: its key, policies and supervised process
+- :mod:`.nginx`        :class:`TlogNginx`, nginx with ``deploy/nginx``'s tiles configuration
 - :mod:`.errors`       the exception tree
 """
 
 from anchor_service.dev.accounts import DEV_ACCOUNT_KEYS, DEV_MNEMONIC
 from anchor_service.dev.chain import DevChain, find_ganache, free_port
-from anchor_service.dev.errors import ChildFailedError, DevChainError
+from anchor_service.dev.errors import ChildFailedError, DevChainError, NginxError
 
 __all__ = [
     "DEV_ACCOUNT_KEYS",
@@ -23,6 +24,7 @@ __all__ = [
     "ChildFailedError",
     "DevChain",
     "DevChainError",
+    "NginxError",
     "find_ganache",
     "free_port",
 ]

@@ -3,7 +3,8 @@
 Exception tree::
 
     AnchorServiceError                  (anchor_service.errors)
-    └── DevChainError                   the local ganache cannot be started or did not answer
+    ├── DevChainError                   the local ganache cannot be started or did not answer
+    └── NginxError                      a private nginx (tests, benchmarks) cannot be started
     RuntimeError
     └── ChildFailedError                a supervised child exited or never became ready
 
@@ -16,11 +17,15 @@ from __future__ import annotations
 
 from anchor_service.errors import AnchorServiceError
 
-__all__ = ["ChildFailedError", "DevChainError"]
+__all__ = ["ChildFailedError", "DevChainError", "NginxError"]
 
 
 class DevChainError(AnchorServiceError):
     """The local development chain (ganache) cannot be started or did not answer."""
+
+
+class NginxError(AnchorServiceError):
+    """A private nginx (``anchor_service.dev.nginx``) is missing or cannot be started."""
 
 
 class ChildFailedError(RuntimeError):

@@ -4,22 +4,30 @@ A scheduler process waits for the lock before it starts its jobs, checks it stil
 it every few seconds while they run, and stops them as soon as it does not (then waits
 for it again). Two kinds, chosen by :func:`leader_lock_for` from the database URL:
 
-- :class:`PostgresLeaderLock`: a session-level advisory lock on a dedicated connection
-  (:class:`~anchor_service.db.locks.AdvisoryLock`) held for as long as the process
-  leads. If the connection dies the server ends the session and frees the lock; the
-  leader notices on its next check and stops acting. Advisory locks are per database,
-  so schedulers of other databases on the same server do not interfere.
+- :class:`PostgresLeaderLock`: a lease (:class:`~anchor_service.db.leases.PostgresLease`,
+  a row of ``leases`` with a holder, an expiry on the database's clock and a fencing
+  token), taken and renewed in single short transactions, so that it works behind a
+  transaction pooler (PgBouncer): a session-level advisory lock would be held by
+  whichever server connection the pooler lent, not by this process. The leader renews
+  it every ``ANCHOR_LEADER_RETRY_SECONDS`` and stops acting as soon as a renewal fails,
+  or when less than one renewal interval is left of ``ANCHOR_LEADER_LEASE_SECONDS``
+  since its last successful one (a stalled connection); another scheduler takes it over
+  once it has expired, at most ``ANCHOR_LEADER_LEASE_SECONDS`` after the leader was lost,
+  with the next fencing token. Leases live in the database, so schedulers of other
+  databases on the same server do not interfere.
 - :class:`FileLeaderLock` (SQLite): an exclusive ``flock`` on a file beside the
   database file (``anchor.db.scheduler-lock``), so two local schedulers do not both act.
   The kernel frees it when the process dies. Deleting the file counts as losing it.
 
 :func:`audit_lock_for` gives a lock of the same two kinds for the on-demand tamper audit
 (``POST /v1/admin/audit``), so that however many API workers serve it, one audit runs
-at a time (another advisory key; ``anchor.db.audit-lock`` beside a SQLite file).
+at a time (the lease ``audit``, renewed by a thread while the audit runs;
+``anchor.db.audit-lock`` beside a SQLite file).
 
 The lock avoids duplicate work; it is not what keeps the data right. Sealing holds its
-own lock per batch and the database admits one anchor in flight, so a leader that has
-just lost the lock and is finishing a job does no harm.
+own lock per batch (``pg_advisory_xact_lock``, transaction-scoped, so right behind a
+pooler too) and the database admits one anchor in flight, so a leader that has just
+lost the lock and is finishing a job does no harm.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -37,12 +46,12 @@ from sqlalchemy.exc import DBAPIError
 
 from anchor_service.db.dialect import is_postgresql
 from anchor_service.db.engine import normalize_database_url, sqlite_path
-from anchor_service.db.locks import AdvisoryLock
+from anchor_service.db.leases import PostgresLease
 from anchor_service.settings import Settings
 
 __all__ = [
-    "AUDIT_LOCK_KEY",
-    "LEADER_LOCK_KEY",
+    "AUDIT_LEASE",
+    "SCHEDULER_LEASE",
     "FileLeaderLock",
     "LeaderLock",
     "PostgresLeaderLock",
@@ -52,11 +61,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: PostgreSQL advisory lock key of the scheduler leader ("an-sched"); sealing uses another.
-LEADER_LOCK_KEY = int.from_bytes(b"an-sched", "big")
+#: Name of the scheduler leader's lease (a row of ``leases``) on PostgreSQL.
+SCHEDULER_LEASE = "scheduler"
 
-#: PostgreSQL advisory lock key of the on-demand audit ("an-audit").
-AUDIT_LOCK_KEY = int.from_bytes(b"an-audit", "big")
+#: Name of the on-demand audit's lease on PostgreSQL.
+AUDIT_LEASE = "audit"
 
 #: How often a waiting scheduler says it is still waiting.
 WAITING_LOG_SECONDS = 60.0
@@ -137,30 +146,72 @@ def _safe_holder(lock: LeaderLock) -> str | None:
 
 
 class PostgresLeaderLock:
-    """``pg_advisory_lock(LEADER_LOCK_KEY)`` held on a dedicated connection
-    (:class:`~anchor_service.db.locks.AdvisoryLock`), named after this process."""
+    """The lease ``name`` (:class:`~anchor_service.db.leases.PostgresLease`), held under
+    an id naming this process (``anchor-service scheduler host:pid #random``).
 
-    def __init__(self, settings: Settings, *, key: int = LEADER_LOCK_KEY) -> None:
-        self._lock = AdvisoryLock(settings, key, application_name=_identity())
+    :meth:`still_held` renews it. With ``renew_in_background`` (the audit, whose holder
+    is busy auditing) a thread renews it every ``ANCHOR_LEADER_RETRY_SECONDS`` instead,
+    and :meth:`still_held` reports what that thread last saw.
+    """
+
+    def __init__(
+        self, settings: Settings, *, name: str = SCHEDULER_LEASE, renew_in_background: bool = False
+    ) -> None:
+        self._lease = PostgresLease(
+            settings,
+            name,
+            holder=f"{_identity()} #{secrets.token_hex(3)}",
+            lease_seconds=settings.leader_lease_seconds,
+            renew_seconds=settings.leader_retry_seconds,
+        )
+        self._background = renew_in_background
+        self._renewer: threading.Thread | None = None
+        self._stop_renewing = threading.Event()
+
+    @property
+    def token(self) -> int | None:
+        """The fencing token while held: higher each time the lease changes hands."""
+        return self._lease.token
 
     def describe(self) -> str:
-        return f"PostgreSQL advisory lock {self._lock.key}"
+        held = f", fencing token {self._lease.token}" if self._lease.token is not None else ""
+        return f"PostgreSQL lease {self._lease.name!r}{held}"
 
     def try_acquire(self) -> bool:
-        return self._lock.try_acquire()
+        if not self._lease.try_acquire():
+            return False
+        if self._background and self._renewer is None:
+            self._stop_renewing.clear()
+            self._renewer = threading.Thread(
+                target=self._renew_until_stopped, name=f"lease-{self._lease.name}", daemon=True
+            )
+            self._renewer.start()
+        return True
 
     def still_held(self) -> bool:
-        return self._lock.still_held()
+        if self._background:
+            return self._lease.held
+        return self._lease.renew()
 
     def holder(self) -> str | None:
-        return self._lock.holder()
+        return self._lease.current_holder()
 
     def release(self) -> None:
-        self._lock.release()
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None:
+            self._stop_renewing.set()
+            renewer.join()
+        self._lease.release()
 
     def close(self) -> None:
         """Release and dispose of the engine."""
-        self._lock.close()
+        self.release()
+        self._lease.close()
+
+    def _renew_until_stopped(self) -> None:
+        while not self._stop_renewing.wait(self._lease.renew_seconds):
+            if not self._lease.renew():
+                return
 
 
 class FileLeaderLock:
@@ -220,19 +271,22 @@ class FileLeaderLock:
 
 
 def leader_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
-    """The leader lock for ``settings.database_url``: advisory lock on PostgreSQL, a file
-    lock beside the SQLite file (in ``data_dir`` for an in-memory database)."""
-    return _lock_for(settings, "scheduler-lock", LEADER_LOCK_KEY)
+    """The leader lock for ``settings.database_url``: a lease on PostgreSQL, a file lock
+    beside the SQLite file (in ``data_dir`` for an in-memory database)."""
+    if is_postgresql(settings.database_url):
+        return PostgresLeaderLock(settings, name=SCHEDULER_LEASE)
+    return _file_lock_for(settings, "scheduler-lock")
 
 
 def audit_lock_for(settings: Settings) -> PostgresLeaderLock | FileLeaderLock:
-    """The lock that lets one on-demand audit run at a time across API workers."""
-    return _lock_for(settings, "audit-lock", AUDIT_LOCK_KEY)
-
-
-def _lock_for(settings: Settings, suffix: str, key: int) -> PostgresLeaderLock | FileLeaderLock:
+    """The lock that lets one on-demand audit run at a time across API workers (on
+    PostgreSQL a lease that a thread renews while the audit runs)."""
     if is_postgresql(settings.database_url):
-        return PostgresLeaderLock(settings, key=key)
+        return PostgresLeaderLock(settings, name=AUDIT_LEASE, renew_in_background=True)
+    return _file_lock_for(settings, "audit-lock")
+
+
+def _file_lock_for(settings: Settings, suffix: str) -> FileLeaderLock:
     path = sqlite_path(normalize_database_url(settings.database_url))
     if path is None:
         return FileLeaderLock(settings.data_dir / suffix)

@@ -6,11 +6,17 @@ Left out on purpose: ``XTS`` (reserved for testing) and ``XXX`` (no currency inv
 which cannot carry a ledger amount. Withdrawn codes are rejected: ``ANG`` (replaced by
 ``XCG`` in 2025), ``BGN`` (Bulgaria adopted the euro in 2026), ``CUC``, ``HRK``,
 ``SLL`` and ``ZWL`` (replaced by ``ZWG`` in 2024).
+
+Ledger amounts are integers in the currency's minor units; :func:`minor_unit_digits`
+says how many decimal places a major-unit amount (as gateways' reports print them) has.
+One deliberate departure from ISO 4217: ``IDR`` has none here (ISO lists 2, but rupiah
+amounts are whole in practice: Midtrans takes ``gross_amount`` "in IDR ... do not add
+decimal", and this ledger's IDR postings are whole rupiah).
 """
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_CODES"]
+__all__ = ["CURRENCY_CODES", "minor_unit_digits"]
 
 _TABLE = """
     AED AFN ALL AMD AOA ARS AUD AWG AZN
@@ -42,3 +48,45 @@ _TABLE = """
 """
 
 CURRENCY_CODES: frozenset[str] = frozenset(_TABLE.split())
+
+_DIGITS: dict[str, int] = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "IDR",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    # no minor unit at all (ISO 4217 "N.A."): whole units only
+    **dict.fromkeys(
+        ["XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XUA"], 0
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def minor_unit_digits(code: str) -> int:
+    """Decimal places of ``code``'s minor unit (2 unless listed otherwise; ``IDR``: 0).
+
+    Requires ``code`` in :data:`CURRENCY_CODES`.
+    """
+    if code not in CURRENCY_CODES:
+        raise ValueError(f"unknown currency {code!r}")
+    return _DIGITS.get(code, 2)

@@ -46,6 +46,7 @@ ERROR_MODULES = (
     "anchor_service.dev.errors",
     "anchor_service.importer.errors",
     "anchor_service.merkle.errors",
+    "anchor_service.reconcile.errors",
     "anchor_service.tlog.errors",
     "anchor_service.verifier.errors",
     "anchor_service.witness.errors",

@@ -59,3 +59,10 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, 
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_a_leader_lease_shorter_than_three_renewals_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"at least 3 x leader_retry_seconds"):
+        Settings(_env_file=None, leader_retry_seconds=5, leader_lease_seconds=14)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, leader_retry_seconds=5, leader_lease_seconds=15)  # type: ignore[call-arg]
+    assert settings.leader_lease_seconds == 15

@@ -16,6 +16,7 @@ from anchor_service.api.routers import (
     health,
     log,
     proofs,
+    reconciliations,
     tlog,
     tlog_tiles,
 )
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     accounts.router,
     anchors.router,
     admin_audit.router,
+    reconciliations.router,
     verify_page.router,
     tlog.router,
     tlog_tiles.router,

@@ -48,7 +48,7 @@ async def audit(
     chain: Annotated[bool, Query(description="Compare with the registry on chain.")] = True,
 ) -> AuditOut:
     # One audit at a time across every worker (an audit reads the whole log): the lock
-    # is the database's (advisory lock) or a file beside the SQLite file.
+    # is the database's (the lease "audit") or a file beside the SQLite file.
     lock = audit_lock_for(settings)
     try:
         if not await run_in_threadpool(lock.try_acquire):

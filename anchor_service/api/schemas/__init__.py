@@ -11,6 +11,7 @@ are a file format of the light verifier install, so their models live in
 - :mod:`.anchors`  anchors, anchoring outcomes, confirm rounds
 - :mod:`.log`      sealed and anchored heads, consistency proofs
 - :mod:`.audit`    tamper audit, redaction
+- :mod:`.reconciliations`  gateway reconciliations
 - :mod:`.pages`    the keyset page shared by the lists
 """
 
@@ -56,6 +57,11 @@ from anchor_service.api.schemas.log import (
     SealedHeadOut,
 )
 from anchor_service.api.schemas.pages import Page
+from anchor_service.api.schemas.reconciliations import (
+    ReconciliationOut,
+    ReconciliationRecordOut,
+    ReconciliationSummaryOut,
+)
 
 __all__ = [
     "AnchorChangeOut",
@@ -82,6 +88,9 @@ __all__ = [
     "FindingOut",
     "LogHeadOut",
     "Page",
+    "ReconciliationOut",
+    "ReconciliationRecordOut",
+    "ReconciliationSummaryOut",
     "RedactIn",
     "RedactionOut",
     "RedactionRecordOut",

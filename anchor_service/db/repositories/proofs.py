@@ -1,6 +1,7 @@
 """The rows proofs are made of, with a fast path for PostgreSQL.
 
-:class:`ProofRows` reads an entry with its leaf's level-0 tile (one query), tiles by id,
+:class:`ProofRows` reads an entry with its leaf's level-0 tile (one query; on PostgreSQL
+the same query also reads the signed checkpoint the bundle carries), tiles by id,
 the anchors of the anchored heads, the status of the batch holding a leaf, and signed
 checkpoints (the note with its collected cosignature lines, as ``GET /tlog/checkpoint``
 serves it).
@@ -31,6 +32,7 @@ from anchor_service.merkle import TILE_HEIGHT, TileId
 
 __all__ = [
     "AnchorRow",
+    "CheckpointRead",
     "EntryRow",
     "ProofRowSource",
     "ProofRows",
@@ -43,6 +45,23 @@ _ENTRY = (
     "SELECT e.leaf_index, e.leaf_hash, e.document, e.redacted_at IS NOT NULL, t.hashes"  # noqa: S608
     " FROM entries e LEFT JOIN merkle_tiles t"
     f" ON t.tile_level = 0 AND t.tile_index = e.leaf_index >> {TILE_HEIGHT}"
+    " WHERE e.external_id = {external_id}"
+)
+# The entry, its leaf tile, and the signed checkpoint (cosignature lines appended, as
+# _note joins them) of the head a bundle proves it against: tree size {size}, else the
+# first mined anchor's that includes the leaf (as AnchoredHeadIndex.covering picks it).
+# Only constants are formatted in; the values are bound parameters.
+_ENTRY_WITH_CHECKPOINT = (
+    "SELECT e.leaf_index, e.leaf_hash, e.document, e.redacted_at IS NOT NULL, t.hashes,"  # noqa: S608 # nosec B608
+    " h.size, (SELECT c.note || COALESCE((SELECT string_agg(s.line || chr(10), ''"
+    " ORDER BY s.witness_name, s.key_id) FROM checkpoint_cosignatures s"
+    " WHERE s.tree_size = c.tree_size), '') FROM checkpoints c WHERE c.tree_size = h.size)"
+    " FROM entries e LEFT JOIN merkle_tiles t"
+    f" ON t.tile_level = 0 AND t.tile_index = e.leaf_index >> {TILE_HEIGHT}"
+    " CROSS JOIN LATERAL (SELECT COALESCE({size}, (SELECT MIN(a.tree_size) FROM anchors a"
+    " WHERE a.status IN ('submitted', 'confirmed') AND a.block_number IS NOT NULL"
+    " AND a.chain_seq IS NOT NULL AND a.tx_hash IS NOT NULL"
+    " AND a.tree_size > e.leaf_index)) AS size) h"
     " WHERE e.external_id = {external_id}"
 )
 _TILES = (
@@ -86,6 +105,13 @@ class EntryRow(NamedTuple):
     leaf_tile: bytes | None
 
 
+class CheckpointRead(NamedTuple):
+    """The signed checkpoint of ``tree_size`` (``None``: none signed), read with an entry."""
+
+    tree_size: int
+    note: bytes | None
+
+
 class AnchorRow(NamedTuple):
     """An anchor whose transaction is mined: the head it recorded, and where."""
 
@@ -107,6 +133,14 @@ class ProofRows(Protocol):
 
     def entry(self, external_id: str) -> EntryRow | None:
         """The entry with ``external_id`` and its leaf tile, if the entry exists."""
+        ...
+
+    def entry_with_checkpoint(
+        self, external_id: str, tree_size: int | None
+    ) -> tuple[EntryRow | None, CheckpointRead | None]:
+        """The entry (as :meth:`entry`) and, when it can be had in the same query, the
+        signed checkpoint of ``tree_size`` or else of the first mined anchor that includes
+        the leaf (``None``: not read; ask :meth:`checkpoint_note`)."""
         ...
 
     def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
@@ -196,6 +230,11 @@ class SqlProofRows:
         row = self._connection.execute(statement, {"external_id": external_id}).first()
         return _entry_row(row)
 
+    def entry_with_checkpoint(
+        self, external_id: str, tree_size: int | None
+    ) -> tuple[EntryRow | None, CheckpointRead | None]:
+        return self.entry(external_id), None  # not the busy path: the note is asked apart
+
     def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
         statement = text(_TILES.format(level=":level", indices="IN :indices")).bindparams(
             bindparam("indices", expanding=True)
@@ -245,6 +284,20 @@ class PsycopgProofRows:
     def entry(self, external_id: str) -> EntryRow | None:
         rows = self._rows(_ENTRY.format(external_id="%s"), (external_id,))
         return _entry_row(rows[0] if rows else None)
+
+    def entry_with_checkpoint(
+        self, external_id: str, tree_size: int | None
+    ) -> tuple[EntryRow | None, CheckpointRead | None]:
+        sql = _ENTRY_WITH_CHECKPOINT.format(size="%s::bigint", external_id="%s")
+        rows = self._rows(sql, (tree_size, external_id))
+        if not rows:
+            return None, None
+        row = rows[0]
+        size, note = row[5], row[6]
+        checkpoint = None
+        if size is not None:
+            checkpoint = CheckpointRead(int(size), None if note is None else str(note).encode())
+        return _entry_row(row[:5]), checkpoint
 
     def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
         sql = _TILES.format(level="%s", indices="= ANY(%s)")

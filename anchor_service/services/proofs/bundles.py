@@ -10,8 +10,8 @@ cosignatures) when one was signed. By default the head is the first anchored one
 includes the entry; any later anchored head can be asked for by its size.
 
 Cost per bundle, made for a busy API: one query that reads the entry together with its
-leaf's level-0 tile (:class:`~anchor_service.services.proofs.store.ProofStore`); the
-anchored heads come from an
+leaf's level-0 tile and, on PostgreSQL, the head's signed checkpoint
+(:class:`~anchor_service.services.proofs.store.ProofStore`); the anchored heads come from an
 :class:`~anchor_service.services.proofs.anchored_heads.AnchoredHeadIndex` and the nodes above
 the leaf's tile from a :class:`~anchor_service.services.proofs.node_cache.NodeCache` (both
 remembered by the API worker), so only a cold cache or the log's right edge needs a
@@ -104,11 +104,16 @@ class BundleService:
         :class:`EntryNotAnchoredError` (no anchored head includes it yet) and
         :class:`ProofIntegrityError` (the stored proof does not fit the anchored root).
         """
-        row = self._store.entry(external_id)
+        row, read = self._store.entry_with_checkpoint(external_id, tree_size)
         if row is None:
             raise NotFoundError(f"no entry with external_id {external_id!r}")
         index, leaf_hash, document, redacted, leaf_tile = row
         head = self._head_for(external_id, index, tree_size)
+        # The checkpoint read with the entry is used only if it is of this very head.
+        if read is not None and read.tree_size == head.tree_size:
+            note = read.note
+        else:
+            note = self._store.checkpoint_at(head.tree_size)
         path = stored_inclusion_path(self._store, self._nodes, index, head.tree_size, leaf_tile)
         if not verify_inclusion(index, head.tree_size, leaf_hash, path, head.root):
             logger.error(
@@ -139,14 +144,9 @@ class BundleService:
             statement_hash=head.statement_hash,
             anchor=head.anchor,
             redacted=redacted,
-            checkpoint=self._checkpoint(head.tree_size),
+            checkpoint=None if note is None else note.decode("utf-8"),
             redaction_record=record,
         )
-
-    def _checkpoint(self, tree_size: int) -> str | None:
-        """The log's signed checkpoint of the anchored head (cosignatures appended), if any."""
-        note = self._store.checkpoint_at(tree_size)
-        return None if note is None else note.decode("utf-8")
 
     def consistency(self, first: int, second: int) -> ConsistencyBetweenHeads:
         """The consistency proof between the anchored heads of sizes ``first <= second``.

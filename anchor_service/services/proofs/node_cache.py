@@ -4,10 +4,13 @@ Proofs are made of *complete* tree nodes (:mod:`anchor_service.merkle.nodes`), a
 complete node never changes in an append-only log. :class:`NodeCache` remembers the
 hashes of the nodes it had to read from tiles other than the leaf's own; the leaf's own
 level-0 tile is read in the same query as its entry (and not remembered: proofs ask for
-random leaves). The upper tiles those nodes come from (level 1 and above, one per 65,536
-leaves) are remembered too; a tile only grows, so one too short for a node is read
-again. A proof in a log of 10M leaves needs about 16 nodes above its leaf's tile, shared
-with many other proofs: after a few hundred requests no second query is needed.
+random leaves). Of the nodes hashed up from that tile, the big ones (32 leaves and more:
+:data:`REMEMBERED_SUBLEVEL`) are remembered too: they are ~7 of a tile's 255 node hashes
+but cost ~220 of the ~250 hashes a path through the tile needs. The upper tiles those
+nodes come from (level 1 and above, one per 65,536 leaves) are remembered too; a tile
+only grows, so one too short for a node is read again. A proof in a log of 10M leaves
+needs about 16 nodes above its leaf's tile, shared with many other proofs: after a few
+hundred requests no second query is needed.
 
 Whatever a proof is built from, it is checked against the anchored root before it is
 served, so a remembered node can never make a wrong proof pass. After restoring the
@@ -30,7 +33,11 @@ from anchor_service.merkle import (
     tiles_for_nodes,
 )
 
-__all__ = ["NodeCache"]
+__all__ = ["REMEMBERED_SUBLEVEL", "NodeCache"]
+
+#: Nodes of a given tile (the leaf's) at this height in their tile and above (2**5 = 32
+#: leaves and more) are remembered; the smaller ones are cheaper to hash again.
+REMEMBERED_SUBLEVEL = 5
 
 
 class NodeCache:
@@ -62,13 +69,22 @@ class NodeCache:
         remembered = self._nodes
         result: list[bytes] = []
         missing: list[tuple[int, NodeId]] = []
+        hashed: list[NodeId] = []  # big nodes hashed up from a given tile, to remember
+        hashes: list[bytes] = []
         for position, node in enumerate(ids):
             level, index = node.level, node.index
-            blob = given.get(
-                (level // TILE_HEIGHT, (index << (level % TILE_HEIGHT)) >> TILE_HEIGHT)
-            )
+            sublevel = level % TILE_HEIGHT
+            blob = given.get((level // TILE_HEIGHT, (index << sublevel) >> TILE_HEIGHT))
             if blob is not None:
-                result.append(node_hash_from_tile(blob, node))
+                if sublevel < REMEMBERED_SUBLEVEL:
+                    result.append(node_hash_from_tile(blob, node))
+                    continue
+                cached = remembered.get((level, index))
+                if cached is None:
+                    cached = node_hash_from_tile(blob, node)
+                    hashed.append(node)
+                    hashes.append(cached)
+                result.append(cached)
                 continue
             cached = remembered.get((level, index))
             if cached is None:
@@ -81,6 +97,8 @@ class NodeCache:
             for (position, _), value in zip(missing, read, strict=True):
                 result[position] = value
             self._remember(nodes, read)
+        if hashed:
+            self._remember(hashed, hashes)
         return result
 
     def _from_tiles(self, nodes: Sequence[NodeId], fetch: TileReader) -> list[bytes]:

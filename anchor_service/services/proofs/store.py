@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from anchor_service.db.repositories.proofs import EntryRow, ProofRows
+from anchor_service.db.repositories.proofs import CheckpointRead, EntryRow, ProofRows
 from anchor_service.ledger.status import EntryStatus
 from anchor_service.merkle import TileId
 from anchor_service.services.proofs.anchored_heads import AnchoredHead, head_from_row
 
-__all__ = ["EntryRow", "ProofStore"]
+__all__ = ["CheckpointRead", "EntryRow", "ProofStore"]
 
 
 class ProofStore:
@@ -28,6 +28,13 @@ class ProofStore:
     def entry(self, external_id: str) -> EntryRow | None:
         """The entry with ``external_id`` and its leaf's level-0 tile, if it exists."""
         return self._rows.entry(external_id)
+
+    def entry_with_checkpoint(
+        self, external_id: str, tree_size: int | None
+    ) -> tuple[EntryRow | None, CheckpointRead | None]:
+        """The entry and, when read in the same query, the signed checkpoint of
+        ``tree_size`` or else of the first anchored head that includes the entry."""
+        return self._rows.entry_with_checkpoint(external_id, tree_size)
 
     def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
         """The stored tiles among ``ids``."""

@@ -108,7 +108,7 @@ def test_batch_anchor_leaves_hashes_of_an_unmined_anchor_null() -> None:
 def test_schemas_exports_every_model_of_its_modules() -> None:
     modules = (
         schemas.anchors, schemas.audit, schemas.batches, schemas.entries, schemas.log,
-        schemas.pages,
+        schemas.pages, schemas.reconciliations,
     )  # fmt: skip
     defined = {name for module in modules for name in module.__all__}
     assert defined == set(schemas.__all__)

@@ -180,7 +180,12 @@ def test_the_documented_seal_and_anchor_commands_work_beside_dev(tmp_path: Path)
             cwd=tmp_path, env=cli_env, capture_output=True, text=True, timeout=180,
         )  # fmt: skip
         assert anchored.returncode == 0, anchored.stdout + anchored.stderr
-        assert "confirmed: tree size 1" in anchored.stdout, anchored.stdout
+        # dev's own scheduler follows anchors every few seconds and may send this head
+        # first on a loaded machine; either way the command found the chain and registry
+        assert re.search(
+            r"confirmed: tree size 1|the newest sealed head \(size 1\) is already anchored",
+            anchored.stdout,
+        ), anchored.stdout
 
         entry_url = f"{base}/v1/entries/{ENTRY['external_id']}"
         entry = httpx.get(entry_url, headers=headers).json()

@@ -1,4 +1,7 @@
-"""The leader lock: one scheduler acts, the others wait (and say so), then take over."""
+"""The leader lock: one scheduler acts, the others wait (and say so), then take over.
+
+On PostgreSQL the lock is a lease (a row with an expiry and a fencing token); the tests
+through a real PgBouncer in transaction mode are in test_pgbouncer.py."""
 
 from __future__ import annotations
 
@@ -32,27 +35,39 @@ def pg_settings(url: str, **values: object) -> Settings:
     return Settings(_env_file=None, database_url=url, **values)  # type: ignore[arg-type]
 
 
-def terminate_backends(url: str, application_prefix: str) -> int:
-    """Kill the server sessions of our lock connections (as a lost connection would)."""
+def take_lease_over(url: str, name: str = "scheduler", seconds: float = 1.0) -> int:
+    """Another holder takes lease ``name`` for ``seconds`` (as one would after the
+    leader stalled past the expiry); the new fencing token."""
     engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            return len(
+            return int(
                 connection.execute(
                     text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                        " WHERE application_name LIKE :prefix AND pid <> pg_backend_pid()"
-                        " AND datname = current_database()"
+                        "UPDATE leases SET holder = 'someone else', token = token + 1,"
+                        " expires_at = now() + make_interval(secs => :seconds)"
+                        " WHERE name = :name RETURNING token"
                     ),
-                    {"prefix": application_prefix + "%"},
-                ).all()
+                    {"name": name, "seconds": seconds},
+                ).scalar_one()
             )
+    finally:
+        engine.dispose()
+
+
+def clear_leases(url: str) -> None:
+    """No lease held: a test starts as the first scheduler on its database."""
+    engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("DELETE FROM leases"))
     finally:
         engine.dispose()
 
 
 @pytest.fixture
 def locks(postgres_url: str) -> Iterator[list[PostgresLeaderLock]]:
+    clear_leases(postgres_url)
     made: list[PostgresLeaderLock] = []
     yield made
     for lock in made:
@@ -60,7 +75,7 @@ def locks(postgres_url: str) -> Iterator[list[PostgresLeaderLock]]:
 
 
 @pytest.mark.postgres
-def test_postgres_lock_is_held_by_one_connection_until_released(
+def test_postgres_lease_is_held_by_one_holder_until_released(
     postgres_url: str, locks: list[PostgresLeaderLock]
 ) -> None:
     first, second = (
@@ -72,25 +87,43 @@ def test_postgres_lock_is_held_by_one_connection_until_released(
     assert not second.try_acquire()
     assert first.still_held() and not second.still_held()
     holder = second.holder()
-    assert holder is not None and f":{os.getpid()}" in holder
+    assert holder is not None and f":{os.getpid()} #" in holder
+    first_token = first.token
+    assert first_token is not None and f"fencing token {first_token}" in first.describe()
     first.release()
-    assert not first.still_held()
+    assert not first.still_held() and second.holder() is None
     assert second.try_acquire() and second.still_held()
+    assert second.token == first_token + 1  # a new holder, the next fencing token
 
 
 @pytest.mark.postgres
-def test_a_lost_lock_connection_is_noticed_and_the_other_scheduler_takes_over(
-    postgres_url: str, locks: list[PostgresLeaderLock]
+def test_an_expired_lease_is_taken_over_and_its_old_holder_cannot_renew_it(
+    postgres_url: str, locks: list[PostgresLeaderLock], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = pg_settings(postgres_url, leader_retry_seconds=0.1, leader_lease_seconds=0.5)
+    first, second = PostgresLeaderLock(settings), PostgresLeaderLock(settings)
+    locks += [first, second]
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    time.sleep(0.6)  # first stalls: no renewal, the lease expires on the database's clock
+    assert second.try_acquire()
+    caplog.set_level(logging.ERROR, logger="anchor_service.db.leases")
+    assert not first.still_held()  # past its margin: it no longer trusts the lease
+    assert not first.try_acquire()  # and cannot take it back while second renews it
+    assert second.still_held()
+
+
+@pytest.mark.postgres
+def test_a_renewal_refused_by_the_database_loses_the_lease(
+    postgres_url: str, locks: list[PostgresLeaderLock], caplog: pytest.LogCaptureFixture
 ) -> None:
     first = PostgresLeaderLock(pg_settings(postgres_url))
     locks.append(first)
-    assert first.try_acquire()
-    assert terminate_backends(postgres_url, "anchor-service scheduler") >= 1
-    assert not first.still_held()  # the server ended the session, and the lock with it
-    second = PostgresLeaderLock(pg_settings(postgres_url))
-    locks.append(second)
-    assert second.try_acquire()
-    assert not first.try_acquire()  # reconnects, but the lock is taken now
+    assert first.try_acquire() and first.token is not None
+    assert take_lease_over(postgres_url) == first.token + 1
+    caplog.set_level(logging.ERROR, logger="anchor_service.db.leases")
+    assert not first.still_held()
+    assert any("expired or changed hands" in r.message for r in caplog.records)
 
 
 @pytest.mark.postgres
@@ -118,10 +151,11 @@ def test_a_waiting_scheduler_says_so_once_a_minute_and_acquires_when_free(
 
 
 @pytest.mark.postgres
-def test_the_leader_stops_its_jobs_when_the_lock_is_lost_then_leads_again(
+def test_the_leader_stops_its_jobs_when_the_lease_is_lost_then_leads_again(
     postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = pg_settings(postgres_url, leader_retry_seconds=0.1)
+    clear_leases(postgres_url)
+    settings = pg_settings(postgres_url, leader_retry_seconds=0.1, leader_lease_seconds=0.6)
     database = Database.from_settings(settings)
     process = SchedulerProcess(
         settings, SchedulerWork(settings, database), leader_lock_for(settings)
@@ -131,7 +165,7 @@ def test_the_leader_stops_its_jobs_when_the_lock_is_lost_then_leads_again(
     thread.start()
     try:
         wait_until(lambda: process.leading)
-        assert terminate_backends(postgres_url, "anchor-service scheduler") >= 1
+        take_lease_over(postgres_url, seconds=0.5)
         wait_until(lambda: any("leader lock was lost" in r.message for r in caplog.records))
         wait_until(lambda: sum("leader lock acquired" in r.message for r in caplog.records) == 2)
         wait_until(lambda: process.leading)
@@ -180,6 +214,7 @@ def start_scheduler(postgres_url: str, cwd: Path) -> ChildProcess:
 def test_two_schedulers_on_one_database_one_acts_the_other_waits_then_takes_over(
     postgres_url: str, tmp_path: Path
 ) -> None:
+    clear_leases(postgres_url)
     first = start_scheduler(postgres_url, tmp_path)
     try:
         wait_until(lambda: first.has("leader lock acquired"), timeout=30)

@@ -52,6 +52,32 @@ def test_node_cache_reads_upper_nodes_once_and_gives_the_reference_proof() -> No
     assert proof == merkle.inclusion_proof(leaves, 3000) and len(reads.calls) == calls
 
 
+def test_big_nodes_of_leaf_tiles_are_remembered_and_proofs_stay_right_as_the_log_grows() -> None:
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(70_000)]
+    store = MemoryTileStore()
+    store.append(leaves[:600])  # tile 2 holds 88 leaves: its node of 64 is not complete
+    reads = CountingReads(store)
+    cache = NodeCache()
+
+    def proof(index: int, size: int) -> list[bytes]:
+        nodes = inclusion_nodes(index, size)
+        known = store.read_tiles([TileId(0, index >> 8)])
+        return nodes.rehash(cache.hashes(nodes.ids, reads, known))
+
+    assert proof(5, 600) == merkle.inclusion_proof(leaves[:600], 5)
+    remembered = len(cache)  # the leaf tile's nodes of 32, 64 and 128 leaves, and tile 2's
+    assert remembered >= 3
+    assert proof(6, 600) == merkle.inclusion_proof(leaves[:600], 6)
+    assert len(cache) == remembered  # leaf 6 shares them: hashed once
+    assert proof(550, 600) == merkle.inclusion_proof(leaves[:600], 550)
+    store.append(leaves[600:])  # the log grows: tile 2 fills, new nodes complete
+    for index in (550, 5, 69_999):
+        assert proof(index, 70_000) == merkle.inclusion_proof(leaves, index)
+        assert proof(index, 600 if index < 600 else 70_000) == merkle.inclusion_proof(
+            leaves[: 600 if index < 600 else 70_000], index
+        )
+
+
 def test_node_cache_of_size_zero_reads_every_time_and_missing_tiles_are_errors() -> None:
     leaves = [merkle.leaf_hash(str(i).encode()) for i in range(600)]
     store = MemoryTileStore()

@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,11 +24,14 @@ from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.checkpoints import CheckpointRepository
+from anchor_service.db.repositories.proofs import CheckpointRead, SqlProofRows
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.checkpointing import integrate
 from anchor_service.services.log_identity import LogIdentity, create_log_key
+from anchor_service.services.proofs.reads import ProofReads
+from anchor_service.services.proofs.store import ProofStore
 from anchor_service.settings import Settings
 from anchor_service.tlog import (
     CosignatureSigner,
@@ -41,7 +45,8 @@ from anchor_service.tlog import (
     sign_receipt,
     verify_checkpoint,
 )
-from anchor_service.verifier import parse_bundle
+from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
+from anchor_service.verifier.onchain import Web3ChainView
 from tests.support.processes import service_command, service_env
 from tests.support.servers import app_in_thread
 
@@ -270,3 +275,56 @@ def test_a_witnessed_checkpoint_proves_the_promise_kept(
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "KEPT: leaf 0 is in the checkpoint of tree size 1, cosigned at" in done.stdout
+
+
+def test_bundles_carry_the_heads_current_checkpoint_and_prove_new_heads_after_growth(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    chain_view: Web3ChainView,
+) -> None:
+    """The checkpoint read with the entry (one query on PostgreSQL) is the head's as it is
+    now (a cosignature added later is served at once), and the worker's caches give a
+    proof for a new, larger head after the log grew, which verifies."""
+    auditor = headers(Role.AUDITOR)
+    first = log.head(3)
+
+    def bundle(external_id: str, **params: int) -> dict[str, Any]:
+        answer = client.get(f"/v1/entries/{external_id}/proof", params=params, headers=auditor)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    before = bundle(log.ids[1])["checkpoint"]
+    with unit_of_work(database.reader) as session:
+        rows = ProofStore(SqlProofRows(session.connection()))
+        assert rows.entry_with_checkpoint(log.ids[1], None)[1] is None  # asked apart
+        assert rows.checkpoint_at(first) == before.encode()
+    if database.engine.dialect.name == "postgresql":  # the proof route's own rows
+        reads = ProofReads(database, threads=1)
+        try:
+            with reads.store() as store:
+                _, read = store.entry_with_checkpoint(log.ids[1], None)
+                assert read == CheckpointRead(first, before.encode())
+        finally:
+            reads.close()
+    witness = CosignatureSigner("witness.test", hashlib.sha256(b"witness").digest())
+    note = Note(before.rpartition("\n\n")[0] + "\n")
+    line = sign_note(note, witness).decode().rpartition("\n\n")[2].strip("\n")
+    with unit_of_work(database.writer) as session:
+        CheckpointRepository(session).add_cosignature(
+            tree_size=first, witness_name="w", key_id=witness.key_id, line=line,
+            timestamp=int(time.time()),
+        )  # fmt: skip
+    assert bundle(log.ids[1])["checkpoint"] == before + line + "\n"
+
+    second = log.head(300)  # the log grows past the leaf's tile: new nodes, a new head
+    trust = TrustRoot.for_registry(1337, log.settings.registry_address or "", "the log's")
+    for external_id in (log.ids[1], log.ids[-1]):
+        grown = bundle(external_id, tree_size=second)
+        assert grown["inclusion"]["tree_size"] == second
+        assert grown["checkpoint"].startswith(f"{ORIGIN}\n{second}\n")
+        report = verify_bundle(parse_bundle(grown), chain_view, min_confirmations=1, trust=trust)
+        assert report.status is Status.VALID, report.to_json()
+    assert bundle(log.ids[1])["inclusion"]["tree_size"] == first  # still its first head

@@ -101,6 +101,8 @@ def stack_env(tmp_path: Path) -> StackEnv:
             "ANCHOR_CONFIRMATIONS": str(CONFIRMATIONS),
             "ANCHOR_CONFIRM_INTERVAL_SECONDS": "0.5",
             "ANCHOR_LEADER_RETRY_SECONDS": "1",
+            # a SIGKILLed scheduler's lease expires after this: the next one takes over
+            "ANCHOR_LEADER_LEASE_SECONDS": "3",
             "ANCHOR_AUDIT_CRON": "",
             "ANCHOR_SEAL_CRON": "0 0 1 1 *",
         }

@@ -61,6 +61,10 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
     ("POST", "/v1/admin/anchor"): Role.ADMIN,
     ("POST", "/v1/admin/audit"): Role.ADMIN,
     ("POST", "/v1/admin/entries/{external_id}/redact"): Role.ADMIN,
+    ("POST", "/v1/reconciliations"): Role.ADMIN,
+    ("GET", "/v1/reconciliations"): Role.AUDITOR,
+    ("GET", "/v1/reconciliations/{reconciliation_id}"): Role.AUDITOR,
+    ("GET", "/v1/reconciliations/{reconciliation_id}/statement"): Role.AUDITOR,
     ("GET", "/tlog/checkpoint"): PUBLIC,  # ANCHOR_TLOG_PUBLIC (default true)
     ("GET", "/tlog/tile/{tail:path}"): PUBLIC,  # hash tiles (ANCHOR_TLOG_PUBLIC, default)
     ("GET", "/tlog/tile/entries/{tail:path}"): Role.AUDITOR,  # the leaves: personal data
@@ -85,6 +89,7 @@ PATH_VALUES = {
     "name": "no-such-asset.js",
     "tail": "0/000",
     "account": "creator:7:payouts",
+    "reconciliation_id": "0" * 32,
 }
 
 UNKNOWN_KEY = "ak_0123456789abcdef_" + "A" * 43

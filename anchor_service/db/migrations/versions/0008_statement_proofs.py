@@ -1,7 +1,7 @@
 """Statement proofs: account lines, the account index and their chunk roots per batch.
 
 Revision ID: 0008
-Revises: 0009 (0009 was merged first; 0008 was assigned before)
+Revises: 0011 (0009-0011 were merged first; 0008 was assigned before)
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
