@@ -45,6 +45,20 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL; sqlite:///path or postgresql://user@host/db.",
     )
+    database_read_url: str = Field(
+        default="",
+        description="PostgreSQL streaming replicas of `ANCHOR_DATABASE_URL`, comma-separated: "
+        "the API's reads (proofs, tiles, lists, batches, statements) go to them, round "
+        "robin; a read one has not replayed yet, and every write, goes to the primary "
+        "(operations.md#read-replicas). Empty: every read from the primary.",
+    )
+    database_read_max_lag_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A read replica whose replay is more than this many seconds behind is "
+        "left out (its reads go to another replica or the primary) until it catches up; "
+        "0: never left out for lag.",
+    )
     data_dir: Path = Field(
         default=Path(".data"),
         description="Directory for embedded state (SQLite file, local chain).",
@@ -266,10 +280,32 @@ class Settings(BaseSettings):
             raise ValueError("database_url must not be empty")
         return value
 
+    @field_validator("database_read_url")
+    @classmethod
+    def _read_urls_postgresql(cls, value: str) -> str:
+        urls = [url.strip() for url in value.split(",") if url.strip()]
+        for url in urls:
+            if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+                raise ValueError("database_read_url: each URL must be a postgresql:// URL")
+        return ",".join(urls)
+
+    @property
+    def database_read_urls(self) -> tuple[str, ...]:
+        """The replica URLs of ``database_read_url`` (none when it is empty)."""
+        return tuple(url for url in self.database_read_url.split(",") if url)
+
     @field_validator("log_level")
     @classmethod
     def _upper_log_level(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _replicas_of_postgresql(self) -> Settings:
+        if self.database_read_url and not self.database_url.startswith(
+            ("postgresql://", "postgres://", "postgresql+")
+        ):
+            raise ValueError("database_read_url needs a PostgreSQL database_url (the primary)")
+        return self
 
     @model_validator(mode="after")
     def _lease_outlasts_renewals(self) -> Settings:

@@ -16,8 +16,10 @@ from anchor_service.api.errors import install_error_handlers
 from anchor_service.api.hardening import RequestTargetMiddleware
 from anchor_service.api.openapi import install_openapi
 from anchor_service.api.rate_limit import install_rate_limit
+from anchor_service.api.replica_reads import ReplicaReadMiddleware
 from anchor_service.api.routers import ROUTERS
 from anchor_service.api.state import AppState
+from anchor_service.db.replicas import ReadDatabases
 from anchor_service.db.session import Database
 from anchor_service.ledger import BulkEntriesIn, EntryIn
 from anchor_service.observability.install import install_observability
@@ -63,15 +65,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings if settings is not None else load_settings()
     owns_database = database is None
     database = database if database is not None else Database.from_settings(settings)
+    reads = ReadDatabases.from_settings(settings, database)  # replica engines connect lazily
     metrics: MetricsExporter | None = None  # set below, before the app can start
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _tune_garbage_collector()
-        state = AppState.build(settings, database, metrics=metrics)
+        reads.start()  # the replicas' lag, measured in a thread
+        state = AppState.build(settings, database, metrics=metrics, reads=reads)
         app.state.app_state = state  # the one place it is stored; deps.state_of reads it
         yield
         state.close()
+        reads.dispose()
         if owns_database:
             database.dispose()
 
@@ -91,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_rate_limit(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTargetMiddleware)
+    app.add_middleware(ReplicaReadMiddleware, reads=reads)  # reads: replica, else primary
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, [EntryIn, BulkEntriesIn])

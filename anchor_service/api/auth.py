@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anchor_service.db.models import Role
+from anchor_service.db.replicas import ReadDatabases
 from anchor_service.db.repositories.api_keys import ApiKeyRepository, hash_token
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import NotFoundError, PermissionDeniedError
@@ -144,9 +145,13 @@ class ApiKeyCache:
 class Authenticator:
     """Turns a bearer token into a :class:`Principal`, or raises AuthenticationError."""
 
-    def __init__(self, database: Database, cache: ApiKeyCache) -> None:
+    def __init__(
+        self, database: Database, cache: ApiKeyCache, *, reads: ReadDatabases | None = None
+    ) -> None:
         self._database = database
         self._cache = cache
+        # A read request looks its key up where it reads (a replica, see api.replica_reads).
+        self._reads = reads
 
     def cached(self, token: str) -> Principal | None:
         """The principal for ``token`` if it was verified recently (no I/O)."""
@@ -154,7 +159,8 @@ class Authenticator:
 
     def authenticate(self, token: str) -> Principal:
         """Verify ``token`` against the database (blocking I/O) and remember it."""
-        with unit_of_work(self._database.reader) as session:
+        database = self._database if self._reads is None else self._reads.current()
+        with unit_of_work(database.reader) as session:
             keys = ApiKeyRepository(session)
             key = keys.authenticate(token)
             accounts = keys.accounts_of(key.id) if key.role is Role.ACCOUNT else ()

@@ -14,6 +14,10 @@ Requests with unsafe methods (POST, ...) get a writer session (on SQLite it begi
 the write lock), safe ones a reader session. Entry writes do not use it: they go
 through the state's ``ingest``, which commits many requests at once
 (see ``anchor_service.db.writer``).
+Read routes take ``ReadSessionDep`` (or ``ReadDatabaseDep``) instead: a reader session on
+the database the request reads from, a read replica when ``ANCHOR_DATABASE_READ_URL`` is
+set (``anchor_service.api.replica_reads`` chooses it, and runs the request again on the
+primary when the replica has not replayed what it needs), else the primary.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 
 from anchor_service.api.auth import Principal
+from anchor_service.api.replica_reads import is_retry
 from anchor_service.api.state import AppState
 from anchor_service.db.models import Role
+from anchor_service.db.replicas import ReadDatabases
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import AuthenticationError
 from anchor_service.services.anchoring.anchorer import Anchorer
@@ -55,6 +61,9 @@ __all__ = [
     "ChainHeadDep",
     "DatabaseDep",
     "ProofReadsDep",
+    "ReadDatabaseDep",
+    "ReadSessionDep",
+    "ReadsDep",
     "SessionDep",
     "SettingsDep",
     "TlogReaderDep",
@@ -85,6 +94,15 @@ async def get_database(request: Request) -> Database:
     return state_of(request.app).database
 
 
+async def get_reads(request: Request) -> ReadDatabases:
+    return state_of(request.app).reads
+
+
+async def get_read_database(request: Request) -> Database:
+    """The database this request reads from: a replica, or the primary."""
+    return state_of(request.app).reads.current()
+
+
 async def get_proof_reads(request: Request) -> ProofReads:
     return state_of(request.app).proof_reads
 
@@ -100,6 +118,8 @@ def get_anchorer(request: Request) -> Anchorer:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ReadsDep = Annotated[ReadDatabases, Depends(get_reads)]
+ReadDatabaseDep = Annotated[Database, Depends(get_read_database)]
 ProofReadsDep = Annotated[ProofReads, Depends(get_proof_reads)]
 ChainHeadDep = Annotated[ChainHeadReader, Depends(get_chain_head)]
 AnchorerDep = Annotated[Anchorer, Depends(get_anchorer)]
@@ -112,6 +132,15 @@ def get_session(request: Request, database: DatabaseDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_read_session(database: ReadDatabaseDep) -> Iterator[Session]:
+    with unit_of_work(database.reader) as session:
+        yield session
+
+
+#: A reader session on the database the request reads from (a replica, or the primary).
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 class ApiKeyAuth(SecurityBase):
@@ -151,7 +180,7 @@ class ApiKeyAuth(SecurityBase):
         if principal is None:
             principal = await run_in_threadpool(authenticator.authenticate, token)
         limiter = state.rate_limiter
-        if limiter is not None:
+        if limiter is not None and not is_retry():  # a read run again is counted once
             limiter.check(principal.key_id)
         return principal
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from anchor_service.api.auth import ApiKeyCache, Authenticator
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.rate_limit import RateLimiter, rate_limiter_from
+from anchor_service.db.replicas import ReadDatabases
 from anchor_service.db.session import Database
 from anchor_service.db.writer import EntryWriter
 from anchor_service.observability.metrics import MetricsExporter
@@ -37,6 +38,8 @@ class AppState:
 
     settings: Settings
     database: Database
+    #: The primary and the read replicas (``ANCHOR_DATABASE_READ_URL``) reads go to.
+    reads: ReadDatabases
     #: Entry writes: parsing, then the group-committing writer (closed with the state).
     ingest: EntryIngest
     writer: EntryWriter
@@ -55,17 +58,25 @@ class AppState:
 
     @classmethod
     def build(
-        cls, settings: Settings, database: Database, *, metrics: MetricsExporter | None
+        cls,
+        settings: Settings,
+        database: Database,
+        *,
+        metrics: MetricsExporter | None,
+        reads: ReadDatabases | None = None,
     ) -> AppState:
-        """The state of an app serving ``settings`` from ``database``.
+        """The state of an app serving ``settings`` from ``database`` (and its reads from
+        the replicas of ``reads``, if any).
 
         No I/O but reading the log key (receipts), so a key that cannot be used stops
         the start with its one-line :class:`~anchor_service.errors.LogKeyError`.
         """
         writer = EntryWriter(database, max_group_entries=settings.max_bulk_items)
+        reads = reads if reads is not None else ReadDatabases(database)
         return cls(
             settings=settings,
             database=database,
+            reads=reads,
             ingest=EntryIngest(
                 writer,
                 max_bulk_items=settings.max_bulk_items,
@@ -74,11 +85,11 @@ class AppState:
             ),
             writer=writer,
             authenticator=Authenticator(
-                database, ApiKeyCache(ttl_seconds=settings.api_key_cache_seconds)
+                database, ApiKeyCache(ttl_seconds=settings.api_key_cache_seconds), reads=reads
             ),
             rate_limiter=rate_limiter_from(settings),
             metrics=metrics,
-            proof_reads=ProofReads(database),
+            proof_reads=ProofReads(database, reads=reads),
             chain_head=ChainHeadReader.from_settings(settings),
         )
 

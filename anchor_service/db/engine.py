@@ -59,9 +59,12 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def create_database_engine(settings: Settings, **overrides: Any) -> Engine:
-    """Create the engine for ``settings.database_url`` (creates a SQLite file's folder)."""
-    url = normalize_database_url(settings.database_url)
+def create_database_engine(
+    settings: Settings, *, database_url: str | None = None, **overrides: Any
+) -> Engine:
+    """Create the engine for ``settings.database_url``, or for ``database_url`` (a read
+    replica's) with the same pool settings; creates a SQLite file's folder."""
+    url = normalize_database_url(database_url or settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url, settings, **overrides)
     options: dict[str, Any] = {}

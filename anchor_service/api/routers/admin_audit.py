@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,15 +11,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from anchor_service.api.deps import AdminDep, DatabaseDep, SettingsDep
+from anchor_service.api.deps import AdminDep, DatabaseDep, ReadsDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.audit import AuditOut, RedactIn, RedactionOut
-from anchor_service.errors import AuditRunningError
+from anchor_service.db.replicas import ReadDatabases
+from anchor_service.db.session import Database
+from anchor_service.errors import AuditRunningError, DatabaseUnavailableError
 from anchor_service.jobs.leadership import audit_lock_for
+from anchor_service.services.audit.report import AuditReport
 from anchor_service.services.audit.run import audit_from_settings
 from anchor_service.services.redaction import redact_entry
+from anchor_service.settings import Settings
 
 __all__ = ["router"]
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -37,13 +44,17 @@ _ERRORS = (401, 403, 404, 422, 503)
         "external_id of each altered, deleted or inserted entry); **503** when the chain "
         "cannot be read. Runs as long as `anchor-service audit` (about 3 minutes for 10M "
         "entries); use that, or the weekly job, for large logs. Audits run one at a time: "
-        "**409** `AuditRunning` while one runs. Needs an `admin` key."
+        "**409** `AuditRunning` while one runs. With read replicas the scan reads a "
+        "replica, and runs again on the primary unless the replica's report is clean "
+        "(a replica behind the chain would report the newest anchors as unknown). "
+        "Needs an `admin` key."
     ),
     responses=error_responses(*_ERRORS, described={409: "An audit is running already"}),
 )
 async def audit(
     _caller: AdminDep,
     database: DatabaseDep,
+    reads: ReadsDep,
     settings: SettingsDep,
     chain: Annotated[bool, Query(description="Compare with the registry on chain.")] = True,
 ) -> AuditOut:
@@ -53,10 +64,28 @@ async def audit(
     try:
         if not await run_in_threadpool(lock.try_acquire):
             raise AuditRunningError("an audit is running already; try again when it has finished")
-        report = await run_in_threadpool(audit_from_settings, settings, database, check_chain=chain)
+        report = await run_in_threadpool(_audit, settings, database, reads, chain)
     finally:
         await run_in_threadpool(lock.close)
     return AuditOut.of(report)
+
+
+def _audit(
+    settings: Settings, primary: Database, reads: ReadDatabases, check_chain: bool
+) -> AuditReport:
+    """The audit on a read replica when one answers; on the primary when there is none,
+    it cannot be reached, or its report is not clean (it may only be behind)."""
+    replica = reads.choose()
+    if replica is not None:
+        try:
+            report = audit_from_settings(settings, replica.database, check_chain=check_chain)
+        except DatabaseUnavailableError:
+            reads.mark_down(replica)
+        else:
+            if report.clean:
+                return report
+            logger.info("audit on replica %s not clean: running it on the primary", replica.name)
+    return audit_from_settings(settings, primary, check_chain=check_chain)
 
 
 async def _redact_body(request: Request) -> RedactIn | None:

@@ -18,7 +18,7 @@ from anchor_service.api.deps import (
     DB_BIGINT_MAX,
     AuditorDep,
     ChainHeadDep,
-    SessionDep,
+    ReadSessionDep,
     SettingsDep,
 )
 from anchor_service.api.errors import error_responses
@@ -55,7 +55,7 @@ def _views(session: Session, *, after: int | None, seq: int | None, limit: int) 
 )
 def list_anchors(
     _caller: AuditorDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     chain_head: ChainHeadDep,
     page: Annotated[PageQuery, keyset("anchors", maximum=DB_BIGINT_MAX)],
@@ -78,7 +78,7 @@ def get_anchor(
         int, Path(ge=0, le=DB_BIGINT_MAX, description="Anchor sequence number in the registry.")
     ],
     _caller: AuditorDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     chain_head: ChainHeadDep,
 ) -> AnchorOnChainOut:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from anchor_service.api.deps import DB_INT_MAX, AuditorDep, SessionDep
+from anchor_service.api.deps import DB_INT_MAX, AuditorDep, ReadSessionDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.batches import BatchOut, BatchPageOut
@@ -32,7 +32,7 @@ _READ_ERRORS = error_responses(401, 403, 404, 422)
 )
 def list_batches(
     _caller: AuditorDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: Annotated[PageQuery, keyset("batches", maximum=DB_INT_MAX)],
 ) -> BatchPageOut:
     rows = BatchRepository(session).with_anchors(after=page.floor, limit=page.fetch)
@@ -48,7 +48,7 @@ def list_batches(
     responses=_READ_ERRORS,
 )
 def get_batch(
-    seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
+    seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: ReadSessionDep
 ) -> BatchOut:
     return BatchOut.of_row(*BatchRepository(session).get_with_anchor(seq))
 
@@ -67,7 +67,7 @@ def get_batch(
     },
 )
 def get_statement(
-    seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: SessionDep
+    seq: Annotated[int, Path(ge=0, le=DB_INT_MAX)], _caller: AuditorDep, session: ReadSessionDep
 ) -> Response:
     batch = BatchRepository(session).get(seq)
     return Response(

@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter, Request, Response, status
 
 from anchor_service.api.auth import hide_unreadable_entry
-from anchor_service.api.deps import AccountReaderDep, SessionDep, WriterDep, state_of
+from anchor_service.api.deps import AccountReaderDep, ReadSessionDep, WriterDep, state_of
 from anchor_service.api.errors import error_responses
 from anchor_service.api.ingest import EntryIngest
 from anchor_service.api.openapi import json_body
@@ -138,7 +138,7 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
     responses=_READ_ERRORS,
 )
 def get_entry(
-    external_id: str, caller: AccountReaderDep, session: SessionDep, request: Request
+    external_id: str, caller: AccountReaderDep, session: ReadSessionDep, request: Request
 ) -> Response:
     entry = EntryRepository(session).get(external_id)
     hide_unreadable_entry(caller, external_id, entry.document)

@@ -1,7 +1,8 @@
 """Liveness and readiness probes, and the health of each dependency.
 
 ``/healthz`` and ``/readyz`` are the probes (``/readyz`` is 503 while the database is
-unreachable; its ``detail`` says when anchoring is stopped for an operator).
+unreachable; its ``detail`` says when anchoring is stopped for an operator, or when the
+primary is down and the read replicas serve the reads).
 ``/healthz/detail`` tells an operator what is degraded: the database, the chain node and
 the registry on it (the chain watch,
 :mod:`anchor_service.services.anchoring.watch`). An unreachable node or a registry that
@@ -18,7 +19,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from anchor_service.api.deps import DatabaseDep, SettingsDep
+from anchor_service.api.deps import DatabaseDep, ReadsDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.chain import (
     ChainConfigError,
@@ -30,6 +31,7 @@ from anchor_service.chain import (
     connect,
 )
 from anchor_service.db.models_anchoring import AnchorStatus
+from anchor_service.db.replicas import ReadDatabases
 from anchor_service.db.repositories.anchors import AnchorRepository
 from anchor_service.db.repositories.figures import STOPPING_ERRORS
 from anchor_service.db.session import Database, unit_of_work
@@ -73,13 +75,21 @@ async def healthz() -> Status:
     responses=error_responses(503),
     response_model_exclude_none=True,
 )
-def readyz(database: DatabaseDep) -> Readiness:
+def readyz(database: DatabaseDep, reads: ReadsDep) -> Readiness:
     try:
         database.ping()
     except (SQLAlchemyError, OSError) as exc:
         logger.warning("readiness check failed: %s", type(exc).__name__)
+        if any(reads.alive(replica) for replica in reads.replicas):
+            return Readiness(status="ready", detail=_PRIMARY_DOWN)
         raise DatabaseUnavailableError("database unreachable") from exc
     return Readiness(status="ready", detail=_anchoring_stopped(database))
+
+
+_PRIMARY_DOWN = (
+    "degraded: primary database unreachable, reads are served by the read replicas; "
+    "writes answer 503 DatabaseUnavailable until it is back"
+)
 
 
 def _anchoring_stopped(database: Database) -> str | None:
@@ -96,6 +106,27 @@ def _anchoring_stopped(database: Database) -> str | None:
     if name not in STOPPING_ERRORS:
         return None
     return f"degraded: anchoring stopped ({name}): {error}"
+
+
+class ReplicaHealth(BaseModel):
+    name: str = Field(description="`host:port/database` of the replica.")
+    state: str = Field(
+        description="`ok`; `replay paused`; `behind` (replay lag over "
+        "`ANCHOR_DATABASE_READ_MAX_LAG_SECONDS`: left out until it catches up); `down` (a "
+        "read could not reach it: left out for a few seconds); `unavailable: <reason>`; "
+        "`not a replica` (it is not in recovery)."
+    )
+    lag_bytes: int | None = Field(
+        default=None,
+        description="WAL the primary has written that the replica has not replayed "
+        "(absent when either cannot be asked).",
+    )
+    lag_seconds: float | None = Field(
+        default=None,
+        description="Age of the newest transaction it replayed while more waits for "
+        "replay (0 when it replayed all it received).",
+    )
+    replay_paused: bool | None = Field(default=None, description="Absent when unavailable.")
 
 
 class HealthDetail(BaseModel):
@@ -117,6 +148,12 @@ class HealthDetail(BaseModel):
         "stopped); `not configured`; `unknown: <reason>` while the node is not `ok`.",
         examples=["ok"],
     )
+    replicas: list[ReplicaHealth] | None = Field(
+        default=None,
+        description="The read replicas of `ANCHOR_DATABASE_READ_URL` (absent when none); "
+        "a replica that is not `ok` does not make the status `degraded`: reads go to "
+        "the primary meanwhile.",
+    )
 
 
 @router.get(
@@ -124,9 +161,11 @@ class HealthDetail(BaseModel):
     summary="Health of the database and the chain node",
     description="Always 200 while the process answers; `status` is `degraded` when the "
     "database or the chain node is unreachable (the node is asked for its chain id, "
-    f"waiting at most {CHAIN_TIMEOUT_SECONDS:g} s).",
+    f"waiting at most {CHAIN_TIMEOUT_SECONDS:g} s). With read replicas, `replicas` "
+    "gives each one's state and replay lag.",
+    response_model_exclude_none=True,
 )
-def health_detail(database: DatabaseDep, settings: SettingsDep) -> HealthDetail:
+def health_detail(database: DatabaseDep, settings: SettingsDep, reads: ReadsDep) -> HealthDetail:
     try:
         database.ping()
         database_state = "ok"
@@ -147,7 +186,23 @@ def health_detail(database: DatabaseDep, settings: SettingsDep) -> HealthDetail:
         database=database_state,
         chain=chain_state,
         registry=registry_state,
+        replicas=_replicas(reads),
     )
+
+
+def _replicas(reads: ReadDatabases) -> list[ReplicaHealth] | None:
+    if not reads.configured:
+        return None
+    return [
+        ReplicaHealth(
+            name=state.name,
+            state=state.state,
+            lag_bytes=state.lag_bytes,
+            lag_seconds=state.lag_seconds,
+            replay_paused=state.replay_paused,
+        )
+        for state in reads.states()
+    ]
 
 
 def _registry_state(settings: Settings, database: Database) -> str:

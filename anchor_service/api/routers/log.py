@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep, SessionDep
+from anchor_service.api.deps import DB_BIGINT_MAX, AuditorDep, ProofReadsDep, ReadSessionDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.log import (
     AnchoredHeadOut,
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/v1/log", tags=["log"])
     description="Needs an `auditor` or `admin` key.",
     responses=error_responses(401, 403),
 )
-def log_head(_caller: AuditorDep, session: SessionDep, reads: ProofReadsDep) -> LogHeadOut:
+def log_head(_caller: AuditorDep, session: ReadSessionDep, reads: ProofReadsDep) -> LogHeadOut:
     stored = LogStateRepository(session).next_index()
     batch = BatchRepository(session).latest()
     heads = reads.heads.all(ProofStore(SqlProofRows(session.connection())))

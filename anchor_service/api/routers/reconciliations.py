@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
-from anchor_service.api.deps import AdminDep, AuditorDep, DatabaseDep, SessionDep, SettingsDep
+from anchor_service.api.deps import AdminDep, AuditorDep, DatabaseDep, ReadSessionDep, SettingsDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.schemas.reconciliations import ReconciliationOut, ReconciliationSummaryOut
 from anchor_service.db.repositories.reconciliations import ReconciliationRepository
@@ -117,7 +117,7 @@ async def create_reconciliation(
 )
 def list_reconciliations(
     _caller: AuditorDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ReconciliationSummaryOut]:
     rows = ReconciliationRepository(session).latest(limit)
@@ -137,7 +137,7 @@ def list_reconciliations(
     responses=_READ_ERRORS,
 )
 def get_reconciliation(
-    reconciliation_id: str, _caller: AuditorDep, session: SessionDep
+    reconciliation_id: str, _caller: AuditorDep, session: ReadSessionDep
 ) -> ReconciliationOut:
     return ReconciliationOut.of(ReconciliationRepository(session).get(reconciliation_id))
 
@@ -154,7 +154,7 @@ def get_reconciliation(
         **_READ_ERRORS,
     },
 )
-def get_statement(reconciliation_id: str, _caller: AuditorDep, session: SessionDep) -> Response:
+def get_statement(reconciliation_id: str, _caller: AuditorDep, session: ReadSessionDep) -> Response:
     row = ReconciliationRepository(session).get(reconciliation_id)
     return Response(
         row.statement,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from anchor_service.api.deps import SessionDep, TlogReaderDep
+from anchor_service.api.deps import ReadSessionDep, TlogReaderDep
 from anchor_service.db.repositories.checkpoints import CheckpointRepository
 
 __all__ = ["CHECKPOINT_CACHE_CONTROL", "router"]
@@ -47,7 +47,7 @@ _TEXT = "text/plain; charset=utf-8"
         404: {"content": {"text/plain": {}}, "description": "No checkpoint yet."},
     },
 )
-def get_checkpoint(_reader: TlogReaderDep, session: SessionDep) -> Response:
+def get_checkpoint(_reader: TlogReaderDep, session: ReadSessionDep) -> Response:
     checkpoints = CheckpointRepository(session)
     latest = checkpoints.latest()
     cache = CHECKPOINT_CACHE_CONTROL if _reader is None else "private, max-age=1"

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.applications import Starlette
 
-from anchor_service.api.deps import AuditorDep, DatabaseDep, TlogReaderDep
+from anchor_service.api.deps import AuditorDep, ReadDatabaseDep, TlogReaderDep
 from anchor_service.api.errors import error_responses
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import NotFoundError
@@ -76,7 +76,7 @@ _PATH_DOC = (
     },
 )
 async def entry_bundle(
-    tail: str, request: Request, _caller: AuditorDep, database: DatabaseDep
+    tail: str, request: Request, _caller: AuditorDep, database: ReadDatabaseDep
 ) -> Response:
     path = _parse(f"tile/entries/{tail}")
     data = await run_in_threadpool(_read, database, path)
@@ -100,7 +100,7 @@ async def entry_bundle(
     },
 )
 async def hash_tile(
-    tail: str, request: Request, caller: TlogReaderDep, database: DatabaseDep
+    tail: str, request: Request, caller: TlogReaderDep, database: ReadDatabaseDep
 ) -> Response:
     path = _parse(f"tile/{tail}")
     if path.is_entries:  # "tile/entries/..." is the route above; this is unreachable

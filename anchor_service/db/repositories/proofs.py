@@ -31,6 +31,8 @@ from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TILE_HEIGHT, TileId
 
 __all__ = [
+    "POOL_WAIT_SECONDS",
+    "REPLICA_WAIT_SECONDS",
     "AnchorRow",
     "CheckpointRead",
     "EntryRow",
@@ -93,6 +95,8 @@ _CHECKPOINT_NOTE = (
 #: Seconds a proof read waits for a pooled connection before the database counts as
 #: unavailable (in normal operation a connection is idle, or opens in milliseconds).
 POOL_WAIT_SECONDS = 5.0
+#: The same for a read replica: shorter, since the primary can answer instead.
+REPLICA_WAIT_SECONDS = 1.0
 
 
 class EntryRow(NamedTuple):
@@ -329,9 +333,15 @@ class ProofRowSource:
     """Where one API worker's proof threads read: ``connections`` pooled psycopg
     connections on PostgreSQL (one per thread), a read session per use elsewhere."""
 
-    def __init__(self, database: Database, connections: int) -> None:
+    def __init__(
+        self, database: Database, connections: int, *, wait_seconds: float = POOL_WAIT_SECONDS
+    ) -> None:
         self._database = database
-        self._pool = _pool(database.engine, connections) if is_postgresql(database.engine) else None
+        self._pool = (
+            _pool(database.engine, connections, wait_seconds)
+            if is_postgresql(database.engine)
+            else None
+        )
 
     @contextmanager
     def rows(self) -> Iterator[ProofRows]:
@@ -352,7 +362,9 @@ class ProofRowSource:
             self._pool.close()
 
 
-def _pool(engine: Engine, size: int) -> ConnectionPool[psycopg.Connection[Any]]:
+def _pool(
+    engine: Engine, size: int, wait_seconds: float
+) -> ConnectionPool[psycopg.Connection[Any]]:
     """Up to ``size`` autocommit connections to the database of ``engine``, opened when
     first needed. A connection found broken is replaced on demand: an attempt to
     reconnect that fails is given up at once (``reconnect_timeout=0``) rather than
@@ -363,7 +375,7 @@ def _pool(engine: Engine, size: int) -> ConnectionPool[psycopg.Connection[Any]]:
         kwargs={"autocommit": True},
         min_size=0,
         max_size=size,
-        timeout=POOL_WAIT_SECONDS,
+        timeout=wait_seconds,
         reconnect_timeout=0,
         name="proof-reads",
         open=True,
