@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from anchor_service.api.deps import DB_INT_MAX, AccountReaderDep, AuditorDep, SessionDep
+from anchor_service.api.deps import DB_INT_MAX, AccountReaderDep, AuditorDep, ReadSessionDep
 from anchor_service.api.errors import error_responses
 from anchor_service.api.pagination import PageQuery, keyset
 from anchor_service.api.schemas.pages import Page
@@ -70,7 +70,7 @@ class AccountLinePageOut(Page[AccountLineOut]):
 def list_account_lines(
     seq: Seq,
     _caller: AuditorDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: Annotated[PageQuery, keyset("lines", maximum=2**62, key="position")],
 ) -> AccountLinePageOut:
     rows = StatementProofService(session).lines_page(seq, page.floor, page.fetch)
@@ -96,7 +96,7 @@ def list_account_lines(
     },
 )
 def get_account_line(
-    seq: Seq, account: Account, _caller: AccountReaderDep, session: SessionDep
+    seq: Seq, account: Account, _caller: AccountReaderDep, session: ReadSessionDep
 ) -> Response:
     proof = StatementProofService(session).line_proof(seq, account)
     return Response(dump_statement_proof(proof), media_type="application/json")
@@ -122,7 +122,7 @@ def get_account_line(
     },
 )
 def get_account_entries(
-    seq: Seq, account: Account, _caller: AccountReaderDep, session: SessionDep
+    seq: Seq, account: Account, _caller: AccountReaderDep, session: ReadSessionDep
 ) -> Response:
     proof = StatementProofService(session).history_proof(seq, account)
     return Response(dump_statement_proof(proof), media_type="application/json")
