@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.engine import transaction_pooling
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TILE_HEIGHT, TileId
@@ -275,7 +276,9 @@ class SqlProofRows:
 
 
 class PsycopgProofRows:
-    """:class:`ProofRows` over a psycopg connection in autocommit mode."""
+    """:class:`ProofRows` over a psycopg connection in autocommit mode; its few queries
+    are prepared on the server at once, unless the connection's ``prepare_threshold`` is
+    ``None`` (behind a transaction pooler: see ``_pool``)."""
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
@@ -370,9 +373,12 @@ def _pool(
     reconnect that fails is given up at once (``reconnect_timeout=0``) rather than
     retried with growing delays, so the next request after an outage connects again."""
     url = engine.url.set(drivername="postgresql")
+    kwargs: dict[str, Any] = {"autocommit": True}
+    if transaction_pooling(engine):  # no server-side prepared statements behind PgBouncer
+        kwargs["prepare_threshold"] = None
     return ConnectionPool(
         url.render_as_string(hide_password=False),
-        kwargs={"autocommit": True},
+        kwargs=kwargs,
         min_size=0,
         max_size=size,
         timeout=wait_seconds,

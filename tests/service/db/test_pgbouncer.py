@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -29,6 +30,7 @@ from anchor_service.db import migrate
 from anchor_service.db.engine import create_database_engine, normalize_database_url
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.repositories.proofs import ProofRowSource
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.sealing import seal_pending
 from anchor_service.settings import Settings
@@ -117,6 +119,36 @@ def test_server_side_prepared_statements_are_off_behind_a_transaction_pooler(
             other.dispose()
 
     with pytest.raises(DBAPIError, match=r"prepared statement .* does not exist"):
+        repeat_while_another_client_holds_the_server_connection(pooling=False)
+    repeat_while_another_client_holds_the_server_connection(pooling=True)
+
+
+def test_proof_reads_prepare_no_statements_behind_a_transaction_pooler(bounced: Bounced) -> None:
+    """The proof endpoint's own psycopg pool follows ``ANCHOR_DB_TRANSACTION_POOLING`` too.
+    (A PgBouncer of its own: server connections holding another test's ``_pg3_0`` would
+    run that statement instead of failing.)"""
+    migrate.upgrade(bounced.settings())
+
+    def repeat_while_another_client_holds_the_server_connection(pooling: bool) -> None:
+        with PgBouncer(pool_size=3) as bouncer:
+            url = bouncer.url(bounced.name)
+            database = Database.from_settings(
+                bounced.settings(database_url=url, db_transaction_pooling=pooling)
+            )
+            source = ProofRowSource(database, 1)
+            other = create_engine(normalize_database_url(url))
+            try:
+                with source.rows() as rows:
+                    rows.checkpoint_size(0)
+                    with other.connect() as holder:  # takes the idle server connection used
+                        holder.execute(text("SELECT 1"))
+                        rows.checkpoint_size(1)
+            finally:
+                source.close()
+                database.dispose()
+                other.dispose()
+
+    with pytest.raises(psycopg.Error, match=r"prepared statement .* does not exist"):
         repeat_while_another_client_holds_the_server_connection(pooling=False)
     repeat_while_another_client_holds_the_server_connection(pooling=True)
 
