@@ -1,7 +1,7 @@
 """Statement proofs: account lines, the account index and their chunk roots per batch.
 
-Revision ID: 0008
-Revises: 0011 (0009-0011 were merged first; 0008 was assigned before)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0011"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
