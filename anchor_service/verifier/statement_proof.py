@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from anchor_service.verifier.bundle import (
-    _ADDRESS,
     _DECODER,
     AnchorRef,
     BundleAnchorOut,
+    _anchor_ref,
     _DuplicateKeyError,
     _hash,
     _hashes,
@@ -243,23 +243,11 @@ def parse_statement_proof(raw: bytes | str | Mapping[str, Any]) -> StatementProo
 
 def _head(top: dict[str, Any]) -> StatementHead:
     head = _object(top["head"], "head", required=("tree_size", "root"))
-    anchor = _object(
-        top["anchor"], "anchor", required=("chain_id", "registry", "seq", "tx_hash", "block_number")
-    )
-    registry = anchor["registry"]
-    if type(registry) is not str or _ADDRESS.fullmatch(registry) is None:
-        raise BundleFormatError("must be an address: 0x and 40 hex digits", "anchor.registry")
     return StatementHead(
         tree_size=_uint(head["tree_size"], "head.tree_size", minimum=1),
         root=_hash(head["root"], "head.root"),
         statement_hash=_hash(top["statement_hash"], "statement_hash"),
-        anchor=AnchorRef(
-            chain_id=_uint(anchor["chain_id"], "anchor.chain_id", minimum=1),
-            registry=registry,
-            seq=_uint(anchor["seq"], "anchor.seq"),
-            tx_hash=_hash(anchor["tx_hash"], "anchor.tx_hash", prefix="0x"),
-            block_number=_uint(anchor["block_number"], "anchor.block_number"),
-        ),
+        anchor=_anchor_ref(top["anchor"]),
     )
 
 
