@@ -38,7 +38,7 @@ class PageQuery:
         return -1 if self.after is None else self.after
 
 
-def keyset(noun: str, *, maximum: int) -> Any:
+def keyset(noun: str, *, maximum: int, key: str = "seq") -> Any:
     """The dependency reading ``limit`` and ``after`` (keys of ``noun`` up to ``maximum``,
     the largest value of the key's column, so a larger one is a 422, not a 500)."""
 
@@ -48,7 +48,7 @@ def keyset(noun: str, *, maximum: int) -> Any:
         ] = 50,
         after: Annotated[
             int | None,
-            Query(ge=-1, le=maximum, description=f"Return {noun} with seq greater than this."),
+            Query(ge=-1, le=maximum, description=f"Return {noun} with {key} greater than this."),
         ] = None,
     ) -> PageQuery:
         return PageQuery(limit, after)

@@ -31,6 +31,7 @@ from anchor_service.cli import (
     verify,
     verify_consistency,
     verify_receipt,
+    verify_statement,
     witness,
 )
 from anchor_service.cli.parsers import CommandModule
@@ -52,6 +53,7 @@ COMMANDS: tuple[CommandModule, ...] = (
     verify,
     verify_consistency,
     verify_receipt,
+    verify_statement,
     audit,
     redact,
     reconcile,

@@ -39,15 +39,25 @@ from anchor_service.verifier import (
     parse_bundle,
     verify_bundle,
 )
+from anchor_service.verifier.checks import AnchoredClaim
 from anchor_service.verifier.tlog_proof import TlogProofInput, is_tlog_proof, read_tlog_proof
 
 __all__ = [
     "NO_REGISTRY_HINT",
     "OFFLINE_HINT",
     "PIN_HINT",
+    "add_trust_options",
+    "chain_view",
+    "check_lines",
+    "exit_status",
+    "min_confirmations",
+    "print_report",
+    "read_policy",
     "register",
     "render_report",
     "run_verify",
+    "trust_root",
+    "usage_error",
 ]
 
 _DESCRIPTION = """\
@@ -129,6 +139,17 @@ def register(subparsers: Subparsers) -> None:
         metavar="BUNDLE.json",
         help="the proof bundle, or a tlog-proof (?format=tlog-proof); - reads stdin",
     )
+    add_trust_options(parser)
+    parser.add_argument(
+        "--allow-redacted",
+        action="store_true",
+        help="exit 0, not 4, for a redacted bundle that is otherwise valid",
+    )
+    add_json_flag(parser, "print the report as JSON")
+
+
+def add_trust_options(parser: argparse.ArgumentParser) -> None:
+    """The trust root and chain options (``verify``, ``verify-statement``)."""
     root = parser.add_mutually_exclusive_group()
     root.add_argument(
         "--policy",
@@ -166,21 +187,15 @@ def register(subparsers: Subparsers) -> None:
         help="nodes that must agree on every chain answer (default: all of them)",
     )
     parser.add_argument(
-        "--allow-redacted",
-        action="store_true",
-        help="exit 0, not 4, for a redacted bundle that is otherwise valid",
-    )
-    parser.add_argument(
         "--min-confirmations",
         type=non_negative_int,
         metavar="N",
         help="confirmations the anchor needs (default: ANCHOR_CONFIRMATIONS, 3)",
     )
-    add_json_flag(parser, "print the report as JSON")
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    usage = _usage_error(args)
+    usage = usage_error(args)
     if usage:
         print(f"error: {usage}", file=sys.stderr)
         return 2
@@ -191,23 +206,23 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         from anchor_service.cli.verify_tlog_proof import run_tlog_proof
 
         return run_tlog_proof(args, settings, bundle)
-    policy = _read_policy(args.policy) if args.policy else None
+    policy = read_policy(args.policy) if args.policy else None
     if args.policy and policy is None:
         return 2
-    minimum = _min_confirmations(args, settings)
-    chain = None if args.offline else _chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
-    trust = _trust_root(args, policy, chain, bundle)
+    minimum = min_confirmations(args, settings)
+    chain = None if args.offline else chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
+    trust = trust_root(args, policy, chain, bundle)
     report = verify_bundle(bundle, chain, min_confirmations=minimum, trust=trust)
     dissent = chain.dissent if isinstance(chain, QuorumChainView) else []
-    _print_report(
+    print_report(
         args, report, lambda ascii_only: render_report(report, bundle, ascii_only=ascii_only)
     )
     for note in dissent:
         print(f"note: outvoted nodes on {note}", file=sys.stderr)
-    return _exit_status(args, report)
+    return exit_status(args, report)
 
 
-def _min_confirmations(args: argparse.Namespace, settings: Settings) -> int:
+def min_confirmations(args: argparse.Namespace, settings: Settings) -> int:
     """``--min-confirmations``, else the configured confirmations."""
     minimum: int = (
         args.min_confirmations if args.min_confirmations is not None else settings.confirmations
@@ -215,7 +230,7 @@ def _min_confirmations(args: argparse.Namespace, settings: Settings) -> int:
     return minimum
 
 
-def _print_report(
+def print_report(
     args: argparse.Namespace, report: VerificationReport, render: Callable[[bool], str]
 ) -> None:
     """``report`` as JSON with ``--json``, else ``render(ascii_only)``'s table on stdout."""
@@ -226,14 +241,14 @@ def _print_report(
         print(render(not _can_print("✔✘", sys.stdout)))
 
 
-def _exit_status(args: argparse.Namespace, report: VerificationReport) -> int:
+def exit_status(args: argparse.Namespace, report: VerificationReport) -> int:
     """The report's exit status; 0 for a redacted entry under ``--allow-redacted``."""
     if report.status is Status.REDACTED and args.allow_redacted:
         return 0
     return report.exit_status
 
 
-def _usage_error(args: argparse.Namespace) -> str | None:
+def usage_error(args: argparse.Namespace) -> str | None:
     if args.chain_id is not None and args.registry is None:
         return "--chain-id goes with --registry (a policy names its chains itself)"
     if args.registry and args.offline and args.chain_id is None:
@@ -244,7 +259,7 @@ def _usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _chain_view(urls: list[str], quorum: int | None) -> ChainView:
+def chain_view(urls: list[str], quorum: int | None) -> ChainView:
     from anchor_service.verifier.onchain import Web3ChainView  # imports web3: only here
 
     views = [Web3ChainView.connect(url) for url in urls]
@@ -253,8 +268,8 @@ def _chain_view(urls: list[str], quorum: int | None) -> ChainView:
     return QuorumChainView([(view.node, view) for view in views], quorum)
 
 
-def _trust_root(
-    args: argparse.Namespace, policy: Policy | None, chain: ChainView | None, bundle: ProofBundle
+def trust_root(
+    args: argparse.Namespace, policy: Policy | None, chain: ChainView | None, bundle: AnchoredClaim
 ) -> TrustRoot | None:
     if policy is not None:
         return TrustRoot.from_policy(policy, f"policy {args.policy}")
@@ -272,7 +287,7 @@ def _trust_root(
     return TrustRoot.for_registry(chain_id, args.registry, "--registry, the nodes' chain")
 
 
-def _read_policy(name: str) -> Policy | None:
+def read_policy(name: str) -> Policy | None:
     """The parsed policy, or ``None`` after saying on stderr why it cannot be used."""
     try:
         with open(name, "rb") as handle:
@@ -311,7 +326,7 @@ def render_report(
         f"proof bundle: leaf {bundle.leaf_index} of tree size {bundle.tree_size}, "
         f"anchor {anchor.seq} in registry {anchor.registry} on chain {anchor.chain_id}",
         f"trust root: {report.trust_root or 'none'}",
-        *_check_lines(report, ascii_only=ascii_only),
+        *check_lines(report, ascii_only=ascii_only),
     ]
     if report.status is Status.UNPINNED:
         if report.trust_root is None:
@@ -321,7 +336,7 @@ def render_report(
     return "\n".join(lines)
 
 
-def _check_lines(report: VerificationReport, *, ascii_only: bool) -> list[str]:
+def check_lines(report: VerificationReport, *, ascii_only: bool) -> list[str]:
     """One line per check (mark, name, reason), then the verdict."""
     marks = _ASCII_MARKS if ascii_only else _MARKS
     mark_width = max(len(mark) for mark in marks.values())

@@ -22,22 +22,22 @@ def run_tlog_proof(args: argparse.Namespace, settings: Settings, read: TlogProof
     """Verify ``read`` as ``anchor-service verify`` verifies a bundle; the exit status."""
     from anchor_service.cli import verify as base  # the bundle path's own helpers
 
-    policy = base._read_policy(args.policy) if args.policy else None
+    policy = base.read_policy(args.policy) if args.policy else None
     if args.policy and policy is None:
         return 2
-    minimum = base._min_confirmations(args, settings)
+    minimum = base.min_confirmations(args, settings)
     offline = args.offline or read.bundle is None  # no anchor: nothing to read on chain
-    chain = None if offline else base._chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
+    chain = None if offline else base.chain_view(args.rpc or [settings.rpc_url], args.rpc_quorum)
     trust: TrustRoot | None = None
     if read.bundle is not None:
-        trust = base._trust_root(args, policy, chain, read.bundle)
+        trust = base.trust_root(args, policy, chain, read.bundle)
     elif policy is not None:
         trust = TrustRoot.from_policy(policy, f"policy {args.policy}")
     report = verify_tlog_proof(read, chain, min_confirmations=minimum, trust=trust)
-    base._print_report(
+    base.print_report(
         args, report, lambda ascii_only: render_tlog_report(report, read, ascii_only=ascii_only)
     )
-    return base._exit_status(args, report)
+    return base.exit_status(args, report)
 
 
 def render_tlog_report(
@@ -58,7 +58,7 @@ def render_tlog_report(
         f"tlog-proof: leaf {read.proof.index} in the checkpoint of {checkpoint.origin} at tree "
         f"size {checkpoint.size}; {anchored}",
         f"trust root: {report.trust_root or 'none'}",
-        *base._check_lines(report, ascii_only=ascii_only),
+        *base.check_lines(report, ascii_only=ascii_only),
     ]
     if report.status is Status.UNPINNED:
         lines.append(base.PIN_HINT if report.trust_root is None else base.OFFLINE_HINT)

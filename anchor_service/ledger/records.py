@@ -78,9 +78,6 @@ def encode_reconciliation_record(
     salt: bytes | None = None,
 ) -> EncodedEntry:
     """The record of a reconciliation whose statement hashes to ``statement_sha256``."""
-    salt = new_salt() if salt is None else salt
-    if len(salt) != SALT_SIZE:
-        raise ValueError(f"salt must be {SALT_SIZE} bytes")
     content = {
         "external_id": reconciliation_record_id(reconciliation_id),
         "kind": RECONCILIATION_KIND,
@@ -90,7 +87,11 @@ def encode_reconciliation_record(
     return _encoded(content, salt)
 
 
-def _encoded(content: Mapping[str, object], salt: bytes) -> EncodedEntry:
+def _encoded(content: Mapping[str, object], salt: bytes | None) -> EncodedEntry:
+    """The record ``content`` with ``salt`` (a new one when ``None``), ready to store."""
+    salt = new_salt() if salt is None else salt
+    if len(salt) != SALT_SIZE:
+        raise ValueError(f"salt must be {SALT_SIZE} bytes")
     document = canonical_json({**content, "salt": salt.hex()})
     return EncodedEntry(
         external_id=str(content["external_id"]),
@@ -116,9 +117,6 @@ def encode_redaction_record(
     salt: bytes | None = None,
 ) -> EncodedEntry:
     """The record of the redaction of leaf ``leaf_index`` (hash ``leaf_hash``), ready to store."""
-    salt = new_salt() if salt is None else salt
-    if len(salt) != SALT_SIZE:
-        raise ValueError(f"salt must be {SALT_SIZE} bytes")
     content = {
         "external_id": redaction_record_id(leaf_index),
         "kind": REDACTION_KIND,

@@ -19,7 +19,23 @@ each account's amounts per currency (``"0"`` when they cancel out), for every ac
 batch touched. Amounts are decimal strings: JCS numbers are doubles, exact only up to
 2^53. The period is UTC RFC 3339 (see the sealing service for how it is chosen).
 
-The statement's SHA-256 is stored with the batch and anchored with its tree head.
+Version 2 (every batch sealed since, see docs/settlement.md) has the same fields except
+``net``, and two commitments instead (``"version": 2``)::
+
+     "accounts": {"root": "<hex>", "lines": 2,
+                  "sums": {"IDR": {"credits": "4500000", "debits": "4500000",
+                                   "entries": 600}}},
+     "account_index": {"root": "<hex>", "size": 600}
+
+``accounts`` is the root of the Merkle-sum tree of the account lines
+(:mod:`anchor_service.ledger.account_lines`): its ``sums`` carry the same ``debits`` and
+``credits`` as ``totals``; ``account_index`` the root of the (account, leaf index) tree
+(:mod:`anchor_service.ledger.account_index`). Without ``net`` the document stays small
+whatever the number of accounts, so a proof of one line carries it whole and a creator
+checks their line without seeing anyone else's; auditors read every line from the API.
+
+The statement's SHA-256 is stored with the batch and anchored with its tree head, so the
+anchor covers both roots.
 """
 
 from __future__ import annotations
@@ -36,12 +52,25 @@ from anchor_service.ledger.rules import format_utc
 __all__ = [
     "STATEMENT_VERSION",
     "AccountMovement",
+    "Commitments",
     "Statement",
     "build_statement",
     "movements_from_postings",
 ]
 
-STATEMENT_VERSION = 1
+STATEMENT_VERSION = 2
+"""The version of the statements built now (version 1 ones, with ``net``, still verify)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Commitments:
+    """Version 2's commitments: the account lines' root and the account index's root."""
+
+    lines_root: bytes
+    lines: int
+    sums: dict[str, dict[str, Any]]
+    index_root: bytes
+    index_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +126,10 @@ def build_statement(
     period_start: datetime,
     period_end: datetime,
     movements: Iterable[AccountMovement],
+    commitments: Commitments | None = None,
 ) -> Statement:
-    """Build the statement of batch ``batch_seq`` sealing leaves ``[start, end)``.
+    """Build the statement of batch ``batch_seq`` sealing leaves ``[start, end)``: version
+    2 with ``commitments``, else version 1 (with ``net``).
 
     Requires ``0 <= start < end``, ``period_start <= period_end`` (aware datetimes) and
     non-negative debits and credits; movements of the same account and currency add up.
@@ -118,7 +149,7 @@ def build_statement(
         account = net.setdefault(movement.account, {})
         account[movement.currency] = account.get(movement.currency, 0) + movement.net
     document: dict[str, Any] = {
-        "version": STATEMENT_VERSION,
+        "version": 1 if commitments is None else STATEMENT_VERSION,
         "batch_seq": batch_seq,
         "leaf_range": {"start": start, "end": end},
         "tree_size": end,
@@ -128,10 +159,21 @@ def build_statement(
             currency: {"debits": str(debits), "credits": str(credits)}
             for currency, (debits, credits) in totals.items()
         },
-        "net": {
+    }
+    if commitments is None:
+        document["net"] = {
             account: {currency: str(amount) for currency, amount in amounts.items()}
             for account, amounts in net.items()
-        },
-    }
+        }
+    else:
+        document["accounts"] = {
+            "root": commitments.lines_root.hex(),
+            "lines": commitments.lines,
+            "sums": commitments.sums,
+        }
+        document["account_index"] = {
+            "root": commitments.index_root.hex(),
+            "size": commitments.index_size,
+        }
     canonical = canonical_json(document)
     return Statement(document, canonical, hashlib.sha256(canonical).digest())

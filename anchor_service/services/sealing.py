@@ -18,7 +18,9 @@ at most ``max_batch_entries``. Each batch is one transaction:
 2. read the leaf hashes of the range in index order (one query);
 3. extend the tree from its stored tiles (:func:`anchor_service.merkle.append_to_tiles`:
    compact range, time proportional to the batch) and store the new tiles;
-4. sum the range's postings into the settlement statement (canonical JSON, SHA-256);
+4. sum the range's postings into the settlement statement (canonical JSON, SHA-256),
+   building and storing its account lines tree and account index first (statement
+   version 2: :mod:`anchor_service.db.repositories.statements`);
 5. insert the batch row with its tree head.
 
 Any failure rolls the whole batch back. If another run sealed in between two of this
@@ -35,6 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,10 +47,12 @@ from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
 from anchor_service.db.repositories.postings import PostingRepository
+from anchor_service.db.repositories.statements import StatementTreeRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import SealingError
-from anchor_service.ledger.statement import build_statement
+from anchor_service.ledger.account_lines import sums_to_json
+from anchor_service.ledger.statement import Commitments, build_statement
 from anchor_service.merkle import EMPTY_ROOT, append_to_tiles, root_from_tiles
 from anchor_service.services.checkpointing import SEAL_LOCK_KEY, integrate, lock_log
 from anchor_service.services.log_identity import load_log_identity, log_key_configured
@@ -70,16 +75,18 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class SealTimings:
-    """Seconds spent per step of one batch (the commit is counted in ``store``)."""
+    """Seconds spent per step of one batch (the commit is counted in ``store``; ``trees``:
+    building and storing the statement's account lines tree and account index)."""
 
     read: float
     hash: float
     store: float
     statement: float
+    trees: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.read + self.hash + self.store + self.statement
+        return self.read + self.hash + self.store + self.statement + self.trees
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +241,9 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             f"{end - start - records - sums.entry_count} of the entries [{start}, {end}) "
             "have no postings"
         )
+    sums_done = time.perf_counter()
+    trees = StatementTreeRepository(session).build(seq, start, end)
+    trees_done = time.perf_counter()
     statement = build_statement(
         batch_seq=seq,
         start=start,
@@ -241,7 +251,15 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         period_start=run.period_start,
         period_end=run.period_end,
         movements=sums.movements,
+        commitments=Commitments(
+            lines_root=trees.lines_root.hash,
+            lines=trees.lines,
+            sums=sums_to_json(trees.lines_root.sums),
+            index_root=trees.index_root,
+            index_size=trees.index_size,
+        ),
     )
+    _require_sums(statement.document, seq)
     statement_done = time.perf_counter()
     if update is not None:
         tiles.write(update)
@@ -277,16 +295,29 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             read=read_done - began,
             hash=hash_done - read_done,
             store=store_done - statement_done,
-            statement=statement_done - hash_done,
+            statement=statement_done - hash_done - (trees_done - sums_done),
+            trees=trees_done - sums_done,
         ),
     )
+
+
+def _require_sums(document: dict[str, Any], seq: int) -> None:
+    """The lines tree's root sums must be the statement's totals (both from the postings)."""
+    sums = {
+        code: {"debits": item["debits"], "credits": item["credits"]}
+        for code, item in document["accounts"]["sums"].items()
+    }
+    if sums != document["totals"]:
+        raise SealingError(
+            f"batch {seq}: the account lines add up to {sums}, not the totals {document['totals']}"
+        )
 
 
 def _log_batch(batch: SealedBatch) -> None:
     timings = batch.timings
     logger.info(
         "sealed batch %d: entries [%d, %d), root %s, statement %s"
-        " (%.2f s: read %.2f, hash %.2f, statement %.2f, store %.2f)",
+        " (%.2f s: read %.2f, hash %.2f, statement %.2f, trees %.2f, store %.2f)",
         batch.seq,
         batch.start_index,
         batch.end_index,
@@ -296,5 +327,6 @@ def _log_batch(batch: SealedBatch) -> None:
         timings.read,
         timings.hash,
         timings.statement,
+        timings.trees,
         timings.store,
     )

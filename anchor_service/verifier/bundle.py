@@ -213,12 +213,6 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
     path = inclusion["path"]
     if type(path) is not list:
         raise BundleFormatError("must be an array of hashes", "inclusion.path")
-    anchor = _object(
-        top["anchor"], "anchor", required=("chain_id", "registry", "seq", "tx_hash", "block_number")
-    )
-    registry = anchor["registry"]
-    if type(registry) is not str or _ADDRESS.fullmatch(registry) is None:
-        raise BundleFormatError("must be an address: 0x and 40 hex digits", "anchor.registry")
     checkpoint = top.get("checkpoint")
     if checkpoint is not None and (type(checkpoint) is not str or not checkpoint):
         raise BundleFormatError("must be the signed checkpoint note as text", "checkpoint")
@@ -239,13 +233,7 @@ def parse_bundle(raw: bytes | str | Mapping[str, Any]) -> ProofBundle:
         root=_hash(inclusion["root"], "inclusion.root"),
         path=_hashes(path, "inclusion.path"),
         statement_hash=_hash(top["statement_hash"], "statement_hash"),
-        anchor=AnchorRef(
-            chain_id=_uint(anchor["chain_id"], "anchor.chain_id", minimum=1),
-            registry=registry,
-            seq=_uint(anchor["seq"], "anchor.seq"),
-            tx_hash=_hash(anchor["tx_hash"], "anchor.tx_hash", prefix="0x"),
-            block_number=_uint(anchor["block_number"], "anchor.block_number"),
-        ),
+        anchor=_anchor_ref(top["anchor"]),
         redacted=redacted,
         checkpoint=checkpoint,
         redaction_record=record,
@@ -350,3 +338,20 @@ def _hex_bytes(text: str) -> bytes | None:
     except ValueError:
         return None
     return decoded if decoded.hex() == text else None
+
+
+def _anchor_ref(value: object) -> AnchorRef:
+    """The ``anchor`` object of a bundle (or of another anchored proof), checked."""
+    anchor = _object(
+        value, "anchor", required=("chain_id", "registry", "seq", "tx_hash", "block_number")
+    )
+    registry = anchor["registry"]
+    if type(registry) is not str or _ADDRESS.fullmatch(registry) is None:
+        raise BundleFormatError("must be an address: 0x and 40 hex digits", "anchor.registry")
+    return AnchorRef(
+        chain_id=_uint(anchor["chain_id"], "anchor.chain_id", minimum=1),
+        registry=registry,
+        seq=_uint(anchor["seq"], "anchor.seq"),
+        tx_hash=_hash(anchor["tx_hash"], "anchor.tx_hash", prefix="0x"),
+        block_number=_uint(anchor["block_number"], "anchor.block_number"),
+    )

@@ -49,11 +49,12 @@ chain checks 4-8 ran (they read the registry the bundle names, now known to be p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from anchor_service.ledger.jcs import canonical_json
 from anchor_service.merkle import ProofError, RootMismatchError, check_inclusion, leaf_hash
 from anchor_service.tlog import TlogError, verify_checkpoint
-from anchor_service.verifier.bundle import ProofBundle
+from anchor_service.verifier.bundle import AnchorRef, ProofBundle
 from anchor_service.verifier.chainview import AnchorReceipt, ChainReadError, ChainView
 from anchor_service.verifier.report import CheckResult, Outcome, VerificationReport
 from anchor_service.verifier.trust import TrustRoot
@@ -72,6 +73,7 @@ __all__ = [
     "PINNED_REGISTRY",
     "REGISTRY_ROOT",
     "TRUST_CHECKS",
+    "AnchoredClaim",
     "verify_bundle",
 ]
 
@@ -87,6 +89,25 @@ ANCHOR_RECORD = "anchor record"
 ANCHOR_TRANSACTION = "anchor transaction"
 CONFIRMATIONS = "confirmations"
 CHAIN_CHECKS = (CHAIN_ID, REGISTRY_ROOT, ANCHOR_RECORD, ANCHOR_TRANSACTION, CONFIRMATIONS)
+
+
+class AnchoredClaim(Protocol):
+    """What the trust and chain checks read: a tree head, its statement hash and where it
+    says it was anchored (a :class:`ProofBundle`, or a statement proof's head)."""
+
+    @property
+    def tree_size(self) -> int: ...
+
+    @property
+    def root(self) -> bytes: ...
+
+    @property
+    def statement_hash(self) -> bytes: ...
+
+    @property
+    def anchor(self) -> AnchorRef: ...
+
+
 _OFFLINE = [
     CheckResult(name, Outcome.SKIPPED, "offline: the chain was not read") for name in CHAIN_CHECKS
 ]
@@ -226,7 +247,7 @@ def check_checkpoint(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
     )
 
 
-def check_pinned_registry(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
+def check_pinned_registry(bundle: AnchoredClaim, trust: TrustRoot) -> CheckResult:
     """Check b: the registry the bundle names is one the auditor pinned."""
     anchor = bundle.anchor
     if not trust.registries:
@@ -244,7 +265,7 @@ def check_pinned_registry(bundle: ProofBundle, trust: TrustRoot) -> CheckResult:
 
 
 def check_on_chain(
-    bundle: ProofBundle, chain: ChainView, min_confirmations: int
+    bundle: AnchoredClaim, chain: ChainView, min_confirmations: int
 ) -> list[CheckResult]:
     """Checks 4-8. A read that fails ends them: that check says why, the rest are skipped."""
     results: list[CheckResult] = []
@@ -275,7 +296,7 @@ def check_on_chain(
     return results
 
 
-def check_chain_id(bundle: ProofBundle, chain: ChainView) -> CheckResult:
+def check_chain_id(bundle: AnchoredClaim, chain: ChainView) -> CheckResult:
     actual = chain.chain_id()
     if actual != bundle.anchor.chain_id:
         # Not the bundle's fault: this node cannot answer for the chain it names.
@@ -288,7 +309,7 @@ def check_chain_id(bundle: ProofBundle, chain: ChainView) -> CheckResult:
     return _passed(CHAIN_ID, f"the node serves chain {actual}")
 
 
-def check_registry_root(bundle: ProofBundle, chain: ChainView, has_registry: bool) -> CheckResult:
+def check_registry_root(bundle: AnchoredClaim, chain: ChainView, has_registry: bool) -> CheckResult:
     registry, size = bundle.anchor.registry, bundle.tree_size
     if not has_registry:
         return _failed(
@@ -306,7 +327,7 @@ def check_registry_root(bundle: ProofBundle, chain: ChainView, has_registry: boo
     return _passed(REGISTRY_ROOT, f"rootAt({size}) = inclusion.root")
 
 
-def check_anchor_record(bundle: ProofBundle, chain: ChainView, has_registry: bool) -> CheckResult:
+def check_anchor_record(bundle: AnchoredClaim, chain: ChainView, has_registry: bool) -> CheckResult:
     seq = bundle.anchor.seq
     if not has_registry:
         return _skipped(ANCHOR_RECORD, "not checked: no registry contract at that address")
@@ -331,7 +352,7 @@ def check_anchor_record(bundle: ProofBundle, chain: ChainView, has_registry: boo
 
 
 def check_anchor_transaction(
-    bundle: ProofBundle, chain: ChainView
+    bundle: AnchoredClaim, chain: ChainView
 ) -> tuple[CheckResult, AnchorReceipt | None, bool]:
     """The check, the receipt (``None`` if not mined) and whether its block is canonical."""
     anchor = bundle.anchor

@@ -6,6 +6,7 @@ A new resource is a new module here plus one line in :data:`ROUTERS`.
 from fastapi import APIRouter
 
 from anchor_service.api.routers import (
+    accounts,
     admin,
     admin_audit,
     anchors,
@@ -31,6 +32,7 @@ ROUTERS: list[APIRouter] = [
     entry_proofs.router,
     log.router,
     batches.router,
+    accounts.router,
     anchors.router,
     admin_audit.router,
     reconciliations.router,

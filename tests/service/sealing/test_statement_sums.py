@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from anchor_service.db.repositories.postings import PostingRepository
+from anchor_service.db.repositories.statements import StatementTreeRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.ledger.statement import build_statement
 from anchor_service.services.sealing import seal_pending
@@ -52,7 +53,21 @@ def _expected(postings: list[list[tuple[str, int, str]]]) -> tuple[dict[str, Any
     return totals, nets
 
 
-def test_statement_totals_and_nets_are_exact(log: LogWriter, seal: Seal) -> None:
+def _nets(database: Database, seq: int) -> dict[str, dict[str, str]]:
+    """Each account's net per currency, from the batch's stored account lines."""
+    with unit_of_work(database.reader) as session:
+        lines = StatementTreeRepository(session).lines(seq, 0, 10**6)
+    nets = {}
+    for account, raw in lines:
+        line = json.loads(raw)
+        assert line["account"] == account
+        nets[account] = {code: item["net"] for code, item in line["currencies"].items()}
+    return nets
+
+
+def test_statement_totals_and_nets_are_exact(
+    log: LogWriter, seal: Seal, database: Database
+) -> None:
     log.add([entry_payload(p) for p in POSTINGS[:2]])
     [first] = seal()
     log.add([entry_payload(p) for p in POSTINGS[2:]])
@@ -62,11 +77,15 @@ def test_statement_totals_and_nets_are_exact(log: LogWriter, seal: Seal) -> None
         statement = json.loads(batch.statement)
         totals, net = _expected(postings)
         assert statement["totals"] == totals
-        assert statement["net"] == net
+        assert statement["version"] == 2 and "net" not in statement
+        assert _nets(database, batch.seq) == net
+        assert statement["accounts"]["lines"] == len(net)
+        assert {code: {"debits": s["debits"], "credits": s["credits"]}
+                for code, s in statement["accounts"]["sums"].items()} == totals  # fmt: skip
         assert statement["entry_count"] == len(postings)
         assert statement["leaf_range"] == {"start": batch.start_index, "end": batch.end_index}
     # Nets add up across entries and currencies stay apart.
-    assert json.loads(second.statement)["net"]["wallet:user:981"]["IDR"] == str(BIG - (BIG - 1))
+    assert _nets(database, second.seq)["wallet:user:981"]["IDR"] == str(BIG - (BIG - 1))
     assert json.loads(second.statement)["totals"]["IDR"]["credits"] == str(2 * BIG - 1)
 
 

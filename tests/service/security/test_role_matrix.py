@@ -52,6 +52,9 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
     ("GET", "/v1/batches"): Role.AUDITOR,
     ("GET", "/v1/batches/{seq}"): Role.AUDITOR,
     ("GET", "/v1/batches/{seq}/statement"): Role.AUDITOR,
+    ("GET", "/v1/batches/{seq}/accounts"): Role.AUDITOR,
+    ("GET", "/v1/batches/{seq}/accounts/{account}"): Role.AUDITOR,
+    ("GET", "/v1/batches/{seq}/accounts/{account}/entries"): Role.AUDITOR,
     ("GET", "/v1/anchors"): Role.AUDITOR,
     ("GET", "/v1/anchors/{seq}"): Role.AUDITOR,
     ("POST", "/v1/admin/seal"): Role.ADMIN,
@@ -73,6 +76,8 @@ MINIMUM_ROLE: dict[tuple[str, str], Role | str] = {
 ACCOUNT_KEY_ROUTES: dict[tuple[str, str], int] = {
     ("GET", "/v1/entries/{external_id}"): 404,
     ("GET", "/v1/entries/{external_id}/proof"): 404,
+    ("GET", "/v1/batches/{seq}/accounts/{account}"): 404,  # no batch 0 (the account is theirs)
+    ("GET", "/v1/batches/{seq}/accounts/{account}/entries"): 404,
 }
 #: The patterns of the matrix's ``account`` key.
 ACCOUNT_PATTERNS = ("wallet:user:981", "creator:7:*")
@@ -83,6 +88,7 @@ PATH_VALUES = {
     "seq": "0",
     "name": "no-such-asset.js",
     "tail": "0/000",
+    "account": "creator:7:payouts",
     "reconciliation_id": "0" * 32,
 }
 

@@ -6,7 +6,7 @@ those keys (``wallet:user:981``, ``creator:7:*``), one row each.
 SQLite cannot alter a CHECK constraint in place, so there ``api_keys`` is rebuilt (batch
 mode) from its full definition, so that no constraint is lost on the way.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 from anchor_service.db.base import UTCDateTime
 
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -80,7 +80,7 @@ def downgrade() -> None:
     )
     if keys:
         raise RuntimeError(
-            f"cannot downgrade below 0009: {keys} API key(s) with the role 'account' "
+            f"cannot downgrade below 0008: {keys} API key(s) with the role 'account' "
             "(revoked ones included); delete them from api_key_accounts and api_keys first"
         )
     op.drop_table("api_key_accounts")
