@@ -2,8 +2,9 @@
 
 Checking and encoding one entry takes tens of microseconds, so single entries are handled
 on the event loop; a bulk body (up to 10,000 entries) is handled in the thread pool. So are
-the receipts (:mod:`anchor_service.services.receipts`, ~50 µs each): one on the loop, a
-bulk answer's in the pool.
+the receipts (:mod:`anchor_service.services.receipts`, ~50 µs a signature): one entry
+receipt on the loop; a bulk answer's range receipt (one signature, and a Merkle tree
+over the request's leaves) in the pool.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from anchor_service.db.writer import EntryWriter
 from anchor_service.errors import InvalidEntryError
 from anchor_service.ledger import encode_entry, parse_bulk, parse_entry
 from anchor_service.ledger.canonical import EncodedEntry
-from anchor_service.services.receipts import ReceiptSigner
+from anchor_service.services.receipts import EntryReceipt, ReceiptSigner
 
 __all__ = ["EntryIngest"]
 
@@ -40,11 +41,11 @@ class EntryIngest:
         """The signed receipt of ``stored``; ``None`` when no log key is configured."""
         return None if self._receipts is None else self._receipts.receipt(stored)
 
-    async def bulk_receipts(self, stored: list[StoredEntry]) -> list[str | None]:
-        """The receipts of a bulk answer, signed in the thread pool."""
+    async def bulk_receipts(self, stored: list[StoredEntry]) -> list[EntryReceipt | None]:
+        """The range receipts of a bulk answer (one per entry), signed in the thread pool."""
         if self._receipts is None:
             return [None] * len(stored)
-        return list(await run_in_threadpool(self._receipts.receipts, stored))
+        return list(await run_in_threadpool(self._receipts.range_receipts, stored))
 
     async def one(self, body: bytes) -> StoredEntry:
         """Store the entry in ``body``; raises InvalidEntryError or EntryConflictError."""

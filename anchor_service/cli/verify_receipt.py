@@ -1,7 +1,9 @@
 """``anchor-service verify-receipt RECEIPT --policy FILE``: check an entry receipt and its promise.
 
 The receipt (the ``receipt`` of a ``POST /v1/entries`` answer: the note text, or the
-whole JSON answer) must be signed by the policy's log key, named as its origin. Given a
+whole JSON answer; or one item of a ``POST /v1/entries/bulk`` answer saved as JSON: its
+range receipt, ``receipt_proof`` and ``leaf_hash``) must be signed by the policy's log
+key, named as its origin; a range receipt's path must lead from the leaf to its root. Given a
 later checkpoint and the proof of the leaf at the receipt's index (``--proof FILE``
 [``--checkpoint FILE``], or fetched with ``--api URL``: the tiles, or with
 ``--external-id`` the entry's tlog-proof), the checkpoint must satisfy the policy, and
@@ -29,7 +31,7 @@ from anchor_service.settings import Settings
 
 if TYPE_CHECKING:
     from anchor_service.cli.receipt_sources import LeafAtIndex
-    from anchor_service.tlog import Policy, VerifiedReceipt
+    from anchor_service.tlog import Policy, RangeProof, VerifiedReceipt
 
 __all__ = ["EXIT_BROKEN", "EXIT_INCONCLUSIVE", "EXIT_NOT_YET", "register"]
 
@@ -39,9 +41,11 @@ EXIT_NOT_YET = 3
 EXIT_INCONCLUSIVE = 4
 
 _DESCRIPTION = """\
-Check an entry receipt: its signature by the log key of your trust policy and, with a
-later checkpoint and inclusion proof, that the log kept its promise to have the leaf at
-that index in a signed checkpoint by merge-by. A checkpoint counts as existing by
+Check an entry receipt: its signature by the log key of your trust policy (a bulk
+answer's range receipt: give the item, saved as JSON, whose receipt_proof places the
+item's leaf under the signed root) and, with a later checkpoint and inclusion proof,
+that the log kept its promise to have the leaf at that index in a signed checkpoint by
+merge-by. A checkpoint counts as existing by
 merge-by when a policy witness cosigned it by then (the cosignature's timestamp).
 
 exit status:
@@ -65,6 +69,8 @@ def register(subparsers: Subparsers) -> None:
             "anchor-service verify-receipt receipt.txt --policy auditor.policy",
             "anchor-service verify-receipt answer.json --policy auditor.policy "
             "--api https://anchor.example",
+            "anchor-service verify-receipt bulk-item.json --policy auditor.policy "
+            "--api https://anchor.example",
             "anchor-service verify-receipt receipt.txt --policy auditor.policy "
             "--api https://anchor.example --key $KEY --external-id pay-123",
             "anchor-service verify-receipt receipt.txt --policy auditor.policy "
@@ -76,7 +82,8 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "receipt",
         metavar="RECEIPT",
-        help="the receipt note, or the JSON answer holding it; - reads stdin",
+        help="the receipt note, or the JSON answer holding it (a bulk answer's item for a "
+        "range receipt); - reads stdin",
     )
     parser.add_argument(
         "--policy", metavar="FILE", required=True, help="your trust policy (tlog-policy)"
@@ -104,14 +111,14 @@ def run(args: argparse.Namespace, _settings: Settings) -> int:
             raise sources._SourceError("--checkpoint goes with --proof")
         if args.external_id and not args.api:
             raise sources._SourceError("--external-id goes with --api")
-        signed = _receipt_bytes(sources.read_file(args.receipt), args.receipt)
+        signed, leaf_hash, proof = _receipt_parts(sources.read_file(args.receipt), args.receipt)
         policy = _policy(sources.read_file(args.policy), args.policy)
     except sources._SourceError as exc:
         return _fail(args, EXIT_USAGE, "InputError", str(exc))
     from anchor_service.tlog import TlogError, verify_receipt
 
     try:
-        verified = verify_receipt(policy, signed)
+        verified = verify_receipt(policy, signed, leaf_hash=leaf_hash, proof=proof)
     except TlogError as exc:
         return _fail(args, EXIT_BROKEN, "InvalidReceipt", f"the receipt is not valid: {exc}")
     receipt = verified.receipt
@@ -201,6 +208,11 @@ def _judge(
             "checkpoint": evidence.checkpoint.decode("utf-8"),
             "proof": [item.hex() for item in evidence.proof],
         }
+        if evidence.receipt_proof is not None:
+            summary["evidence"]["receipt_proof"] = {
+                "index": evidence.receipt_proof.index,
+                "path": [item.hex() for item in evidence.receipt_proof.path],
+            }
         reason = (
             f"leaf {index} is {evidence.proven_leaf.hex()} in the checkpoint of tree size "
             f"{size}, not the promised {evidence.promised_leaf.hex()}: both are signed by "
@@ -228,20 +240,64 @@ def _judge(
     return _done(args, 0, "included", reason, summary)
 
 
-def _receipt_bytes(raw: bytes, name: str) -> bytes:
-    """The receipt note: the file itself, or the ``receipt`` of a JSON answer."""
-    from anchor_service.cli.receipt_sources import _SourceError
+def _receipt_parts(raw: bytes, name: str) -> tuple[bytes, bytes | None, RangeProof | None]:
+    """The receipt note, and for a range receipt the entry's leaf hash and proof.
 
-    if raw.lstrip().startswith(b"{"):
-        try:
-            document = json.loads(raw)
-        except ValueError as exc:
-            raise _SourceError(f"{name} is not JSON: {exc}") from None
-        receipt = document.get("receipt") if isinstance(document, dict) else None
-        if not isinstance(receipt, str):
-            raise _SourceError(f'{name} has no "receipt" string')
-        return receipt.encode("utf-8")
-    return raw
+    The note is the file itself, or the ``receipt`` of a JSON answer; a bulk item also
+    has ``receipt_proof`` (index, base64 path) and ``leaf_hash`` (hex).
+    """
+    from anchor_service.cli.receipt_sources import _SourceError
+    from anchor_service.tlog import RANGE_RECEIPT_FORMAT
+
+    if not raw.lstrip().startswith(b"{"):
+        if raw.split(b"\n", 2)[1:2] == [RANGE_RECEIPT_FORMAT.encode()]:
+            raise _SourceError(
+                f"{name} is a range receipt: give the bulk answer's item saved as JSON "
+                "(its receipt, receipt_proof and leaf_hash)"
+            )
+        return raw, None, None
+    try:
+        document = json.loads(raw)
+    except ValueError as exc:
+        raise _SourceError(f"{name} is not JSON: {exc}") from None
+    if isinstance(document, dict) and isinstance(document.get("entries"), list):
+        raise _SourceError(f"{name} is a whole bulk answer: save one item of its entries")
+    receipt = document.get("receipt") if isinstance(document, dict) else None
+    if not isinstance(receipt, str):
+        raise _SourceError(f'{name} has no "receipt" string')
+    assert isinstance(document, dict)  # nosec B101 (checked above)
+    found = document.get("receipt_proof")
+    if found is None:
+        return receipt.encode("utf-8"), None, None
+    leaf_hash, proof = _range_proof(found, document.get("leaf_hash"), name)
+    return receipt.encode("utf-8"), leaf_hash, proof
+
+
+def _range_proof(found: object, leaf: object, name: str) -> tuple[bytes, RangeProof]:
+    from anchor_service.cli.receipt_sources import _SourceError
+    from anchor_service.tlog import RangeProof
+    from anchor_service.tlog.encoding import decode_base64
+
+    index = found.get("index") if isinstance(found, dict) else None
+    path = found.get("path") if isinstance(found, dict) else None
+    if (
+        not isinstance(index, int)
+        or isinstance(index, bool)
+        or not isinstance(path, list)
+        or not all(isinstance(item, str) for item in path)
+    ):
+        raise _SourceError(f'{name}: "receipt_proof" is not {{"index": N, "path": [base64...]}}')
+    try:
+        hashes = tuple(decode_base64(item, canonical=True) for item in path)
+    except ValueError as exc:
+        raise _SourceError(f'{name}: "receipt_proof" path: {exc}') from None
+    try:
+        leaf_hash = bytes.fromhex(leaf if isinstance(leaf, str) else "")
+    except ValueError:
+        leaf_hash = b""
+    if len(leaf_hash) != 32:
+        raise _SourceError(f'{name}: a range receipt needs the item\'s "leaf_hash" (64 hex)')
+    return leaf_hash, RangeProof(index, hashes)
 
 
 def _policy(raw: bytes, name: str) -> Policy:
@@ -296,5 +352,8 @@ def _done(
         print("  the checkpoint, signed by the log:")
         print("".join(f"    {line}\n" for line in evidence["checkpoint"].splitlines()), end="")
         print("  inclusion proof: " + " ".join(evidence["proof"]))
+        if "receipt_proof" in evidence:
+            path = " ".join(evidence["receipt_proof"]["path"])
+            print(f"  the receipt's path to its signed root: {path}")
     print(f"{status.upper()}: {reason}")
     return code

@@ -15,6 +15,7 @@ github.com/transparency-dev/formats) where the specification leaves a choice:
 - :mod:`.trust`        evaluating a checkpoint against a policy
 - :mod:`.proof`        ``c2sp.org/tlog-proof@v1`` documents and their verification
 - :mod:`.receipt`      entry receipts: the log's signed promise to merge a leaf by a time
+- :mod:`.range_receipt` range receipts: one such promise for a bulk request's run of leaves
 - :mod:`.promise`      whether a later checkpoint kept a receipt's promise, or evidence it did not
 - :mod:`.errors`       the error tree
 - :mod:`.encoding`     the shared strict base64, decimal and key-name rules (internal)
@@ -104,6 +105,14 @@ from .proof import (
     parse_proof,
     verify_proof,
 )
+from .range_receipt import (
+    RANGE_RECEIPT_FORMAT,
+    RangeProof,
+    RangeReceipt,
+    entry_receipt,
+    parse_range_receipt,
+    sign_range_receipt,
+)
 from .receipt import (
     RECEIPT_FORMAT,
     Receipt,
@@ -136,6 +145,7 @@ __all__ = [
     "MAX_TIMESTAMP",
     "PROOF_HEADER",
     "QUORUM_NONE",
+    "RANGE_RECEIPT_FORMAT",
     "RECEIPT_FORMAT",
     "AddCheckpointRequest",
     "AmbiguousKeyError",
@@ -164,6 +174,8 @@ __all__ = [
     "PromiseBroken",
     "PromiseCheck",
     "PromiseStatus",
+    "RangeProof",
+    "RangeReceipt",
     "Receipt",
     "Registry",
     "Signature",
@@ -186,6 +198,7 @@ __all__ = [
     "cosignature_timestamp",
     "cosignature_verifier_key",
     "cosigned_message",
+    "entry_receipt",
     "format_time",
     "generate_cosignature_key",
     "generate_key",
@@ -201,12 +214,14 @@ __all__ = [
     "parse_cosignature_lines",
     "parse_policy",
     "parse_proof",
+    "parse_range_receipt",
     "parse_receipt",
     "parse_signer_key",
     "parse_time",
     "parse_verifier_key",
     "quorum_met",
     "sign_note",
+    "sign_range_receipt",
     "sign_receipt",
     "verifier_key",
     "verify_checkpoint",

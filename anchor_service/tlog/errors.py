@@ -8,7 +8,8 @@ The tree::
     │   ├── MalformedNoteError         a signed note ("malformed note", as Go says)
     │   ├── MalformedCheckpointError   a checkpoint body
     │   ├── MalformedProofError        a c2sp.org/tlog-proof@v1 document
-    │   ├── MalformedReceiptError      an entry receipt (anchor-service/receipt/v1)
+    │   ├── MalformedReceiptError      an entry or range receipt (anchor-service/receipt/v1,
+    │   │                              anchor-service/range-receipt/v1), or a missing proof
     │   ├── MalformedWitnessMessageError  a tlog-witness request or response body
     │   └── PolicyFileError            a tlog-policy file (``line``, 1-based, or None)
     ├── InvalidSignerError             a signer whose key name is not a valid name
@@ -20,6 +21,7 @@ The tree::
         ├── MismatchedVerifierError    a key lookup returned a key for another name or ID
         ├── PolicyNotSatisfiedError    a checkpoint misses the policy's log or quorum
         └── InclusionProofError        the Merkle proof does not lead to the checkpoint root
+                                       (or a range receipt's path to its signed root)
 
 The messages of the note errors are the Go reference's (golang.org/x/mod/sumdb/note)
 word for word, so the reference's test vectors compare error text directly;
@@ -95,7 +97,8 @@ class MalformedProofError(MalformedError):
 
 
 class MalformedReceiptError(MalformedError):
-    """An entry receipt's text is not the anchor-service/receipt/v1 format."""
+    """A receipt is not the anchor-service/receipt/v1 or range-receipt/v1 format, or lacks
+    the proof a range receipt needs."""
 
 
 class MalformedWitnessMessageError(MalformedError):

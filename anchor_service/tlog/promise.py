@@ -11,6 +11,9 @@ Whether the checkpoint existed by ``merge-by`` cannot be read from a checkpoint 
 the caller passes a time the checkpoint is known to have existed at. The earliest
 cosignature timestamp of a policy witness (signed by a third party) proves it; the
 log's own record of when it signed is only the log's word.
+
+A range receipt (:mod:`.range_receipt`) opened with one entry's proof is judged the
+same way, for that entry; its evidence also carries the receipt's path.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from anchor_service.merkle import check_inclusion
 
 from .checkpoint import Checkpoint
 from .errors import InclusionProofError, PolicyNotSatisfiedError
+from .range_receipt import RangeProof
 from .receipt import Receipt, VerifiedReceipt
 
 __all__ = ["PromiseBroken", "PromiseCheck", "PromiseStatus", "check_promise"]
@@ -45,7 +49,11 @@ class PromiseStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PromiseBroken:
-    """Evidence: the same log signed the receipt and a checkpoint with another leaf there."""
+    """Evidence: the same log signed the receipt and a checkpoint with another leaf there.
+
+    ``receipt_proof`` is set for a range receipt: the path that puts ``promised_leaf``
+    at ``index`` under the receipt's signed root.
+    """
 
     index: int
     promised_leaf: bytes
@@ -53,6 +61,7 @@ class PromiseBroken:
     receipt: bytes
     checkpoint: bytes
     proof: tuple[bytes, ...]
+    receipt_proof: RangeProof | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +122,7 @@ def check_promise(
             receipt.signed,
             signed_checkpoint,
             tuple(proof),
+            receipt.proof,
         )
         return PromiseCheck(
             PromiseStatus.BROKEN, promised, checkpoint, existed_by, evidence=evidence

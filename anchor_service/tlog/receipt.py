@@ -23,6 +23,11 @@ a receipt.
 What a receipt proves, with the log's verifier key: the log said leaf ``index`` is
 ``leaf``, received then, to be merged by then. ``promise`` checks that against a
 later checkpoint.
+
+:func:`open_receipt` and :func:`verify_receipt` also take a **range receipt**
+(:mod:`.range_receipt`, one note for a bulk request's run of entries) with the entry's
+leaf hash and :class:`~.range_receipt.RangeProof`: the path is checked against the
+signed root, and the verified receipt says the same as an entry receipt would.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .encoding import decode_base64, encode_base64, parse_decimal
 from .errors import (
@@ -40,6 +46,9 @@ from .errors import (
 from .keys import Signer, Verifier
 from .note import Note, VerifierList, open_note, sign_note
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from .range_receipt import RangeProof
 
 __all__ = [
     "RECEIPT_FORMAT",
@@ -172,35 +181,76 @@ def sign_receipt(receipt: Receipt, signer: Signer) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class VerifiedReceipt:
-    """A receipt whose signature by the log key named ``receipt.origin`` verified."""
+    """A receipt whose signature by the log key named ``receipt.origin`` verified.
+
+    ``signed`` is the note as given: an entry receipt, or a range receipt whose
+    ``proof`` (then set) placed leaf ``receipt.index`` under its signed root.
+    """
 
     receipt: Receipt
     note: Note
     signed: bytes
+    proof: RangeProof | None = None
 
 
-def open_receipt(signed: bytes, log: Verifier) -> VerifiedReceipt:
+def open_receipt(
+    signed: bytes,
+    log: Verifier,
+    *,
+    leaf_hash: bytes | None = None,
+    proof: RangeProof | None = None,
+) -> VerifiedReceipt:
     """Verify the receipt note ``signed`` with the log's key; parse it.
 
-    Raises the note's errors (:class:`UnverifiedNoteError` when the log did not sign it,
+    An entry receipt takes neither ``leaf_hash`` nor ``proof``; a range receipt needs
+    both (the entry's leaf hash and its place in the range), and its path must lead to
+    the signed root (:func:`~.range_receipt.entry_receipt`). Raises the note's errors
+    (:class:`UnverifiedNoteError` when the log did not sign it,
     :class:`InvalidSignatureError`, :class:`MalformedNoteError`),
-    :class:`MalformedReceiptError`, and :class:`PolicyNotSatisfiedError` when the
-    origin is not the log key's name.
+    :class:`MalformedReceiptError` (also for a missing or unexpected proof),
+    :class:`InclusionProofError` for a path that does not lead to the root, and
+    :class:`PolicyNotSatisfiedError` when the origin is not the log key's name.
     """
+    from .range_receipt import RANGE_RECEIPT_FORMAT, entry_receipt, parse_range_receipt
+
     note = open_note(signed, VerifierList(log))
+    if note.text.split("\n", 2)[1:2] == [RANGE_RECEIPT_FORMAT]:
+        if leaf_hash is None or proof is None:
+            raise MalformedReceiptError(
+                "a range receipt needs the entry's leaf hash and receipt proof (index, path)"
+            )
+        ranged = parse_range_receipt(note.text)
+        _check_origin(ranged.origin, log)
+        return VerifiedReceipt(entry_receipt(ranged, leaf_hash, proof), note, signed, proof)
+    if proof is not None:
+        raise MalformedReceiptError("an entry receipt takes no receipt proof")
     receipt = parse_receipt(note.text)
-    if receipt.origin != log.name:
-        raise PolicyNotSatisfiedError(
-            f"receipt origin {receipt.origin!r} is not the name of the log key {log.name!r}"
-        )
+    _check_origin(receipt.origin, log)
     return VerifiedReceipt(receipt, note, signed)
 
 
-def verify_receipt(policy: Policy, signed: bytes) -> VerifiedReceipt:
-    """Verify a receipt signed by one of ``policy``'s logs (named as its origin)."""
+def verify_receipt(
+    policy: Policy,
+    signed: bytes,
+    *,
+    leaf_hash: bytes | None = None,
+    proof: RangeProof | None = None,
+) -> VerifiedReceipt:
+    """Verify a receipt signed by one of ``policy``'s logs (named as its origin).
+
+    A range receipt needs the entry's ``leaf_hash`` and ``proof``, as for
+    :func:`open_receipt`.
+    """
     for log in policy.logs:
         try:
-            return open_receipt(signed, log.verifier)
+            return open_receipt(signed, log.verifier, leaf_hash=leaf_hash, proof=proof)
         except UnverifiedNoteError:
             continue
     raise PolicyNotSatisfiedError("the receipt is not signed by any log in the policy")
+
+
+def _check_origin(origin: str, log: Verifier) -> None:
+    if origin != log.name:
+        raise PolicyNotSatisfiedError(
+            f"receipt origin {origin!r} is not the name of the log key {log.name!r}"
+        )

@@ -98,7 +98,10 @@ def _without_salt(stored: StoredEntry) -> StoredEntry:
         "conflicts, nothing is stored and the error names the item's `index`. Items "
         "already stored with the same body are returned as they are (`created: false`). "
         "**201** when at least one entry was stored now, else **200**. Every item carries "
-        "its `receipt`, as for one entry. Needs a `writer` or `admin` key."
+        "`receipt`, the log's signed promise for the whole request (an "
+        "`anchor-service/range-receipt/v1` signed note over the Merkle root of the "
+        "request's leaves, one signature), and `receipt_proof`, the item's index and "
+        "inclusion path in it (see docs/api.md). Needs a `writer` or `admin` key."
     ),
     responses={
         200: {"model": BulkEntriesOut, "description": "Every item already stored"},
@@ -131,7 +134,9 @@ async def create_entries_bulk(_caller: WriterDep, request: Request) -> Response:
         "`batch` (seq and tree head) that sealed it; `anchored` once an anchor covering "
         "the batch is sent to the chain, and `settled` once that anchor is confirmed, "
         "with the `anchor` (id, registry seq, transaction, block). `receipt` is the entry's "
-        "signed receipt, the same bytes `POST` answered. Needs an `auditor` or `admin` key, "
+        "signed entry receipt (`anchor-service/receipt/v1`), the same bytes a single `POST` "
+        "answered (an entry stored in bulk gets one too, besides its range receipt). Needs an "
+        "`auditor` or `admin` key, "
         "or an `account` key bound to one of the entry's accounts: to any other `account` "
         "key an entry touching none of its accounts is **404** like a missing one."
     ),
@@ -150,7 +155,7 @@ def get_entry(
         received_at=entry.received_at,
         created=False,
     )
-    receipt = _ingest(request).receipt(stored)  # the same bytes as the POST's
+    receipt = _ingest(request).receipt(stored)  # the same bytes as a single POST's
     batch = BatchRepository(session).covering(entry.leaf_index)
     if batch is None:
         checkpoint = CheckpointRepository(session).latest()

@@ -46,6 +46,7 @@ from anchor_service.api.schemas.entries import (
     BulkItemOut,
     EntryOut,
     EntryStatus,
+    ReceiptProofOut,
     render_bulk,
     render_entry,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "FindingOut",
     "LogHeadOut",
     "Page",
+    "ReceiptProofOut",
     "ReconciliationOut",
     "ReconciliationRecordOut",
     "ReconciliationSummaryOut",

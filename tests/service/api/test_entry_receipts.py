@@ -8,9 +8,11 @@ auditor would; every receipt is opened with that verifier key only.
 from __future__ import annotations
 
 import subprocess
+from base64 import b64decode
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +20,10 @@ from fastapi.testclient import TestClient
 from anchor_service.db.models import Role
 from anchor_service.settings import Settings
 from anchor_service.tlog import (
+    RANGE_RECEIPT_FORMAT,
     RECEIPT_FORMAT,
+    InclusionProofError,
+    RangeProof,
     VerifiedReceipt,
     new_verifier,
     open_receipt,
@@ -100,20 +105,48 @@ def test_one_entry_gets_a_receipt_and_its_replay_the_same_one(
     assert replay.json()["receipt"] == text  # deterministic: the same bytes
 
 
-def test_every_bulk_item_gets_its_receipt(
-    client: TestClient, writer: dict[str, str], vkey: str
+def _opened_item(item: dict[str, Any], vkey: str) -> VerifiedReceipt:
+    proof = item["receipt_proof"]
+    path = tuple(b64decode(node) for node in proof["path"])
+    leaf = bytes.fromhex(item["leaf_hash"])
+    verifier = new_verifier(vkey)
+    return open_receipt(
+        item["receipt"].encode(), verifier, leaf_hash=leaf, proof=RangeProof(proof["index"], path)
+    )
+
+
+def test_a_bulk_answer_is_signed_once_and_every_item_proves_its_entry(
+    client: TestClient, writer: dict[str, str], vkey: str, make_key: Callable[[Role], str]
 ) -> None:
     client.post("/v1/entries", json=_entry("rcpt-b0", 1000), headers=writer)
-    entries = [_entry(f"rcpt-b{i}", 1000 + i) for i in range(5)]
+    entries = [_entry(f"rcpt-b{i}", 1000 + i) for i in range(6)]
     answer = client.post("/v1/entries/bulk", json={"entries": entries}, headers=writer)
     assert answer.status_code == 201, answer.text
     items = answer.json()["entries"]
-    assert [item["created"] for item in items] == [False, True, True, True, True]
+    assert [item["created"] for item in items] == [False, True, True, True, True, True]
     for item in items:
-        _check(item, _opened(item["receipt"], vkey))
+        opened = _opened_item(item, vkey)
+        _check(item, opened)
+        assert opened.receipt.merge_by == opened.receipt.received + timedelta(seconds=DELAY)
+    new = {item["receipt"] for item in items[1:]}
+    assert len(new) == 1  # one signature for the request's new entries
+    [note] = new
+    assert note.splitlines()[1:4] == [
+        RANGE_RECEIPT_FORMAT,
+        f"start {items[1]['leaf_index']}",
+        "count 5",
+    ]
+    assert items[0]["receipt"].splitlines()[2:4] == [f"start {items[0]['leaf_index']}", "count 1"]
+    tampered = {**items[2], "leaf_hash": items[3]["leaf_hash"]}
+    with pytest.raises(InclusionProofError):
+        _opened_item(tampered, vkey)
     again = client.post("/v1/entries/bulk", json={"entries": entries}, headers=writer)
     assert again.status_code == 200
-    assert [item["receipt"] for item in again.json()["entries"]] == [i["receipt"] for i in items]
+    assert again.json()["entries"] == [{**item, "created": False} for item in items]
+    auditor = {"Authorization": f"Bearer {make_key(Role.AUDITOR)}"}
+    single = client.get(f"/v1/entries/{items[2]['external_id']}", headers=auditor)
+    assert single.status_code == 200, single.text  # GET answers an entry receipt
+    _check(items[2], _opened(single.json()["receipt"], vkey))
 
 
 def test_a_receipt_does_not_open_with_another_key(

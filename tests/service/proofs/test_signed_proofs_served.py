@@ -14,6 +14,7 @@ import hashlib
 import json
 import subprocess
 import time
+from base64 import b64encode
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.proofs import CheckpointRead, SqlProofRows
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.dev import DevChain
+from anchor_service.merkle import root
 from anchor_service.services.anchoring.chain_context import ChainContext
 from anchor_service.services.checkpointing import integrate
 from anchor_service.services.log_identity import LogIdentity, create_log_key
@@ -36,12 +38,14 @@ from anchor_service.settings import Settings
 from anchor_service.tlog import (
     CosignatureSigner,
     Note,
+    RangeReceipt,
     Receipt,
     parse_checkpoint,
     parse_policy,
     parse_proof,
     parse_time,
     sign_note,
+    sign_range_receipt,
     sign_receipt,
     verify_checkpoint,
 )
@@ -222,6 +226,75 @@ def test_verify_receipt_against_the_served_api(
     by_tiles = _run("verify-receipt", str(forged), "--policy", str(policy), "--api", served)
     assert by_tiles.returncode == 1, by_tiles.stdout + by_tiles.stderr
     assert "BROKEN: leaf" in by_tiles.stdout
+
+
+def test_verify_receipt_of_a_bulk_item_against_the_served_api(
+    log: LogBuilder,
+    client: TestClient,
+    headers: Headers,
+    database: Database,
+    identity: LogIdentity,
+    policy: Path,
+    served: str,
+    tmp_path: Path,
+) -> None:
+    log.add(2)
+    writer = headers(Role.WRITER)
+    entries = [
+        {
+            "external_id": f"bulk-receipt-{i}",
+            "occurred_at": "2026-11-21T08:15:00+07:00",
+            "postings": [
+                {"account": "wallet:user:1", "amount": str(-5 - i), "currency": "IDR"},
+                {"account": "escrow:project:1", "amount": str(5 + i), "currency": "IDR"},
+            ],
+        }
+        for i in range(5)
+    ]
+    answer = client.post("/v1/entries/bulk", json={"entries": entries}, headers=writer)
+    assert answer.status_code == 201, answer.text
+    items = answer.json()["entries"]
+    assert len({item["receipt"] for item in items}) == 1  # one signature for the request
+    item = items[3]
+    saved = tmp_path / "item.json"
+    saved.write_text(json.dumps(item))
+
+    alone = _run("verify-receipt", str(saved), "--policy", str(policy), "--json")
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert json.loads(alone.stdout)["receipt"]["index"] == item["leaf_index"]
+    note = tmp_path / "note.txt"
+    note.write_text(item["receipt"])  # the note alone proves nothing about one entry
+    bare = _run("verify-receipt", str(note), "--policy", str(policy))
+    assert bare.returncode == 2 and "receipt_proof" in bare.stderr
+
+    integrate(database, identity)
+    log.seal()
+    tiles = _run("verify-receipt", str(saved), "--policy", str(policy), "--api", served, "--json")
+    assert tiles.returncode == 0, tiles.stdout + tiles.stderr
+    assert json.loads(tiles.stdout)["status"] == "included"
+
+    lied = {**item, "leaf_hash": items[2]["leaf_hash"]}  # another item's leaf, this path
+    saved.write_text(json.dumps(lied))
+    wrong = _run("verify-receipt", str(saved), "--policy", str(policy), "--json")
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert "not in the range receipt" in json.loads(wrong.stdout)["detail"]
+
+    # the log's own key signs a range whose root holds another leaf at this index
+    other = bytes.fromhex(items[0]["leaf_hash"])
+    index = item["leaf_index"]
+    received = parse_time(item["receipt"].splitlines()[5].removeprefix("received "))
+    lie = RangeReceipt.promise(ORIGIN, index - 1, 2, root([other, other]), received, 60)
+    forged = {
+        **item,
+        "leaf_hash": other.hex(),
+        "receipt": sign_range_receipt(lie, identity.signer).decode(),
+        "receipt_proof": {"index": index, "path": [b64encode(other).decode()]},
+    }
+    saved.write_text(json.dumps(forged))
+    broken = _run("verify-receipt", str(saved), "--policy", str(policy), "--api", served)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "EVIDENCE of a broken promise" in broken.stdout
+    assert "the receipt's path to its signed root: " + other.hex() in broken.stdout
 
 
 def test_a_witnessed_checkpoint_proves_the_promise_kept(
