@@ -16,6 +16,7 @@ Modules, one job each:
 - :mod:`.tilepaths` tlog-tiles resource paths (``tile/<L>/<N>[.p/<W>]``), entry bundles
 - :mod:`.tileclient` ``TileClient``: roots, proofs and leaves from a tiled log's resources
 - :mod:`.store`     ``MemoryTileStore``, the in-memory reference for the database layer
+- :mod:`.ranges`    proofs of a run of consecutive leaves from stored 256-leaf chunk roots
 """
 
 from .compact import CompactRange, NodeRun, compact_range_ids
@@ -30,6 +31,7 @@ from .hashing import (
     require_hash_sizes,
 )
 from .nodes import NodeId, ProofNodes, consistency_nodes, inclusion_nodes, range_nodes
+from .ranges import CHUNK_SIZE, chunk_roots, range_proof, root_from_range, subtree_root
 from .store import MemoryTileStore
 from .tileclient import TileClient, TileFetcher
 from .tilelog import (
@@ -77,6 +79,7 @@ from .verify import (
 )
 
 __all__ = [
+    "CHUNK_SIZE",
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_ENTRY_SIZE",
@@ -103,6 +106,7 @@ __all__ = [
     "append_to_tiles",
     "check_consistency",
     "check_inclusion",
+    "chunk_roots",
     "compact_range_ids",
     "consistency_nodes",
     "consistency_proof",
@@ -122,14 +126,17 @@ __all__ = [
     "parse_tile_path",
     "partial_tiles",
     "range_nodes",
+    "range_proof",
     "read_node_hashes",
     "require_hash_sizes",
     "require_tile_extension",
     "root",
     "root_from_inclusion_proof",
+    "root_from_range",
     "root_from_tiles",
     "split_entry_bundle",
     "split_tile",
+    "subtree_root",
     "tile_levels",
     "tile_path",
     "tile_paths",
