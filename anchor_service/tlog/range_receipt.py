@@ -50,8 +50,7 @@ from anchor_service.merkle import check_inclusion
 from .encoding import decode_base64, encode_base64, parse_decimal
 from .errors import InclusionProofError, MalformedReceiptError
 from .keys import Signer
-from .note import sign_note
-from .receipt import Receipt, format_time, parse_time
+from .receipt import Receipt, format_time, note_fields, parse_time, sign_as_origin
 
 __all__ = [
     "RANGE_RECEIPT_FORMAT",
@@ -138,19 +137,7 @@ class RangeProof:
 
 def parse_range_receipt(text: str) -> RangeReceipt:
     """Parse a range receipt's note text; raise :class:`MalformedReceiptError` naming the line."""
-    if not text.endswith("\n"):
-        raise MalformedReceiptError("the receipt must end with a newline")
-    lines = text[:-1].split("\n")
-    if len(lines) != 7:
-        raise MalformedReceiptError(f"a range receipt has 7 lines, got {len(lines)}")
-    origin, header, *fields = lines
-    if header != RANGE_RECEIPT_FORMAT:
-        raise MalformedReceiptError(f"line 2 is not {RANGE_RECEIPT_FORMAT!r}")
-    values = []
-    for number, (line, key) in enumerate(zip(fields, _KEYS, strict=True), start=3):
-        if not line.startswith(key + " "):
-            raise MalformedReceiptError(f"line {number} is not '{key} <value>'")
-        values.append(line.removeprefix(key + " "))
+    origin, values = note_fields(text, RANGE_RECEIPT_FORMAT, _KEYS, "range receipt")
     start_text, count_text, root_text, received_text, merge_by_text = values
     try:
         start = parse_decimal(start_text)
@@ -165,11 +152,7 @@ def parse_range_receipt(text: str) -> RangeReceipt:
 
 def sign_range_receipt(receipt: RangeReceipt, signer: Signer) -> bytes:
     """The signed range receipt note; the signer's key name must be the receipt's origin."""
-    if signer.name != receipt.origin:
-        raise MalformedReceiptError(
-            f"the log key is named {signer.name!r}, not the receipt origin {receipt.origin!r}"
-        )
-    return sign_note(receipt.text, signer)
+    return sign_as_origin(receipt.text, receipt.origin, signer)
 
 
 def entry_receipt(receipt: RangeReceipt, leaf_hash: bytes, proof: RangeProof) -> Receipt:

@@ -144,21 +144,7 @@ class Receipt:
 
 def parse_receipt(text: str) -> Receipt:
     """Parse a receipt's note text; raise :class:`MalformedReceiptError` naming the line."""
-    if not text.endswith("\n"):
-        raise MalformedReceiptError("the receipt must end with a newline")
-    lines = text[:-1].split("\n")
-    if len(lines) != 6:
-        raise MalformedReceiptError(f"a receipt has 6 lines, got {len(lines)}")
-    origin, header, *fields = lines
-    if header != RECEIPT_FORMAT:
-        raise MalformedReceiptError(f"line 2 is not {RECEIPT_FORMAT!r}")
-    values = []
-    for number, (line, key) in enumerate(
-        zip(fields, ("index", "leaf", "received", "merge-by"), strict=True), start=3
-    ):
-        if not line.startswith(key + " "):
-            raise MalformedReceiptError(f"line {number} is not '{key} <value>'")
-        values.append(line.removeprefix(key + " "))
+    origin, values = note_fields(text, RECEIPT_FORMAT, ("index", "leaf", "received", "merge-by"))
     index_text, leaf_text, received_text, merge_by_text = values
     try:
         index = parse_decimal(index_text)
@@ -170,13 +156,41 @@ def parse_receipt(text: str) -> Receipt:
     return Receipt(origin, index, leaf, received, merge_by)
 
 
+def note_fields(
+    text: str, header: str, keys: tuple[str, ...], kind: str = "receipt"
+) -> tuple[str, list[str]]:
+    """The origin and the ``key value`` lines' values of a ``kind`` note's text whose
+    second line is ``header``; :class:`MalformedReceiptError` naming the line if not."""
+    if not text.endswith("\n"):
+        raise MalformedReceiptError("the receipt must end with a newline")
+    lines = text[:-1].split("\n")
+    if len(lines) != 2 + len(keys):
+        raise MalformedReceiptError(
+            f"a {header} receipt has {2 + len(keys)} lines, got {len(lines)}"
+        )
+    origin, second, *fields = lines
+    if second != header:
+        raise MalformedReceiptError(f"line 2 is not {header!r}")
+    values = []
+    for number, (line, key) in enumerate(zip(fields, keys, strict=True), start=3):
+        if not line.startswith(key + " "):
+            raise MalformedReceiptError(f"line {number} is not '{key} <value>'")
+        values.append(line.removeprefix(key + " "))
+    return origin, values
+
+
+def sign_as_origin(text: str, origin: str, signer: Signer) -> bytes:
+    """The signed note of a receipt's ``text``; the signer's key name must be ``origin``."""
+    if signer.name != origin:
+        raise MalformedReceiptError(
+            f"the log key is named {signer.name!r}, not the receipt origin {origin!r}"
+        )
+    return sign_note(text, signer)
+
+
 def sign_receipt(receipt: Receipt, signer: Signer) -> bytes:
     """The signed receipt note; the signer's key name must be the receipt's origin."""
-    if signer.name != receipt.origin:
-        raise MalformedReceiptError(
-            f"the log key is named {signer.name!r}, not the receipt origin {receipt.origin!r}"
-        )
-    return sign_note(receipt.text, signer)
+    return sign_as_origin(receipt.text, receipt.origin, signer)
 
 
 @dataclass(frozen=True, slots=True)
