@@ -21,9 +21,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anchor_service.db.models_checkpoints import Checkpoint
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
@@ -83,8 +84,13 @@ def published_head(session: Session) -> PublishedHead:
 
 
 def published_size(session: Session) -> int:
-    """The size of the tree the tiles publish (:func:`published_head`)."""
-    return published_head(session).size
+    """The size of the tree the tiles publish (:func:`published_head`'s, without reading
+    the checkpoint note and its cosignatures)."""
+    checkpointed = session.execute(select(func.max(Checkpoint.tree_size))).scalar_one_or_none()
+    sealed = session.execute(
+        select(Batch.end_index).order_by(Batch.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    return max(int(checkpointed or 0), int(sealed or 0))
 
 
 def read_resource(session: Session, path: TilePath, size: int) -> bytes:
@@ -160,6 +166,19 @@ class HashTileCache:
         self._bytes = 0
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._published = 0
+
+    def published_size(self, session: Session, path: TilePath) -> int:
+        """A published tree size that holds ``path`` if any does: the largest size read so
+        far when it holds the path (the published tree only grows, so a resource it held
+        is published still), else the size read now from the database."""
+        known = self._published
+        if tile_width(path.tile, known) >= path.width:
+            return known
+        size = published_size(session)
+        with self._lock:
+            self._published = max(self._published, size)
+        return size
 
     def get(self, path: TilePath) -> bytes | None:
         """The bytes of ``path`` if they were served before (and are still kept)."""

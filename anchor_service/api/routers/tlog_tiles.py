@@ -26,7 +26,7 @@ from anchor_service.api.errors import error_responses
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import NotFoundError
 from anchor_service.merkle import TilePath, parse_tile_path
-from anchor_service.services.tiles import HashTileCache, published_size, read_resource
+from anchor_service.services.tiles import HashTileCache, read_resource
 
 __all__ = ["BUNDLE_SECONDS", "CONTENT_TYPE", "FULL_CACHE", "PARTIAL_SECONDS", "router"]
 
@@ -79,7 +79,7 @@ async def entry_bundle(
     tail: str, request: Request, _caller: AuditorDep, database: ReadDatabaseDep
 ) -> Response:
     path = _parse(f"tile/entries/{tail}")
-    data = await run_in_threadpool(_read, database, path)
+    data = await run_in_threadpool(_read, database, path, _cache_of(request.app))
     return _respond(path, data, request, private=True)
 
 
@@ -108,7 +108,7 @@ async def hash_tile(
     cache = _cache_of(request.app)
     data = cache.get(path)
     if data is None:
-        data = await run_in_threadpool(_read, database, path)
+        data = await run_in_threadpool(_read, database, path, cache)
         cache.put(path, data)
     return _respond(path, data, request, private=caller is not None)
 
@@ -120,9 +120,9 @@ def _parse(raw: str) -> TilePath:
         raise NotFoundError(str(error)) from None
 
 
-def _read(database: Database, path: TilePath) -> bytes:
+def _read(database: Database, path: TilePath, cache: HashTileCache) -> bytes:
     with unit_of_work(database.reader) as session:
-        return read_resource(session, path, published_size(session))
+        return read_resource(session, path, cache.published_size(session, path))
 
 
 def _cache_of(app: Starlette) -> HashTileCache:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from anchor_service.api import create_app
 from anchor_service.db import Role
-from anchor_service.db.session import Database
+from anchor_service.db.session import Database, unit_of_work
 from anchor_service.merkle import (
     TILE_WIDTH,
     TileClient,
@@ -257,3 +257,19 @@ def test_the_hash_tile_cache_is_bounded() -> None:
     assert [cache.get(path) is not None for path in (tiles[0], tiles[2], tiles[3])] == [True] * 3
     with pytest.raises(ValueError, match="entry bundles are not cached"):
         cache.put(TilePath(None, 0), b"")
+
+
+def test_a_tile_within_a_published_size_read_before_needs_no_new_read_of_the_size(
+    log: LogBuilder, database: Database
+) -> None:
+    """The published tree only grows: the cache reads its size again only for a tile the
+    size it knows does not hold."""
+    cache = HashTileCache()
+    log.head(3)
+    with unit_of_work(database.reader) as session:
+        assert cache.published_size(session, TilePath(0, 0, 3)) == 3
+    log.head(2)
+    with unit_of_work(database.reader) as session:
+        assert cache.published_size(session, TilePath(0, 0, 2)) == 3  # held: not read again
+        assert cache.published_size(session, TilePath(0, 0, 5)) == 5  # not held: read now
+        assert cache.published_size(session, TilePath(0, 0, 9)) == 5  # not published yet
