@@ -50,7 +50,14 @@ from anchor_service.merkle import check_inclusion
 from .encoding import decode_base64, encode_base64, parse_decimal
 from .errors import InclusionProofError, MalformedReceiptError
 from .keys import Signer
-from .receipt import Receipt, format_time, note_fields, parse_time, sign_as_origin
+from .receipt import (
+    Receipt,
+    check_origin_and_times,
+    format_time,
+    note_fields,
+    parse_time,
+    sign_as_origin,
+)
 
 __all__ = [
     "RANGE_RECEIPT_FORMAT",
@@ -85,18 +92,13 @@ class RangeReceipt:
     merge_by: datetime
 
     def __post_init__(self) -> None:
-        if not self.origin or any(char < " " for char in self.origin):
-            raise MalformedReceiptError(f"origin must be non-empty text: {self.origin!r}")
+        check_origin_and_times(self.origin, self.received, self.merge_by)
         if self.count < 1 or self.start < 0 or self.start + self.count > 1 << 64:
             raise MalformedReceiptError(
                 f"start {self.start}, count {self.count} is not a non-empty range of uint64"
             )
         if len(self.root) != _HASH_SIZE:
             raise MalformedReceiptError(f"root must be {_HASH_SIZE} bytes")
-        if self.received.tzinfo is None or self.merge_by.tzinfo is None:
-            raise MalformedReceiptError("receipt times must be timezone-aware")
-        if self.merge_by < self.received:
-            raise MalformedReceiptError("merge-by is before received")
 
     @classmethod
     def promise(

@@ -109,16 +109,11 @@ class Receipt:
     merge_by: datetime
 
     def __post_init__(self) -> None:
-        if not self.origin or any(char < " " for char in self.origin):
-            raise MalformedReceiptError(f"origin must be non-empty text: {self.origin!r}")
+        check_origin_and_times(self.origin, self.received, self.merge_by)
         if not 0 <= self.index < 1 << 64:
             raise MalformedReceiptError(f"index {self.index} is not a uint64")
         if len(self.leaf_hash) != _HASH_SIZE:
             raise MalformedReceiptError(f"leaf hash must be {_HASH_SIZE} bytes")
-        if self.received.tzinfo is None or self.merge_by.tzinfo is None:
-            raise MalformedReceiptError("receipt times must be timezone-aware")
-        if self.merge_by < self.received:
-            raise MalformedReceiptError("merge-by is before received")
 
     @classmethod
     def promise(
@@ -140,6 +135,16 @@ class Receipt:
             f"merge-by {format_time(self.merge_by)}",
         ]
         return "".join(line + "\n" for line in lines)
+
+
+def check_origin_and_times(origin: str, received: datetime, merge_by: datetime) -> None:
+    """What every receipt's origin and times must be; :class:`MalformedReceiptError` if not."""
+    if not origin or any(char < " " for char in origin):
+        raise MalformedReceiptError(f"origin must be non-empty text: {origin!r}")
+    if received.tzinfo is None or merge_by.tzinfo is None:
+        raise MalformedReceiptError("receipt times must be timezone-aware")
+    if merge_by < received:
+        raise MalformedReceiptError("merge-by is before received")
 
 
 def parse_receipt(text: str) -> Receipt:
