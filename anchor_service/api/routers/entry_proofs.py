@@ -21,7 +21,10 @@ from anchor_service.services.proofs.store import ProofStore
 from anchor_service.services.proofs.tlog_proofs import TlogProofService
 from anchor_service.verifier import dump_bundle
 
-__all__ = ["router"]
+__all__ = ["PROOF_PATH", "bundle_json", "router"]
+
+#: The route's full path, as the app's routes name it.
+PROOF_PATH = "/v1/entries/{external_id}/proof"
 
 router = APIRouter(prefix="/v1/entries", tags=["proofs"])
 
@@ -108,13 +111,22 @@ async def get_proof_bundle(
 ) -> Response:
     if proof_format == "tlog-proof":
         return await _tlog_proof(external_id, caller, reads, tree_size)
+    body = await bundle_json(reads, caller, external_id, tree_size)
+    return Response(body, media_type="application/json")
+
+
+async def bundle_json(
+    reads: ProofReads, caller: Principal, external_id: str, tree_size: int | None = None
+) -> bytes:
+    """The JSON proof bundle of ``external_id`` as ``caller`` may read it: what this route
+    answers, and :mod:`anchor_service.api.proof_lane` too."""
 
     def build(store: ProofStore) -> bytes:
         _check_readable(store, caller, external_id)
         bundle = BundleService(store, reads.heads, reads.nodes).bundle(external_id, tree_size)
         return dump_bundle(bundle, indent=None)
 
-    return Response(await reads.run(build), media_type="application/json")
+    return await reads.run(build)
 
 
 def _check_readable(store: ProofStore, caller: Principal, external_id: str) -> None:

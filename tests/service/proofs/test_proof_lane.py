@@ -1,0 +1,153 @@
+"""The proof route's fast lane (``anchor_service.api.proof_lane``) answers exactly as the
+routed request does: the same bundles, errors, headers, keys and metrics.
+
+``?format=json`` asks for the same bundle as the plain form but has a query string, so
+it goes through FastAPI's routing: each case compares the two answers. Runs on SQLite
+(bundles built on a proof thread) and PostgreSQL (the entry read on the event loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from anchor_service.api.proof_lane import ProofLaneMiddleware, plain_proof_request
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.session import Database, unit_of_work
+from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
+from anchor_service.verifier.onchain import Web3ChainView
+
+from .conftest import LogBuilder, entry_payload
+
+Headers = Callable[[Role], dict[str, str]]
+
+
+def _both(client: TestClient, path: str, headers: dict[str, str]) -> tuple[object, object]:
+    """(lane, routed) answers to the same question: status, body and headers that matter."""
+
+    def answer(query: str) -> tuple[int, bytes, str | None, str | None, bool]:
+        response = client.get(path + query, headers=headers)
+        return (
+            response.status_code,
+            response.content,
+            response.headers.get("content-type"),
+            response.headers.get("retry-after"),
+            "x-request-id" in response.headers,
+        )
+
+    return answer(""), answer("?format=json")
+
+
+def test_lane_and_route_give_the_same_bundle_and_it_verifies(
+    log: LogBuilder, client: TestClient, headers: Headers, chain_view: Web3ChainView
+) -> None:
+    log.head(5)
+    trust = TrustRoot.for_registry(1337, log.settings.registry_address or "", "the log's")
+    for external_id in log.ids:
+        lane, routed = _both(client, f"/v1/entries/{external_id}/proof", headers(Role.AUDITOR))
+        assert lane == routed
+        assert lane[0] == 200 and lane[4]  # 200, with the request id
+        bundle = parse_bundle(lane[1])
+        report = verify_bundle(bundle, chain_view, min_confirmations=2, trust=trust)
+        assert report.status is Status.VALID, report.to_json()
+
+
+def test_lane_and_route_give_the_same_errors(
+    log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.head(2)
+    pending = log.add(1)[0]  # not sealed: 409 with the entry's status
+    cases = [
+        (f"/v1/entries/{pending}/proof", headers(Role.AUDITOR), 409),
+        ("/v1/entries/no-such-entry/proof", headers(Role.AUDITOR), 404),
+        (f"/v1/entries/{log.ids[0]}/proof", headers(Role.WRITER), 403),
+        (f"/v1/entries/{log.ids[0]}/proof", {}, 401),
+        (f"/v1/entries/{log.ids[0]}/proof", {"Authorization": "Bearer wrong"}, 401),
+    ]
+    for path, key, status in cases:
+        lane, routed = _both(client, path, key)
+        assert lane == routed, path
+        assert lane[0] == status, lane
+    body = client.get(f"/v1/entries/{pending}/proof", headers=headers(Role.AUDITOR)).json()
+    assert body["error"] == "EntryNotAnchored" and body["detail"]
+
+
+def test_an_account_key_reads_its_entries_and_not_others_in_both(
+    log: LogBuilder, client: TestClient, database: Database, headers: Headers
+) -> None:
+    [own] = log.add(1)  # wallet:user:981 -> escrow:project:42
+    other = entry_payload(f"{log.prefix}-other", 7000)
+    other["postings"][0]["account"] = "wallet:user:1204"
+    posted = client.post("/v1/entries", json=other, headers=headers(Role.WRITER))
+    assert posted.status_code == 201, posted.text
+    log.seal()
+    log.anchor()
+    with unit_of_work(database.writer) as session:
+        token = ApiKeyRepository(session).create(Role.ACCOUNT, accounts=["wallet:user:981"]).token
+    scoped = {"Authorization": f"Bearer {token}"}
+    lane, routed = _both(client, f"/v1/entries/{own}/proof", scoped)
+    assert lane == routed and lane[0] == 200
+    lane, routed = _both(client, f"/v1/entries/{other['external_id']}/proof", scoped)
+    assert lane == routed and lane[0] == 404  # like a missing entry
+
+
+def test_lane_requests_are_counted_under_the_route_template(
+    log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.head(1)
+    client.get(f"/v1/entries/{log.ids[0]}/proof", headers=headers(Role.AUDITOR))
+    metrics = client.get("/metrics").text
+    assert 'route="/v1/entries/{external_id}/proof"' in metrics
+    assert log.ids[0] not in metrics
+
+
+def test_the_lane_answers_the_plain_form_without_routing(
+    log: LogBuilder, client: TestClient, headers: Headers
+) -> None:
+    log.head(2)
+    routed: list[str] = []
+
+    async def router(scope: Scope, receive: Receive, send: Send) -> None:
+        routed.append(scope["path"])
+        await Response(status_code=418)(scope, receive, send)
+
+    inner = ProofLaneMiddleware(router, owner=client.app)  # the started app's state
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = client.app  # as the app's outermost layer sets it
+        await inner(scope, receive, send)
+
+    lane = TestClient(app)
+    path = f"/v1/entries/{log.ids[1]}/proof"
+    answer = lane.get(path, headers=headers(Role.AUDITOR))
+    assert answer.status_code == 200 and routed == []
+    assert answer.content == client.get(path, headers=headers(Role.AUDITOR)).content
+    assert lane.get("/v1/entries/no-such/proof", headers=headers(Role.AUDITOR)).status_code == 404
+    assert lane.get(path + "?format=json", headers=headers(Role.AUDITOR)).status_code == 418
+    assert routed == [path]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "expected"),
+    [
+        ("GET", "/v1/entries/pay-1/proof", b"", "pay-1"),
+        ("GET", "/v1/entries/a:b%20c/proof", b"", "a:b%20c"),
+        ("GET", "/v1/entries/pay-1/proof", b"tree_size=3", None),
+        ("HEAD", "/v1/entries/pay-1/proof", b"", None),
+        ("POST", "/v1/entries/pay-1/proof", b"", None),
+        ("GET", "/v1/entries//proof", b"", None),
+        ("GET", "/v1/entries/a/b/proof", b"", None),
+        ("GET", "/v1/entries/pay-1", b"", None),
+        ("GET", "/v1/entries/proof", b"", None),
+    ],
+)
+def test_the_lane_takes_only_the_plain_form(
+    method: str, path: str, query: bytes, expected: str | None
+) -> None:
+    scope = {"type": "http", "method": method, "path": path, "query_string": query}
+    assert plain_proof_request(scope) == expected
