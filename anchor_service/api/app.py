@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         state = AppState.build(settings, database, metrics=metrics, reads=reads)
         app.state.app_state = state  # the one place it is stored; deps.state_of reads it
         yield
+        await state.proof_reads.aclose()  # its event-loop connections, in this loop
         state.close()
         reads.dispose()
         if owns_database:

@@ -126,7 +126,7 @@ async def bundle_json(
         bundle = BundleService(store, reads.heads, reads.nodes).bundle(external_id, tree_size)
         return dump_bundle(bundle, indent=None)
 
-    return await reads.run(build)
+    return await reads.run_prefetched(build, external_id, tree_size)
 
 
 def _check_readable(store: ProofStore, caller: Principal, external_id: str) -> None:

@@ -32,6 +32,7 @@ from anchor_service.errors import DatabaseUnavailableError
 from anchor_service.merkle import TILE_HEIGHT, TileId
 
 __all__ = [
+    "ENTRY_WITH_CHECKPOINT",
     "POOL_WAIT_SECONDS",
     "REPLICA_WAIT_SECONDS",
     "AnchorRow",
@@ -41,6 +42,7 @@ __all__ = [
     "ProofRows",
     "PsycopgProofRows",
     "SqlProofRows",
+    "entry_with_checkpoint_row",
 ]
 
 # The leaf's level-0 tile is the one at index leaf_index >> TILE_HEIGHT (a constant).
@@ -54,7 +56,7 @@ _ENTRY = (
 # _note joins them) of the head a bundle proves it against: tree size {size}, else the
 # first mined anchor's that includes the leaf (as AnchoredHeadIndex.covering picks it).
 # Only constants are formatted in; the values are bound parameters.
-_ENTRY_WITH_CHECKPOINT = (
+ENTRY_WITH_CHECKPOINT = (
     "SELECT e.leaf_index, e.leaf_hash, e.document, e.redacted_at IS NOT NULL, t.hashes,"  # noqa: S608 # nosec B608
     " h.size, (SELECT c.note || COALESCE((SELECT string_agg(s.line || chr(10), ''"
     " ORDER BY s.witness_name, s.key_id) FROM checkpoint_cosignatures s"
@@ -218,6 +220,20 @@ def _note(rows: Sequence[Sequence[Any]]) -> bytes | None:
     return (str(rows[0][0]) + lines).encode("utf-8")
 
 
+def entry_with_checkpoint_row(
+    rows: Sequence[Sequence[Any]],
+) -> tuple[EntryRow | None, CheckpointRead | None]:
+    """The entry and signed checkpoint of what :data:`ENTRY_WITH_CHECKPOINT` answered."""
+    if not rows:
+        return None, None
+    row = rows[0]
+    size, note = row[5], row[6]
+    checkpoint = None
+    if size is not None:
+        checkpoint = CheckpointRead(int(size), None if note is None else str(note).encode())
+    return _entry_row(row[:5]), checkpoint
+
+
 def _status(row: Sequence[Any] | None, leaf_index: int) -> str:
     if row is None or row[0] > leaf_index:
         return "pending"
@@ -295,16 +311,8 @@ class PsycopgProofRows:
     def entry_with_checkpoint(
         self, external_id: str, tree_size: int | None
     ) -> tuple[EntryRow | None, CheckpointRead | None]:
-        sql = _ENTRY_WITH_CHECKPOINT.format(size="%s::bigint", external_id="%s")
-        rows = self._rows(sql, (tree_size, external_id))
-        if not rows:
-            return None, None
-        row = rows[0]
-        size, note = row[5], row[6]
-        checkpoint = None
-        if size is not None:
-            checkpoint = CheckpointRead(int(size), None if note is None else str(note).encode())
-        return _entry_row(row[:5]), checkpoint
+        sql = ENTRY_WITH_CHECKPOINT.format(size="%s::bigint", external_id="%s")
+        return entry_with_checkpoint_row(self._rows(sql, (tree_size, external_id)))
 
     def tiles(self, ids: Sequence[TileId]) -> dict[TileId, bytes]:
         sql = _TILES.format(level="%s", indices="= ANY(%s)")

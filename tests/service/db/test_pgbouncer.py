@@ -9,6 +9,8 @@ Each test runs on a fresh database reached through a private PgBouncer
 
 from __future__ import annotations
 
+import asyncio
+
 import itertools
 import re
 import secrets
@@ -30,6 +32,7 @@ from anchor_service.db import migrate
 from anchor_service.db.engine import create_database_engine, normalize_database_url
 from anchor_service.db.models import Role
 from anchor_service.db.repositories.api_keys import ApiKeyRepository
+from anchor_service.db.repositories.proof_connections import AsyncProofConnections
 from anchor_service.db.repositories.proofs import ProofRowSource
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.sealing import seal_pending
@@ -145,6 +148,41 @@ def test_proof_reads_prepare_no_statements_behind_a_transaction_pooler(bounced: 
                         rows.checkpoint_size(1)
             finally:
                 source.close()
+                database.dispose()
+                other.dispose()
+
+    with pytest.raises(psycopg.Error, match=r"prepared statement .* does not exist"):
+        repeat_while_another_client_holds_the_server_connection(pooling=False)
+    repeat_while_another_client_holds_the_server_connection(pooling=True)
+
+
+def test_event_loop_proof_reads_prepare_no_statements_behind_a_transaction_pooler(
+    bounced: Bounced,
+) -> None:
+    """The proof route's event-loop connections (``AsyncProofConnections``) too."""
+    migrate.upgrade(bounced.settings())
+
+    def repeat_while_another_client_holds_the_server_connection(pooling: bool) -> None:
+        with PgBouncer(pool_size=3) as bouncer:
+            url = bouncer.url(bounced.name)
+            database = Database.from_settings(
+                bounced.settings(database_url=url, db_transaction_pooling=pooling)
+            )
+            connections = AsyncProofConnections(database.engine, 1, wait_seconds=5)
+            other = create_engine(normalize_database_url(url))
+
+            async def ask() -> None:
+                try:
+                    assert await connections.entry_with_checkpoint("pgb-0", None) == (None, None)
+                    with other.connect() as holder:  # takes the idle server connection used
+                        holder.execute(text("SELECT 1"))
+                        await connections.entry_with_checkpoint("pgb-1", None)
+                finally:
+                    await connections.close()
+
+            try:
+                asyncio.run(ask())
+            finally:
                 database.dispose()
                 other.dispose()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from anchor_service.api.proof_lane import ProofLaneMiddleware, plain_proof_request
 from anchor_service.db.models import Role
@@ -116,19 +116,30 @@ def test_the_lane_answers_the_plain_form_without_routing(
         routed.append(scope["path"])
         await Response(status_code=418)(scope, receive, send)
 
-    inner = ProofLaneMiddleware(router, owner=client.app)  # the started app's state
+    lane = ProofLaneMiddleware(router, owner=client.app)  # the started app's state
+    token = headers(Role.AUDITOR)["Authorization"].encode()
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        scope["app"] = client.app  # as the app's outermost layer sets it
-        await inner(scope, receive, send)
+    async def get(path: str, query: bytes = b"") -> tuple[int, bytes]:
+        sent: list[Message] = []
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
+                 "headers": [(b"authorization", token)], "app": client.app}  # fmt: skip
 
-    lane = TestClient(app)
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await lane(scope, receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    assert client.portal is not None  # the app's own event loop, where its state lives
     path = f"/v1/entries/{log.ids[1]}/proof"
-    answer = lane.get(path, headers=headers(Role.AUDITOR))
-    assert answer.status_code == 200 and routed == []
-    assert answer.content == client.get(path, headers=headers(Role.AUDITOR)).content
-    assert lane.get("/v1/entries/no-such/proof", headers=headers(Role.AUDITOR)).status_code == 404
-    assert lane.get(path + "?format=json", headers=headers(Role.AUDITOR)).status_code == 418
+    status, body = client.portal.call(get, path)
+    assert status == 200 and routed == []
+    assert body == client.get(path, headers=headers(Role.AUDITOR)).content
+    assert client.portal.call(get, "/v1/entries/no-such/proof")[0] == 404
+    assert client.portal.call(get, path, b"format=json")[0] == 418
     assert routed == [path]
 
 
