@@ -21,14 +21,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from anchor_service.db.models_checkpoints import Checkpoint
 from anchor_service.db.models_sealing import Batch
 from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
-from anchor_service.db.repositories.tiles import TileRepository
+from anchor_service.db.repositories.tiles import (
+    PUBLISHED_SIZES,
+    TileRepository,
+    published_size_from,
+)
 from anchor_service.errors import NotFoundError
 from anchor_service.merkle import (
     EMPTY_ROOT,
@@ -42,6 +45,8 @@ from anchor_service.merkle import (
 __all__ = [
     "HashTileCache",
     "PublishedHead",
+    "check_published",
+    "hash_tile_bytes",
     "published_head",
     "published_size",
     "read_resource",
@@ -86,11 +91,7 @@ def published_head(session: Session) -> PublishedHead:
 def published_size(session: Session) -> int:
     """The size of the tree the tiles publish (:func:`published_head`'s, without reading
     the checkpoint note and its cosignatures)."""
-    checkpointed = session.execute(select(func.max(Checkpoint.tree_size))).scalar_one_or_none()
-    sealed = session.execute(
-        select(Batch.end_index).order_by(Batch.seq.desc()).limit(1)
-    ).scalar_one_or_none()
-    return max(int(checkpointed or 0), int(sealed or 0))
+    return published_size_from(tuple(session.execute(text(PUBLISHED_SIZES)).one()))
 
 
 def read_resource(session: Session, path: TilePath, size: int) -> bytes:
@@ -100,6 +101,12 @@ def read_resource(session: Session, path: TilePath, size: int) -> bytes:
     beyond it, or wider than it holds), and ``RuntimeError`` when the database lacks
     what its own tree head covers (tiles or leaves missing: the store is damaged).
     """
+    check_published(path, size)
+    return read_resources(session, [path])[0]
+
+
+def check_published(path: TilePath, size: int) -> None:
+    """Raise :class:`NotFoundError` unless the tree of ``size`` leaves holds ``path``."""
     available = tile_width(path.tile, size)
     if path.width > available:
         have = "no" if available == 0 else f"only {available}"
@@ -107,7 +114,15 @@ def read_resource(session: Session, path: TilePath, size: int) -> bytes:
             f"{path} is not published: the log's tree of {size} leaves has {have} "
             "hashes in that tile"
         )
-    return read_resources(session, [path])[0]
+
+
+def hash_tile_bytes(path: TilePath, stored: bytes | None) -> bytes:
+    """The bytes of hash tile ``path`` (published) from its ``stored`` tile (``None``: not
+    stored); ``RuntimeError`` when the store lacks what the published tree covers."""
+    data = (stored or b"")[: path.width * HASH_SIZE]
+    if len(data) != path.width * HASH_SIZE:
+        raise RuntimeError(f"stored tile {path.tile} is shorter than the published tree")
+    return data
 
 
 def read_resources(session: Session, paths: Sequence[TilePath]) -> list[bytes]:
@@ -133,10 +148,7 @@ def read_resources(session: Session, paths: Sequence[TilePath]) -> list[bytes]:
             leaf_bytes = (leaves[index] for index in range(start, start + path.width))
             result.append(encode_entry_bundle(b"" if leaf is None else leaf for leaf in leaf_bytes))
             continue
-        data = tiles.get(path.tile, b"")[: path.width * HASH_SIZE]
-        if len(data) != path.width * HASH_SIZE:
-            raise RuntimeError(f"stored tile {path.tile} is shorter than the published tree")
-        result.append(data)
+        result.append(hash_tile_bytes(path, tiles.get(path.tile)))
     return result
 
 
@@ -172,10 +184,19 @@ class HashTileCache:
         """A published tree size that holds ``path`` if any does: the largest size read so
         far when it holds the path (the published tree only grows, so a resource it held
         is published still), else the size read now from the database."""
-        known = self._published
-        if tile_width(path.tile, known) >= path.width:
+        known = self.covering_size(path)
+        if known is not None:
             return known
-        size = published_size(session)
+        return self.note_published(published_size(session))
+
+    def covering_size(self, path: TilePath) -> int | None:
+        """The largest published size read so far, if it holds ``path`` (the published
+        tree only grows, so a resource it held is published still); else ``None``."""
+        known = self._published
+        return known if tile_width(path.tile, known) >= path.width else None
+
+    def note_published(self, size: int) -> int:
+        """Remember ``size``, the published size just read; return it."""
         with self._lock:
             self._published = max(self._published, size)
         return size

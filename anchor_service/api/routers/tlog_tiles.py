@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.applications import Starlette
 
-from anchor_service.api.deps import AuditorDep, ReadDatabaseDep, TlogReaderDep
+from anchor_service.api.deps import AuditorDep, ReadDatabaseDep, TlogReaderDep, state_of
 from anchor_service.api.errors import error_responses
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import NotFoundError
@@ -107,8 +107,10 @@ async def hash_tile(
         raise NotFoundError(f"{path} is an entry bundle")
     cache = _cache_of(request.app)
     data = cache.get(path)
-    if data is None:
-        data = await run_in_threadpool(_read, database, path, cache)
+    if data is None:  # PostgreSQL: read on the event loop; else on a thread
+        data = await state_of(request.app).proof_reads.hash_tile(path, cache)
+        if data is None:
+            data = await run_in_threadpool(_read, database, path, cache)
         cache.put(path, data)
     return _respond(path, data, request, private=caller is not None)
 

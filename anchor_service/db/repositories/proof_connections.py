@@ -1,4 +1,5 @@
-"""The entry query of proofs on the event loop: a few asynchronous psycopg connections.
+"""The busiest reads on the event loop (a proof's entry, a hash tile): a few asynchronous
+psycopg connections.
 
 A proof bundle needs one query in the common case (the entry with its leaf's tile and
 the head's signed checkpoint: :data:`~anchor_service.db.repositories.proofs.ENTRY_WITH_CHECKPOINT`);
@@ -33,11 +34,14 @@ from anchor_service.db.repositories.proofs import (
     EntryRow,
     entry_with_checkpoint_row,
 )
+from anchor_service.db.repositories.tiles import PUBLISHED_SIZES, published_size_from
 from anchor_service.errors import DatabaseUnavailableError
+from anchor_service.merkle import TileId
 
 __all__ = ["AsyncProofConnections"]
 
 _ENTRY_SQL = ENTRY_WITH_CHECKPOINT.format(size="%s::bigint", external_id="%s")
+_TILE_SQL = "SELECT hashes FROM merkle_tiles WHERE tile_level = %s AND tile_index = %s"
 
 
 class AsyncProofConnections:
@@ -58,16 +62,26 @@ class AsyncProofConnections:
         self, external_id: str, tree_size: int | None
     ) -> tuple[EntryRow | None, CheckpointRead | None]:
         """As :meth:`~anchor_service.db.repositories.proofs.ProofRows.entry_with_checkpoint`."""
+        return entry_with_checkpoint_row(await self._rows(_ENTRY_SQL, (tree_size, external_id)))
+
+    async def tile(self, tile: TileId) -> bytes | None:
+        """The stored hashes of ``tile`` (``None``: not stored)."""
+        rows = await self._rows(_TILE_SQL, (tile.level, tile.index))
+        return bytes(rows[0][0]) if rows else None
+
+    async def published_size(self) -> int:
+        """The size of the tree the tiles publish (see :data:`PUBLISHED_SIZES`)."""
+        return published_size_from((await self._rows(PUBLISHED_SIZES, ()))[0])
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         slot = self._least_busy()
         self._busy[slot] += 1
         try:
             connection = await self._connection(slot)
             try:
                 async with connection.cursor(binary=True) as cursor:
-                    await cursor.execute(
-                        _ENTRY_SQL, (tree_size, external_id), prepare=self._prepare or None
-                    )
-                    rows = await cursor.fetchall()
+                    await cursor.execute(sql, params, prepare=self._prepare or None)
+                    return await cursor.fetchall()
             except psycopg.OperationalError as exc:
                 self._forget_if_lost(slot, connection)
                 raise DatabaseUnavailableError(
@@ -75,7 +89,6 @@ class AsyncProofConnections:
                 ) from exc
         finally:
             self._busy[slot] -= 1
-        return entry_with_checkpoint_row(rows)
 
     def _least_busy(self) -> int:
         """The first slot with no query in flight, else the one with fewest."""

@@ -20,7 +20,21 @@ from anchor_service.db.dialect import insert_rows
 from anchor_service.db.models_sealing import MerkleTile
 from anchor_service.merkle import HASH_SIZE, TileError, TileId, TileUpdate, partial_tiles
 
-__all__ = ["TileRepository"]
+__all__ = ["PUBLISHED_SIZES", "TileRepository", "published_size_from"]
+
+#: The two tree sizes the tiles may publish, in one query (any dialect): the newest
+#: signed checkpoint's and the newest sealed batch's end (``NULL`` before the first).
+PUBLISHED_SIZES = (
+    "SELECT (SELECT MAX(tree_size) FROM checkpoints),"
+    " (SELECT end_index FROM batches ORDER BY seq DESC LIMIT 1)"
+)
+
+
+def published_size_from(row: Sequence[int | None]) -> int:
+    """The published tree size from the row :data:`PUBLISHED_SIZES` answered: the larger."""
+    checkpointed, sealed = row
+    return max(int(checkpointed or 0), int(sealed or 0))
+
 
 _tiles = cast(Table, MerkleTile.__table__)
 _COLUMNS = ("tile_level", "tile_index", "hashes")

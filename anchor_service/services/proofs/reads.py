@@ -42,10 +42,11 @@ from anchor_service.db.repositories.proofs import (
     ProofRowSource,
 )
 from anchor_service.db.session import Database
-from anchor_service.merkle import TileId
+from anchor_service.merkle import TileId, TilePath
 from anchor_service.services.proofs.anchored_heads import AnchoredHeadIndex
 from anchor_service.services.proofs.node_cache import NodeCache
 from anchor_service.services.proofs.store import ProofStore
+from anchor_service.services.tiles import HashTileCache, check_published, hash_tile_bytes
 
 __all__ = ["PROOF_THREADS", "ProofReads"]
 
@@ -109,19 +110,39 @@ class ProofReads:
         ``work`` must read the entry through ``store.entry_with_checkpoint(external_id,
         tree_size)`` or ``store.entry(external_id)`` and have no effect before its reads.
         """
-        entries = self._entries
-        if self._reads is not None:
-            entries = self._replica_entries.get(self._reads.current(), entries)
-        if entries is None:
+        connections = self._loop_connections()
+        if connections is None:
             return await self.run(work)
-        row, checkpoint = await entries.entry_with_checkpoint(external_id, tree_size)
+        row, checkpoint = await connections.entry_with_checkpoint(external_id, tree_size)
         prefetched = _PrefetchedRows(external_id, tree_size, row, checkpoint)
         try:
             return work(ProofStore(prefetched))
         except _NeedsMoreReads:
             return await self.run(work, prefetched)
 
-    def _with_store(self, work: Callable[[ProofStore], T], prefetched: _PrefetchedRows | None) -> T:
+    async def hash_tile(self, path: TilePath, cache: HashTileCache) -> bytes | None:
+        """The bytes of hash tile ``path`` read on the event loop (PostgreSQL), checked
+        against the published tree as :func:`~anchor_service.services.tiles.read_resource`
+        does (``NotFoundError`` when not published); ``None`` on SQLite, where the caller
+        reads it on a thread."""
+        connections = self._loop_connections()
+        if connections is None:
+            return None
+        size = cache.covering_size(path)
+        if size is None:
+            size = cache.note_published(await connections.published_size())
+        check_published(path, size)
+        return hash_tile_bytes(path, await connections.tile(path.tile))
+
+    def _loop_connections(self) -> AsyncProofConnections | None:
+        """The event loop's connections to where this request reads (``None``: SQLite)."""
+        if self._reads is None:
+            return self._entries
+        return self._replica_entries.get(self._reads.current(), self._entries)
+
+    def _with_store(
+        self, work: Callable[[ProofStore], T], prefetched: _PrefetchedRows | None
+    ) -> T:
         with self._source().rows() as rows:
             if prefetched is not None:
                 rows = prefetched.reading_more(rows)
