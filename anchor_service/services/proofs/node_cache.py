@@ -5,8 +5,13 @@ complete node never changes in an append-only log. :class:`NodeCache` remembers 
 hashes of the nodes it had to read from tiles other than the leaf's own; the leaf's own
 level-0 tile is read in the same query as its entry (and not remembered: proofs ask for
 random leaves). Of the nodes hashed up from that tile, the big ones (32 leaves and more:
-:data:`REMEMBERED_SUBLEVEL`) are remembered too: they are ~7 of a tile's 255 node hashes
-but cost ~220 of the ~250 hashes a path through the tile needs. The upper tiles those
+:data:`REMEMBERED_SUBLEVEL`) are remembered too: they are 14 of a tile's 254 node hashes
+but cost ~220 of the ~250 hashes a path through the tile needs. A full tile's 14 are
+hashed together (254 hashes) and kept as one 448-byte blob per tile, apart from the
+other nodes: ~550 bytes a tile in memory, so the 39,000 leaf tiles of a 10M-entry log
+take ~21 MB (as single nodes, at ~205 bytes each, they took ~110 MB and, at the
+100,000-node limit, pushed each other out: a proof at 10M hashed ~200 more times than
+at 200k). The upper tiles those
 nodes come from (level 1 and above, one per 65,536 leaves) are remembered too; a tile
 only grows, so one too short for a node is read again. A proof in a log of 10M leaves
 needs about 16 nodes above its leaf's tile, shared with many other proofs: after a few
@@ -23,13 +28,16 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from anchor_service.merkle import (
+    HASH_SIZE,
     TILE_HEIGHT,
+    TILE_WIDTH,
     NodeId,
     TileError,
     TileId,
     TileReader,
     hashes_from_tiles,
     node_hash_from_tile,
+    parent_hashes,
     tiles_for_nodes,
 )
 
@@ -39,19 +47,40 @@ __all__ = ["REMEMBERED_SUBLEVEL", "NodeCache"]
 #: leaves and more) are remembered; the smaller ones are cheaper to hash again.
 REMEMBERED_SUBLEVEL = 5
 
+_FULL_TILE_BYTES = TILE_WIDTH * HASH_SIZE
+# A full tile's big nodes in one blob: its 8 nodes of 32 entries, 4 of 64, 2 of 128.
+_TOP_SPAN = HASH_SIZE << REMEMBERED_SUBLEVEL  # the entries under one node of 32
+_FIRST_TOP = NodeId(REMEMBERED_SUBLEVEL, 0)  # that node, in a blob of its 32 entries
+
+def _top_offsets() -> dict[int, int]:
+    """Where each sublevel's nodes start in a tile's blob of big nodes ({5: 0, 6: 8, 7: 12})."""
+    offsets, offset = {}, 0
+    for sublevel in range(REMEMBERED_SUBLEVEL, TILE_HEIGHT):
+        offsets[sublevel] = offset
+        offset += TILE_WIDTH >> sublevel
+    return offsets
+
+
+_TOP_OFFSETS = _top_offsets()
+_TOPS_PER_TILE = sum(TILE_WIDTH >> sublevel for sublevel in _TOP_OFFSETS)  # 8 + 4 + 2
+
 
 class NodeCache:
-    """Up to ``max_nodes`` node hashes (0: remember none); the oldest go first when full.
+    """Up to ``max_nodes`` node hashes (0: remember none, nor any tile's big nodes) and the
+    big nodes of up to ``max_tiles`` full leaf tiles; the oldest go first when full.
 
     Reads take no lock (a dict lookup is atomic); writes do.
     """
 
-    def __init__(self, max_nodes: int = 100_000) -> None:
+    def __init__(self, max_nodes: int = 100_000, max_tiles: int = 100_000) -> None:
         self._max = max_nodes
         self._nodes: dict[tuple[int, int], bytes] = {}
         # Upper tiles (level 1 and above: one per 65,536 leaves) the nodes came from.
         self._max_tiles = max(max_nodes // 64, 16)
         self._tiles: dict[TileId, bytes] = {}
+        # The big nodes of full tiles that were given (leaf tiles), one blob per tile.
+        self._max_tops = max_tiles if max_nodes > 0 else 0
+        self._tops: dict[tuple[int, int], bytes] = {}
         self._lock = threading.Lock()
 
     def hashes(
@@ -79,6 +108,12 @@ class NodeCache:
                 if sublevel < REMEMBERED_SUBLEVEL:
                     result.append(node_hash_from_tile(blob, node))
                     continue
+                if len(blob) == _FULL_TILE_BYTES:  # its big nodes are final: all at once
+                    tile_index = (index << sublevel) >> TILE_HEIGHT
+                    tops = self._tile_tops(level // TILE_HEIGHT, tile_index, blob)
+                    slot = _TOP_OFFSETS[sublevel] + (index & ((TILE_WIDTH >> sublevel) - 1))
+                    result.append(tops[slot * HASH_SIZE : (slot + 1) * HASH_SIZE])
+                    continue
                 cached = remembered.get((level, index))
                 if cached is None:
                     cached = node_hash_from_tile(blob, node)
@@ -100,6 +135,29 @@ class NodeCache:
         if hashed:
             self._remember(hashed, hashes)
         return result
+
+    def _tile_tops(self, tile_level: int, tile_index: int, blob: bytes) -> bytes:
+        """The big nodes of a full tile (8 of 32 entries, 4 of 64, 2 of 128), as one blob:
+        remembered, or hashed from ``blob`` and remembered (254 hashes)."""
+        key = (tile_level, tile_index)
+        tops = self._tops.get(key)
+        if tops is not None:
+            return tops
+        row = [
+            node_hash_from_tile(blob[start : start + _TOP_SPAN], _FIRST_TOP)
+            for start in range(0, _FULL_TILE_BYTES, _TOP_SPAN)
+        ]
+        nodes = list(row)
+        while len(row) > 2:  # up to the two halves; the tile's root is not in it
+            row = parent_hashes(row)
+            nodes.extend(row)
+        tops = b"".join(nodes)
+        if self._max_tops > 0:
+            with self._lock:
+                self._tops[key] = tops
+                while len(self._tops) > self._max_tops:
+                    del self._tops[next(iter(self._tops))]
+        return tops
 
     def _from_tiles(self, nodes: Sequence[NodeId], fetch: TileReader) -> list[bytes]:
         """Hash ``nodes`` up from remembered upper tiles, reading the tiles that are not
@@ -126,7 +184,8 @@ class NodeCache:
         return hashes_from_tiles(nodes, tiles)
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        """Node hashes remembered (a full tile's big nodes count as 14)."""
+        return len(self._nodes) + len(self._tops) * _TOPS_PER_TILE
 
     def _remember(self, nodes: Sequence[NodeId], hashes: Sequence[bytes]) -> None:
         if self._max <= 0:

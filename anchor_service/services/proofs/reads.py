@@ -7,16 +7,21 @@ it at shutdown): the anchored heads and tree nodes it has seen
 :class:`~anchor_service.services.proofs.node_cache.NodeCache`), :data:`PROOF_THREADS`
 threads that build bundles, and where they read the rest (PostgreSQL: one pooled psycopg
 connection per thread, in autocommit mode; SQLite: a reader session; see
-:mod:`anchor_service.db.repositories.proofs`). On PostgreSQL a bundle starts on the event
-loop instead (:meth:`ProofReads.run_prefetched`): its one query goes out on an
-asynchronous connection (:mod:`anchor_service.db.repositories.proof_connections`), and
-the bundle is built from that row and the caches right there; only a bundle that needs
-more (a tile not remembered, an anchored head not seen yet, a redaction record, an error
-naming the entry's status) is built again on a proof thread, from the start, with the
-row it has (reading the rest there). With read
-replicas, connections per replica too:
-a request reads where :meth:`~anchor_service.db.replicas.ReadDatabases.current` says
-(the caches hold only what never changes, so they serve every database alike).
+:mod:`anchor_service.db.repositories.proofs`).
+
+On PostgreSQL a bundle starts on the event loop instead (:meth:`ProofReads.run_prefetched`):
+its one query goes out on an asynchronous connection
+(:mod:`anchor_service.db.repositories.proof_connections`) and the bundle is built from
+that row and the caches right there. Only a bundle that needs more (a tile not
+remembered, an anchored head not seen yet, a redaction record, an error naming the
+entry's status) is built again on a proof thread, from the start, with the row it has.
+Hash tiles the worker has not cached are read on the event loop too
+(:meth:`ProofReads.hash_tile`). Measured on ``proof_bench --quick``: 2,301 → ~3,100
+proofs/s and p99 30.6 → 16-17 ms, with the proof lane (``anchor_service.api.proof_lane``).
+
+With read replicas, threads and connections per replica too: a request reads where
+:meth:`~anchor_service.db.replicas.ReadDatabases.current` says (the caches hold only
+what never changes, so they serve every database alike).
 """
 
 from __future__ import annotations

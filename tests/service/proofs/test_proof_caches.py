@@ -119,3 +119,29 @@ def test_confirmed_heads_are_remembered_and_mined_ones_read_again(
         assert mined is not None and (mined.tree_size, mined.confirmed) == (second, False)
         assert source.reads == reads + 1
         assert index.covering(source, second) is None and source.reads == reads + 2
+
+
+def test_a_full_leaf_tiles_big_nodes_are_hashed_once_as_one_blob() -> None:
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(1_000)]  # tiles 0-2 full
+    store = MemoryTileStore()
+    store.append(leaves)
+    cache = NodeCache()
+    for index in (0, 31, 32, 100, 255, 256, 700, 999):  # 999: tile 3 is partial (232)
+        nodes = inclusion_nodes(index, len(leaves))
+        known = store.read_tiles([TileId(0, index >> 8)])
+        proof = nodes.rehash(cache.hashes(nodes.ids, CountingReads(store), known))
+        assert proof == merkle.inclusion_proof(leaves, index)
+    tops = len(cache._tops)
+    assert tops == 3 and all(len(blob) == 14 * 32 for blob in cache._tops.values())
+    assert len(cache) >= 3 * 14
+    for index in (1, 33, 300):  # remembered tiles: nothing hashed again, same proofs
+        nodes = inclusion_nodes(index, len(leaves))
+        proof = nodes.rehash(cache.hashes(nodes.ids, CountingReads(store), store.read_tiles(
+            [TileId(0, index >> 8)])))  # fmt: skip
+        assert proof == merkle.inclusion_proof(leaves, index)
+    assert len(cache._tops) == tops
+    nothing = NodeCache(max_nodes=0)
+    nodes = inclusion_nodes(5, len(leaves))
+    assert nodes.rehash(nothing.hashes(nodes.ids, CountingReads(store), store.read_tiles(
+        [TileId(0, 0)]))) == merkle.inclusion_proof(leaves, 5)  # fmt: skip
+    assert len(nothing) == 0
