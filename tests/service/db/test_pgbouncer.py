@@ -10,7 +10,6 @@ Each test runs on a fresh database reached through a private PgBouncer
 from __future__ import annotations
 
 import asyncio
-
 import itertools
 import re
 import secrets
