@@ -16,7 +16,7 @@ Set-up (not timed), on a fresh database ``anchor_bench_proof_<random>``:
 
 Timed: ``--clients`` keep-alive HTTP/1.1 connections over loopback, each asking for the
 proof of a random entry as soon as the previous answer arrived, for ``--seconds``
-(after a warm-up). Prints req/s and latency percentiles beside the targets (>= 2,000
+(after `--warmup` seconds of untimed load, 3 by default). Prints req/s and latency percentiles beside the targets (>= 2,000
 req/s, p99 <= 20 ms), and how busy each part kept the machine's cores. Client, server,
 PostgreSQL and ganache share those cores.
 
@@ -30,6 +30,7 @@ ganache on ``--rpc`` yourself only if you want the chain check; it is skipped ot
     .venv/bin/python benchmarks/proof_bench.py                 # 10M entries
     .venv/bin/python benchmarks/proof_bench.py --keep --entries 10000000
     .venv/bin/python benchmarks/proof_bench.py --database anchor_bench_proof_1a2b3c4d
+    .venv/bin/python benchmarks/proof_bench.py --database anchor_bench_proof_1a2b3c4d --warmup 120
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def run_load(url: str, args: argparse.Namespace, registry: str | None, rpc: str 
         pid = server_process.pid
         how = check_bundles(port, token, count, rpc)
         step(f"server up with {args.workers} workers; bundles verify {how}; warming up ...")
-        asyncio.run(load(port, token, count, args.clients, 3.0))
+        asyncio.run(load(port, token, count, args.clients, args.warmup))
         name = make_url(url).database or ""
         before, began = cpu_snapshot(pid, name), time.perf_counter()
         rate, latencies, errors = asyncio.run(load(port, token, count, args.clients, args.seconds))
@@ -320,6 +321,9 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=10_000_000, help="log size")
     parser.add_argument("--quick", action="store_true", help="200k entries")
     parser.add_argument("--seconds", type=float, default=20.0, help="timed load duration")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="untimed load first (the workers' caches fill: on a 10M-entry "
+                             "log ~120 s gives a long-running server's steady state)")  # fmt: skip
     parser.add_argument("--clients", type=int, default=32, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the database")
