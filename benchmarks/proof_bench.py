@@ -16,8 +16,9 @@ Set-up (not timed), on a fresh database ``anchor_bench_proof_<random>``:
 
 Timed: ``--clients`` keep-alive HTTP/1.1 connections over loopback, each asking for the
 proof of a random entry as soon as the previous answer arrived, for ``--seconds``
-(after `--warmup` seconds of untimed load, 3 by default). Prints req/s and latency percentiles beside the targets (>= 2,000
-req/s, p99 <= 20 ms), and how busy each part kept the machine's cores. Client, server,
+(after ``--warmup`` seconds of untimed load, 3 by default). Prints req/s and latency
+percentiles beside the targets (>= 2,000 req/s, p99 <= 20 ms), and how busy each part
+kept the machine's cores. Client, server,
 PostgreSQL and ganache share those cores.
 
 Set-up time on this 2-core machine: about 8 minutes for 10M entries (generating ~6,
