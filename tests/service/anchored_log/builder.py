@@ -11,6 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from anchor_service.db.models import Role
+from anchor_service.db.repositories.api_keys import ApiKeyRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.services.anchoring.anchorer import Anchorer
 from anchor_service.services.anchoring.views import AnchorView, OutcomeKind
@@ -68,6 +70,22 @@ class LogBuilder:
         self.ids += self._stored_ids(len(self.ids), first)  # leaves the service appended
         self.ids += ids
         return ids
+
+    def add_for(self, account: str) -> str:
+        """Post one entry paying from ``account`` (instead of wallet:user:981); its id."""
+        ids = [f"{self.prefix}-{next(_numbers):06d}"]
+        entry = entry_payload(ids[0], 7000)
+        entry["postings"][0]["account"] = account
+        response = self.client.post("/v1/entries", json=entry, headers=self._headers)
+        assert response.status_code == 201, response.text
+        self.ids += self._stored_ids(len(self.ids), response.json()["leaf_index"]) + ids
+        return ids[0]
+
+    def account_key(self, *accounts: str) -> dict[str, str]:
+        """Authorization headers of a new ``account`` key bound to ``accounts``."""
+        with unit_of_work(self.database.writer) as session:
+            token = ApiKeyRepository(session).create(Role.ACCOUNT, accounts=list(accounts)).token
+        return {"Authorization": f"Bearer {token}"}
 
     def _stored_ids(self, start: int, end: int) -> list[str]:
         """External ids of leaves ``[start, end)`` (redaction records, for example)."""

@@ -16,13 +16,14 @@ import secrets
 import signal
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from anchor_service import merkle
@@ -125,20 +126,31 @@ def test_server_side_prepared_statements_are_off_behind_a_transaction_pooler(
     repeat_while_another_client_holds_the_server_connection(pooling=True)
 
 
+@contextmanager
+def _own_pgbouncer(bounced: Bounced, pooling: bool) -> Iterator[tuple[Database, Engine]]:
+    """The database through a PgBouncer of its own (server connections holding another
+    test's ``_pg3_0`` would run that statement instead of failing), and a second client
+    of it."""
+    with PgBouncer(pool_size=3) as bouncer:
+        url = bouncer.url(bounced.name)
+        database = Database.from_settings(
+            bounced.settings(database_url=url, db_transaction_pooling=pooling)
+        )
+        other = create_engine(normalize_database_url(url))
+        try:
+            yield database, other
+        finally:
+            database.dispose()
+            other.dispose()
+
+
 def test_proof_reads_prepare_no_statements_behind_a_transaction_pooler(bounced: Bounced) -> None:
-    """The proof endpoint's own psycopg pool follows ``ANCHOR_DB_TRANSACTION_POOLING`` too.
-    (A PgBouncer of its own: server connections holding another test's ``_pg3_0`` would
-    run that statement instead of failing.)"""
+    """The proof endpoint's own psycopg pool follows ``ANCHOR_DB_TRANSACTION_POOLING`` too."""
     migrate.upgrade(bounced.settings())
 
     def repeat_while_another_client_holds_the_server_connection(pooling: bool) -> None:
-        with PgBouncer(pool_size=3) as bouncer:
-            url = bouncer.url(bounced.name)
-            database = Database.from_settings(
-                bounced.settings(database_url=url, db_transaction_pooling=pooling)
-            )
+        with _own_pgbouncer(bounced, pooling) as (database, other):
             source = ProofRowSource(database, 1)
-            other = create_engine(normalize_database_url(url))
             try:
                 with source.rows() as rows:
                     rows.checkpoint_size(0)
@@ -147,8 +159,6 @@ def test_proof_reads_prepare_no_statements_behind_a_transaction_pooler(bounced: 
                         rows.checkpoint_size(1)
             finally:
                 source.close()
-                database.dispose()
-                other.dispose()
 
     with pytest.raises(psycopg.Error, match=r"prepared statement .* does not exist"):
         repeat_while_another_client_holds_the_server_connection(pooling=False)
@@ -162,13 +172,8 @@ def test_event_loop_proof_reads_prepare_no_statements_behind_a_transaction_poole
     migrate.upgrade(bounced.settings())
 
     def repeat_while_another_client_holds_the_server_connection(pooling: bool) -> None:
-        with PgBouncer(pool_size=3) as bouncer:
-            url = bouncer.url(bounced.name)
-            database = Database.from_settings(
-                bounced.settings(database_url=url, db_transaction_pooling=pooling)
-            )
+        with _own_pgbouncer(bounced, pooling) as (database, other):
             connections = AsyncProofConnections(database.engine, 1, wait_seconds=5)
-            other = create_engine(normalize_database_url(url))
 
             async def ask() -> None:
                 try:
@@ -179,11 +184,7 @@ def test_event_loop_proof_reads_prepare_no_statements_behind_a_transaction_poole
                 finally:
                     await connections.close()
 
-            try:
-                asyncio.run(ask())
-            finally:
-                database.dispose()
-                other.dispose()
+            asyncio.run(ask())
 
     with pytest.raises(psycopg.Error, match=r"prepared statement .* does not exist"):
         repeat_while_another_client_holds_the_server_connection(pooling=False)

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
+from anchor_service.db.session import Database
 from anchor_service.services.redaction import redact_entry
 from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-from .conftest import LogBuilder, entry_payload
+from .conftest import LogBuilder
 
 Headers = Callable[[Role], dict[str, str]]
 
@@ -28,15 +27,10 @@ def test_an_account_key_gets_the_bundles_of_its_own_entries_only(
     chain_view: Web3ChainView,
 ) -> None:
     [own] = log.add(1)  # wallet:user:981 -> escrow:project:42
-    other = entry_payload(f"{log.prefix}-other", 7000)
-    other["postings"][0]["account"] = "wallet:user:1204"
-    posted = client.post("/v1/entries", json=other, headers=headers(Role.WRITER))
-    assert posted.status_code == 201, posted.text
+    other = log.add_for("wallet:user:1204")
     log.seal()
     log.anchor()
-    with unit_of_work(database.writer) as session:
-        token = ApiKeyRepository(session).create(Role.ACCOUNT, accounts=["wallet:user:981"]).token
-    scoped = {"Authorization": f"Bearer {token}"}
+    scoped = log.account_key("wallet:user:981")
 
     def get(external_id: str, key: dict[str, str], query: str = "") -> tuple[int, bytes]:
         answer = client.get(f"/v1/entries/{external_id}/proof{query}", headers=key)
@@ -54,8 +48,8 @@ def test_an_account_key_gets_the_bundles_of_its_own_entries_only(
             missing = get("no-such-entry", scoped, query)[1]
             assert (status, body) == (404, missing.replace(b"no-such-entry", external_id.encode()))
 
-    hidden(other["external_id"])
-    assert get(other["external_id"], headers(Role.AUDITOR))[0] == 200
+    hidden(other)
+    assert get(other, headers(Role.AUDITOR))[0] == 200
 
     redact_entry(database, own)  # its document, and so its accounts, are gone
     hidden(own)

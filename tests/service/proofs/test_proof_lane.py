@@ -17,12 +17,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from anchor_service.api.proof_lane import ProofLaneMiddleware, plain_proof_request
 from anchor_service.db.models import Role
-from anchor_service.db.repositories.api_keys import ApiKeyRepository
-from anchor_service.db.session import Database, unit_of_work
 from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
 
-from .conftest import LogBuilder, entry_payload
+from .conftest import LogBuilder
 
 Headers = Callable[[Role], dict[str, str]]
 
@@ -78,21 +76,16 @@ def test_lane_and_route_give_the_same_errors(
 
 
 def test_an_account_key_reads_its_entries_and_not_others_in_both(
-    log: LogBuilder, client: TestClient, database: Database, headers: Headers
+    log: LogBuilder, client: TestClient
 ) -> None:
     [own] = log.add(1)  # wallet:user:981 -> escrow:project:42
-    other = entry_payload(f"{log.prefix}-other", 7000)
-    other["postings"][0]["account"] = "wallet:user:1204"
-    posted = client.post("/v1/entries", json=other, headers=headers(Role.WRITER))
-    assert posted.status_code == 201, posted.text
+    other = log.add_for("wallet:user:1204")
     log.seal()
     log.anchor()
-    with unit_of_work(database.writer) as session:
-        token = ApiKeyRepository(session).create(Role.ACCOUNT, accounts=["wallet:user:981"]).token
-    scoped = {"Authorization": f"Bearer {token}"}
+    scoped = log.account_key("wallet:user:981")
     lane, routed = _both(client, f"/v1/entries/{own}/proof", scoped)
     assert lane == routed and lane[0] == 200
-    lane, routed = _both(client, f"/v1/entries/{other['external_id']}/proof", scoped)
+    lane, routed = _both(client, f"/v1/entries/{other}/proof", scoped)
     assert lane == routed and lane[0] == 404  # like a missing entry
 
 
