@@ -13,8 +13,9 @@ Set-up (not timed), on a fresh database ``anchor_bench_seal_<random>``:
 
 Timed: :func:`anchor_service.services.sealing.seal_pending` over the new entries (one
 batch), with its split: read (leaf hashes), hash (tree extension), statement (posting
-sums), store (tiles, batch row, commit). Then checked: the root equals the root Python
-computes over all leaf hashes, the statement's totals equal the generated amounts.
+sums), trees (statement version 2's account lines and index), store (tiles, batch row,
+commit). Then checked: the root equals the root Python computes over all leaf hashes,
+the statement's totals equal the generated amounts.
 Drops the database at the end.
 
     .venv/bin/python benchmarks/seal_bench.py            # 10M existing + 1M new (~5 min)
@@ -152,6 +153,7 @@ def main() -> int:
         ("read (leaf hashes)", t.read),
         ("hash (extend tree from tiles)", t.hash),
         ("statement (sum postings)", t.statement),
+        ("trees (account lines and index)", t.trees),
         ("store (tiles, batch row, commit)", t.store),
     ):
         print(f"{name:<34}{value:>9.2f}")
