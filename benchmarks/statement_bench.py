@@ -103,7 +103,9 @@ def time_build(database: Database, count: int) -> dict[str, float]:
     with unit_of_work(database.writer) as session:
         pid = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
         db_before, cpu_before, began = backend_cpu(pid), time.process_time(), time.perf_counter()
-        built = StatementTreeRepository(session).build(10**6, 0, count)
+        trees = StatementTreeRepository(session)
+        with trees.grouped_postings(0, count) as groups:
+            built = trees.build(10**6, groups)
         wall = time.perf_counter() - began
         db_cpu, cpu = backend_cpu(pid) - db_before, time.process_time() - cpu_before
         session.rollback()
