@@ -42,7 +42,7 @@ import psycopg
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
 
-from anchor_service.db.dialect import insert_rows, is_postgresql
+from anchor_service.db.dialect import insert_rows, is_postgresql, prefer_index_range_scans
 from anchor_service.db.models_sealing import EntryPosting
 from anchor_service.db.models_statements import (
     INDEX_TREE,
@@ -134,6 +134,8 @@ class StatementTreeRepository:
         if not is_postgresql(self._session):
             yield self._sqlite_groups(start, end)
             return
+        # The caller's later range reads (the seal's record count) too, as before.
+        prefer_index_range_scans(self._session)
         bind = self._session.get_bind()
         engine = bind if isinstance(bind, Engine) else bind.engine
         with _PendingGroups(engine, start, end) as pending:
