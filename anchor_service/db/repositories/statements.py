@@ -8,8 +8,11 @@ currency in SQL (exact ``NUMERIC`` sums, and the group's leaf indices as one arr
 account order and Python adds them up (it has no exact big-integer sum). Python then
 walks the accounts in byte order, one at a time: a line per account, the account's
 distinct leaf indices (sorted here, so no database order is relied on) hashed into the
-index leaves, each 256-leaf chunk's root computed and the chunk stored as one row. At most
-one account's leaves, one chunk and one write batch are held.
+index leaves, each 256-leaf chunk's root computed and the chunk stored as one row. Held at
+once: one fetch of groups (``_FETCH_GROUPS`` of them with their leaf indices: at worst
+every posting's, 2M Python ints for a 1M-entry batch, the default batch size), one chunk,
+one write batch, the statement's movements (one per line and currency) and the chunk
+roots.
 
 Measured on the seal benchmark's batch (1M entries, 2M postings, 1,050 accounts,
 PostgreSQL): the build of migration 0011 (one ``account_index`` row per pair, numbered
@@ -75,7 +78,7 @@ _chunks = cast(Table, StatementChunk.__table__)
 _WRITE_ROWS = 10_000
 _WRITE_CHUNKS = 1_000
 _STREAM_ROWS = 50_000
-_FETCH_GROUPS = 2_000
+_FETCH_GROUPS = 256
 
 # One row per (account, currency): debits, credits, postings at position 0 (one per
 # entry with postings), the leaf indices of its postings (unordered, maybe repeated).
