@@ -101,12 +101,17 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-_BACKENDS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+_BACKENDS = (
+    "SELECT pid FROM pg_stat_activity"
+    " WHERE datname = current_database() AND backend_type = 'client backend'"
+)
 
 
 def backends_cpu(session: Session) -> dict[int, float]:
     """CPU seconds of every backend of this database (the build groups the postings on a
-    second pooled connection: its backend works beside the session's)."""
+    second pooled connection: its backend works beside the session's). The activity view
+    is a snapshot kept for the transaction: cleared first, to see backends started since."""
+    session.execute(text("SELECT pg_stat_clear_snapshot()"))
     return {int(pid): backend_cpu(int(pid)) for pid in session.scalars(text(_BACKENDS))}
 
 
