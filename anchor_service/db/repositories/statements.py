@@ -79,6 +79,7 @@ _WRITE_ROWS = 10_000
 _WRITE_CHUNKS = 1_000
 _STREAM_ROWS = 50_000
 _FETCH_GROUPS = 256
+_CANCEL_EVERY = 0.05
 
 # One row per (account, currency): debits, credits, postings at position 0 (one per
 # entry with postings), the leaf indices of its postings (unordered, maybe repeated).
@@ -343,12 +344,22 @@ class _PendingGroups:
             rows = self._cursor.fetchmany(_FETCH_GROUPS)
 
     def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
-        if kind is not None and self._thread.is_alive():
-            self._driver.cancel()  # the groups are not wanted now
+        if kind is not None:
+            # The groups are not wanted now. Cancelled until the thread ends: a cancel
+            # sent before its query reached the server would cancel nothing.
+            while self._thread.is_alive():
+                self._driver.cancel()
+                self._thread.join(_CANCEL_EVERY)
         self._thread.join()
         try:
             self._cursor.close()
             self._connection.rollback()
+        except psycopg.Error:
+            if kind is None:
+                raise
+            # Cancelled or failed under the caller's own error (raised as it is): the
+            # connection is not reused.
+            self._connection.invalidate()
         finally:
             self._connection.close()
 

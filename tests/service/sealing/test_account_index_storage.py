@@ -10,8 +10,13 @@ from the postings as written, with the ledger's own leaf and node functions.
 from __future__ import annotations
 
 import json
+import time
 from bisect import bisect_left
 
+import pytest
+
+from anchor_service.db.dialect import is_postgresql
+from anchor_service.db.repositories import statements
 from anchor_service.db.repositories.statements import StatementTreeRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.ledger.account_index import IndexLeaf, index_leaf_hash
@@ -103,3 +108,50 @@ def test_trees_match_their_definition_and_every_run_is_found(
     platform = [p for p in pairs if p.account == "wallet:platform"]
     first = pairs.index(platform[0])
     assert (first + len(platform) - 1) // CHUNK_SIZE - first // CHUNK_SIZE >= 2  # 3 chunks
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_seal_failing_before_the_groups_are_read_releases_their_connection(
+    log: LogWriter, database: Database
+) -> None:
+    """The grouping's connection (PostgreSQL: a second one of the pool) goes back to the
+    pool whether its rows are read or not, and the caller's error is the one raised."""
+    log.add([entry_payload() for _ in range(300)])
+    pool = database.engine.pool
+    checked_out = pool.checkedout()  # type: ignore[attr-defined]
+    for consume in (False, True):
+        with unit_of_work(database.writer) as session:
+            trees = StatementTreeRepository(session)
+            try:
+                with trees.grouped_postings(0, 300) as groups:
+                    if consume:
+                        assert sum(len(group[5]) for group in groups) == 600
+                    raise _Stop
+            except _Stop:
+                pass
+            session.rollback()
+        assert pool.checkedout() == checked_out  # type: ignore[attr-defined]
+
+
+def test_a_grouping_still_running_is_cancelled_when_the_seal_fails(
+    log: LogWriter, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the seal's error does not wait for the grouping (a slow one here)."""
+    if not is_postgresql(database.engine):
+        pytest.skip("SQLite reads the postings in the caller's transaction")
+    slow = "SELECT 'a', 'IDR', 0, 0, %(start)s, ARRAY[%(end)s::int8] FROM pg_sleep(30)"
+    monkeypatch.setattr(statements, "_PG_GROUPS", slow)
+    pool = database.engine.pool
+    checked_out = pool.checkedout()  # type: ignore[attr-defined]
+    began = time.monotonic()
+    with (
+        unit_of_work(database.writer) as session,
+        pytest.raises(_Stop),
+        StatementTreeRepository(session).grouped_postings(0, 1),
+    ):
+        raise _Stop
+    assert time.monotonic() - began < 10
+    assert pool.checkedout() == checked_out  # type: ignore[attr-defined]
