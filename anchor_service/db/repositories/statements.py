@@ -78,7 +78,7 @@ _chunks = cast(Table, StatementChunk.__table__)
 _WRITE_ROWS = 10_000
 _WRITE_CHUNKS = 1_000
 _STREAM_ROWS = 50_000
-_FETCH_GROUPS = 256
+_FETCH_GROUPS = 1_000
 _CANCEL_EVERY = 0.05
 
 # One row per (account, currency): debits, credits, postings at position 0 (one per
