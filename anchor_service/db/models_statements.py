@@ -2,8 +2,11 @@
 
 - ``statement_lines``: the batch's account lines (their exact JCS bytes), by position in
   the Merkle-sum tree (sorted by account).
-- ``account_index``: the batch's ``(account, leaf_index)`` pairs by position in the
-  account index tree.
+- ``account_index_chunks``: the batch's ``(account, leaf_index)`` pairs, one row per
+  256-leaf chunk of the account index tree (migration 0012; 0011 stored one row per pair,
+  which cost the seal of 1M entries ~10 s): the chunk's pairs as runs of one account,
+  ``[["<account>", [leaf_index, ...]], ...]`` (JSON), and its first and last accounts,
+  indexed, to find an account's run.
 - ``statement_chunks``: the root of every 256-leaf chunk of both trees (``tree`` 0: lines,
   with their ``sums`` as JSON; 1: the index), so a proof reads one chunk of leaves and
   the chunk roots, never the whole tree (see :mod:`anchor_service.merkle.ranges`).
@@ -21,11 +24,12 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anchor_service.db.base import Base
 
-__all__ = ["INDEX_TREE", "LINES_TREE", "AccountIndexLeaf", "StatementChunk", "StatementLine"]
+__all__ = ["INDEX_TREE", "LINES_TREE", "AccountIndexChunk", "StatementChunk", "StatementLine"]
 
 LINES_TREE = 0
 INDEX_TREE = 1
@@ -43,16 +47,25 @@ class StatementLine(Base):
     line: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class AccountIndexLeaf(Base):
-    """One ``(account, leaf_index)`` pair of a batch at its place in the index tree."""
+BYTE_ORDER_ACCOUNT = String(128).with_variant(postgresql.VARCHAR(128, collation="C"), "postgresql")
+"""An account column compared in UTF-8 byte order, the trees' order (SQLite's default)."""
 
-    __tablename__ = "account_index"
-    __table_args__ = (Index("ix_account_index_account", "batch_seq", "account"),)
+
+class AccountIndexChunk(Base):
+    """The pairs of one 256-leaf chunk of a batch's account index tree (leaves
+    ``[256 * chunk, 256 * chunk + n)``), as runs of one account each, in tree order."""
+
+    __tablename__ = "account_index_chunks"
+    __table_args__ = (
+        Index("ix_account_index_chunks_first", "batch_seq", "first_account"),
+        Index("ix_account_index_chunks_last", "batch_seq", "last_account"),
+    )
 
     batch_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    account: Mapped[str] = mapped_column(String(128))
-    leaf_index: Mapped[int] = mapped_column(BigInteger)
+    chunk: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_account: Mapped[str] = mapped_column(BYTE_ORDER_ACCOUNT)
+    last_account: Mapped[str] = mapped_column(BYTE_ORDER_ACCOUNT)
+    runs: Mapped[str] = mapped_column(Text)
 
 
 class StatementChunk(Base):

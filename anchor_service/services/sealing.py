@@ -18,9 +18,9 @@ at most ``max_batch_entries``. Each batch is one transaction:
 2. read the leaf hashes of the range in index order (one query);
 3. extend the tree from its stored tiles (:func:`anchor_service.merkle.append_to_tiles`:
    compact range, time proportional to the batch) and store the new tiles;
-4. sum the range's postings into the settlement statement (canonical JSON, SHA-256),
-   building and storing its account lines tree and account index first (statement
-   version 2: :mod:`anchor_service.db.repositories.statements`);
+4. sum the range's postings into the settlement statement (canonical JSON, SHA-256) in
+   the same pass that builds and stores its account lines tree and account index
+   (statement version 2: :mod:`anchor_service.db.repositories.statements`);
 5. insert the batch row with its tree head.
 
 Any failure rolls the whole batch back. If another run sealed in between two of this
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +46,7 @@ from anchor_service.db.repositories.batches import BatchRepository
 from anchor_service.db.repositories.checkpoints import CheckpointRepository
 from anchor_service.db.repositories.leaves import LeafRepository
 from anchor_service.db.repositories.log_state import LogStateRepository
-from anchor_service.db.repositories.postings import PostingRepository
-from anchor_service.db.repositories.statements import StatementTreeRepository
+from anchor_service.db.repositories.statements import Group, StatementTreeRepository
 from anchor_service.db.repositories.tiles import TileRepository
 from anchor_service.db.session import Database, unit_of_work
 from anchor_service.errors import SealingError
@@ -76,7 +75,8 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True, slots=True)
 class SealTimings:
     """Seconds spent per step of one batch (the commit is counted in ``store``; ``trees``:
-    building and storing the statement's account lines tree and account index)."""
+    the pass over the postings that sums them and builds and stores the statement's
+    account lines tree and account index; ``statement``: the rest of the statement)."""
 
     read: float
     hash: float
@@ -214,6 +214,19 @@ def _start_run(session: Session, latest: Batch | None, *, integrated: bool) -> _
 def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> SealedBatch:
     """Seal ``[latest.end_index, end)`` and commit (so the timings include the commit)."""
     start = latest.end_index if latest is not None else 0
+    with StatementTreeRepository(session).grouped_postings(start, end) as groups:
+        # PostgreSQL groups the postings on another connection meanwhile.
+        return _seal_grouped(session, latest, start, end, run, groups)
+
+
+def _seal_grouped(
+    session: Session,
+    latest: Batch | None,
+    start: int,
+    end: int,
+    run: _Run,
+    groups: Iterator[Group],
+) -> SealedBatch:
     seq = latest.seq + 1 if latest is not None else 0
     began = time.perf_counter()
     tiles = TileRepository(session)
@@ -234,23 +247,21 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
         root = update.root
         del leaf_hashes
     hash_done = time.perf_counter()
-    sums = PostingRepository(session).sums(start, end)
+    trees = StatementTreeRepository(session).build(seq, groups)
+    trees_done = time.perf_counter()
     records = LeafRepository(session).record_count(start, end)  # leaves without postings
-    if sums.entry_count != end - start - records:
+    if trees.entry_count != end - start - records:
         raise SealingError(
-            f"{end - start - records - sums.entry_count} of the entries [{start}, {end}) "
+            f"{end - start - records - trees.entry_count} of the entries [{start}, {end}) "
             "have no postings"
         )
-    sums_done = time.perf_counter()
-    trees = StatementTreeRepository(session).build(seq, start, end)
-    trees_done = time.perf_counter()
     statement = build_statement(
         batch_seq=seq,
         start=start,
         end=end,
         period_start=run.period_start,
         period_end=run.period_end,
-        movements=sums.movements,
+        movements=trees.movements,
         commitments=Commitments(
             lines_root=trees.lines_root.hash,
             lines=trees.lines,
@@ -295,8 +306,8 @@ def _seal_batch(session: Session, latest: Batch | None, end: int, run: _Run) -> 
             read=read_done - began,
             hash=hash_done - read_done,
             store=store_done - statement_done,
-            statement=statement_done - hash_done - (trees_done - sums_done),
-            trees=trees_done - sums_done,
+            statement=statement_done - trees_done,
+            trees=trees_done - hash_done,
         ),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from hashlib import sha256
 
 import pytest
 
@@ -19,6 +20,8 @@ from anchor_service.ledger.account_lines import (
     line_from_json,
     line_node,
     lines_from_postings,
+    sums_canonical,
+    sums_to_json,
 )
 from anchor_service.ledger.jcs import canonical_json
 from anchor_service.merkle import ProofError, leaf_hash, node_hash, root
@@ -105,3 +108,24 @@ def test_leaf_bytes_are_jcs_and_lines_stream_from_sorted_postings() -> None:
     bad["currencies"]["IDR"]["net"] = "5"
     with pytest.raises(ValueError, match="net"):
         line_from_json(bad)
+
+
+def test_node_sums_are_hashed_as_their_jcs_bytes() -> None:
+    """The direct serialisation of a node's sums is byte for byte RFC 8785's, and hands
+    over to the generic encoder where it could differ (non-ASCII codes, large counts)."""
+    rng = random.Random(7)
+    cases: list[dict[str, tuple[int, int, int]]] = [{}, {"\u00c9UR": (1, 2, 3)}]
+    for _ in range(300):
+        codes = rng.sample(["IDR", "USD", "JPY", "EUR", "SGD", "A\"B", "a\\b", "Z\u0001Y"],
+                           rng.randint(1, 4))  # fmt: skip
+        cases.append({
+            code: (rng.randint(0, 10**31), rng.randint(0, 10**31), rng.randint(0, 2**53 - 1))
+            for code in codes
+        })  # fmt: skip
+    for sums in cases:
+        assert sums_canonical(sums) == canonical_json(sums_to_json(sums)), sums
+    with pytest.raises(ValueError):  # JCS has no integer beyond 2^53 - 1; neither has this
+        sums_canonical({"IDR": (1, 1, 2**53)})
+    left, right = LineNode(b"\x01" * 32, {"IDR": (1, 2, 3)}), LineNode(b"\x02" * 32, {})
+    expected = sha256(b"\x01" + left.hash + right.hash + canonical_json(sums_to_json(left.sums)))
+    assert combine_lines(left, right).hash == expected.digest()
