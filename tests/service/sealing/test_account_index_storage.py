@@ -15,7 +15,6 @@ from bisect import bisect_left
 
 import pytest
 
-from anchor_service.db.dialect import is_postgresql
 from anchor_service.db.repositories import statements
 from anchor_service.db.repositories.statements import StatementTreeRepository
 from anchor_service.db.session import Database, unit_of_work
@@ -136,12 +135,13 @@ def test_a_seal_failing_before_the_groups_are_read_releases_their_connection(
         assert pool.checkedout() == checked_out  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(  # SQLite reads the postings in the caller's transaction
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_grouping_still_running_is_cancelled_when_the_seal_fails(
     log: LogWriter, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL: the seal's error does not wait for the grouping (a slow one here)."""
-    if not is_postgresql(database.engine):
-        pytest.skip("SQLite reads the postings in the caller's transaction")
     slow = "SELECT 'a', 'IDR', 0, 0, %(start)s, ARRAY[%(end)s::int8] FROM pg_sleep(30)"
     monkeypatch.setattr(statements, "_PG_GROUPS", slow)
     pool = database.engine.pool
