@@ -14,8 +14,8 @@ from anchor_service.api.body_limit import BodyLimitMiddleware
 from anchor_service.api.docs import install_docs, install_root
 from anchor_service.api.errors import install_error_handlers
 from anchor_service.api.hardening import RequestTargetMiddleware
+from anchor_service.api.lanes import LanesMiddleware
 from anchor_service.api.openapi import install_openapi
-from anchor_service.api.proof_lane import ProofLaneMiddleware
 from anchor_service.api.rate_limit import install_rate_limit
 from anchor_service.api.replica_reads import ReplicaReadMiddleware
 from anchor_service.api.routers import ROUTERS
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_error_handlers(app)
     install_rate_limit(app)
-    app.add_middleware(ProofLaneMiddleware, owner=app)  # innermost: after the checks below
+    app.add_middleware(LanesMiddleware, owner=app)  # innermost: after the checks below
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTargetMiddleware)
     app.add_middleware(ReplicaReadMiddleware, reads=reads)  # reads: replica, else primary

@@ -8,8 +8,10 @@ request it is ``None``.
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 
 __all__ = [
@@ -29,6 +31,19 @@ request_id_var: ContextVar[str | None] = ContextVar("anchor_request_id", default
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
+_PROCESS_ID = secrets.token_hex(8)
+_COUNT = itertools.count()
+
+
+def _new_process_half() -> None:
+    """A forked child gets its own random half (and its own count)."""
+    global _PROCESS_ID, _COUNT
+    _PROCESS_ID, _COUNT = secrets.token_hex(8), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process_half)
+
+
 def current_request_id() -> str | None:
     """The id of the request being handled in this context, or ``None``."""
     return request_id_var.get()
@@ -40,5 +55,7 @@ def valid_request_id(value: str) -> bool:
 
 
 def new_request_id() -> str:
-    """A fresh random id (32 lowercase hex characters)."""
-    return uuid.uuid4().hex
+    """A fresh id (32 lowercase hex characters): this process's random half, then a
+    count. Unique like a random one, without a system call per request (``uuid4`` was
+    ~4 % of a worker's CPU on single entry writes)."""
+    return f"{_PROCESS_ID}{next(_COUNT):016x}"

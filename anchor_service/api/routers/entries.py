@@ -29,7 +29,7 @@ from anchor_service.ledger import BulkEntriesIn, EntryIn, canonical_json
 from anchor_service.ledger.schema import EXAMPLE_BULK, EXAMPLE_ENTRY
 from anchor_service.ledger.status import EntryStatus
 
-__all__ = ["router"]
+__all__ = ["entry_answer", "router"]
 
 router = APIRouter(prefix="/v1/entries", tags=["entries"])
 
@@ -68,7 +68,12 @@ def _status(_stored: StoredEntry) -> EntryStatus:
     openapi_extra=json_body(EntryIn, "One ledger entry.", [EXAMPLE_ENTRY]),
 )
 async def create_entry(_caller: WriterDep, request: Request) -> Response:
-    ingest = _ingest(request)
+    return await entry_answer(_ingest(request), request)
+
+
+async def entry_answer(ingest: EntryIngest, request: Request) -> Response:
+    """The answer to ``POST /v1/entries`` (the caller checked already): this route's,
+    and :mod:`anchor_service.api.lanes`'s."""
     stored = await ingest.one(await request.body())
     receipt = ingest.receipt(stored)
     if not stored.created:

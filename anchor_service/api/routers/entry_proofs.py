@@ -119,7 +119,7 @@ async def bundle_json(
     reads: ProofReads, caller: Principal, external_id: str, tree_size: int | None = None
 ) -> bytes:
     """The JSON proof bundle of ``external_id`` as ``caller`` may read it: what this route
-    answers, and :mod:`anchor_service.api.proof_lane` too."""
+    answers, and :mod:`anchor_service.api.lanes` too."""
 
     def build(store: ProofStore) -> bytes:
         _check_readable(store, caller, external_id)

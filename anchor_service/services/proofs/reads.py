@@ -17,7 +17,7 @@ remembered, an anchored head not seen yet, a redaction record, an error naming t
 entry's status) is built again on a proof thread, from the start, with the row it has.
 Hash tiles the worker has not cached are read on the event loop too
 (:meth:`ProofReads.hash_tile`). Measured on ``proof_bench --quick``: 2,301 → ~3,100
-proofs/s and p99 30.6 → 16-17 ms, with the proof lane (``anchor_service.api.proof_lane``).
+proofs/s and p99 30.6 → 16-17 ms, with the proof lane (``anchor_service.api.lanes``).
 
 With read replicas, threads and connections per replica too: a request reads where
 :meth:`~anchor_service.db.replicas.ReadDatabases.current` says (the caches hold only

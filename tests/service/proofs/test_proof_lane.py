@@ -1,4 +1,4 @@
-"""The proof route's fast lane (``anchor_service.api.proof_lane``) answers exactly as the
+"""The proof route's fast lane (``anchor_service.api.lanes``) answers exactly as the
 routed request does: the same bundles, errors, headers, keys and metrics.
 
 ``?format=json`` asks for the same bundle as the plain form but has a query string, so
@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from anchor_service.api.proof_lane import ProofLaneMiddleware, plain_proof_request
+from anchor_service.api.lanes import LanesMiddleware, plain_proof_request
 from anchor_service.db.models import Role
 from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
@@ -109,7 +109,7 @@ def test_the_lane_answers_the_plain_form_without_routing(
         routed.append(scope["path"])
         await Response(status_code=418)(scope, receive, send)
 
-    lane = ProofLaneMiddleware(router, owner=client.app)  # the started app's state
+    lane = LanesMiddleware(router, owner=client.app)  # the started app's state
     token = headers(Role.AUDITOR)["Authorization"].encode()
 
     async def get(path: str, query: bytes = b"") -> tuple[int, bytes]:
