@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
 
-from anchor_service.api.lanes import LanesMiddleware, plain_entry_post
+from anchor_service.api.lanes import plain_entry_post
 from anchor_service.db.models import Role
+from tests.support.lanes import LanesAlone
 
 Auth = Callable[[Role], dict[str, str]]
 
@@ -94,34 +93,11 @@ def test_a_conflicting_body_is_409_in_both(
 def test_the_lane_writes_without_routing(
     client: TestClient, auth: Auth, make_entry: Callable[..., dict]
 ) -> None:
-    routed: list[str] = []
-
-    async def router(scope: Scope, receive: Receive, send: Send) -> None:
-        routed.append(scope["path"])
-        await Response(status_code=418)(scope, receive, send)
-
-    lane = LanesMiddleware(router, owner=client.app)  # the started app's state
-    token = auth(Role.WRITER)["Authorization"].encode()
-
-    async def post(body: bytes, query: bytes = b"") -> int:
-        sent: list[Message] = []
-        scope = {"type": "http", "method": "POST", "path": "/v1/entries", "query_string": query,
-                 "headers": [(b"authorization", token)], "app": client.app}  # fmt: skip
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await lane(scope, receive, send)
-        status: int = sent[0]["status"]
-        return status
-
-    assert client.portal is not None  # the app's own event loop, where its state lives
-    assert client.portal.call(post, json.dumps(make_entry("no-router")).encode()) == 201
-    assert routed == []
-    assert client.portal.call(post, b"{}", b"routed=1") == 418 and routed == ["/v1/entries"]
+    lanes = LanesAlone(client, auth(Role.WRITER)["Authorization"])
+    body = json.dumps(make_entry("no-router")).encode()
+    assert lanes.request("POST", "/v1/entries", body=body)[0] == 201 and lanes.routed == []
+    assert lanes.request("POST", "/v1/entries", b"routed=1", b"{}")[0] == 418
+    assert lanes.routed == ["/v1/entries"]
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
 
-from anchor_service.api.lanes import LanesMiddleware, plain_proof_request
+from anchor_service.api.lanes import plain_proof_request
 from anchor_service.db.models import Role
 from anchor_service.verifier import Status, TrustRoot, parse_bundle, verify_bundle
 from anchor_service.verifier.onchain import Web3ChainView
+from tests.support.lanes import LanesAlone
 
 from .conftest import LogBuilder
 
@@ -103,37 +102,14 @@ def test_the_lane_answers_the_plain_form_without_routing(
     log: LogBuilder, client: TestClient, headers: Headers
 ) -> None:
     log.head(2)
-    routed: list[str] = []
-
-    async def router(scope: Scope, receive: Receive, send: Send) -> None:
-        routed.append(scope["path"])
-        await Response(status_code=418)(scope, receive, send)
-
-    lane = LanesMiddleware(router, owner=client.app)  # the started app's state
-    token = headers(Role.AUDITOR)["Authorization"].encode()
-
-    async def get(path: str, query: bytes = b"") -> tuple[int, bytes]:
-        sent: list[Message] = []
-        scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
-                 "headers": [(b"authorization", token)], "app": client.app}  # fmt: skip
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await lane(scope, receive, send)
-        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
-
-    assert client.portal is not None  # the app's own event loop, where its state lives
+    lanes = LanesAlone(client, headers(Role.AUDITOR)["Authorization"])
     path = f"/v1/entries/{log.ids[1]}/proof"
-    status, body = client.portal.call(get, path)
-    assert status == 200 and routed == []
+    status, body = lanes.request("GET", path)
+    assert status == 200 and lanes.routed == []
     assert body == client.get(path, headers=headers(Role.AUDITOR)).content
-    assert client.portal.call(get, "/v1/entries/no-such/proof")[0] == 404
-    assert client.portal.call(get, path, b"format=json")[0] == 418
-    assert routed == [path]
+    assert lanes.request("GET", "/v1/entries/no-such/proof")[0] == 404
+    assert lanes.request("GET", path, b"format=json")[0] == 418
+    assert lanes.routed == [path]
 
 
 @pytest.mark.parametrize(
