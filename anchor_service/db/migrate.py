@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,7 @@ from sqlalchemy.pool import NullPool
 from anchor_service.db.engine import create_database_engine
 from anchor_service.settings import Settings
 
-__all__ = ["MIGRATIONS_DIR", "current_revision", "head_revision", "upgrade"]
+__all__ = ["MIGRATIONS_DIR", "current_revision", "downgrade", "head_revision", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -26,12 +27,22 @@ def _config() -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Migrate the database of ``settings`` to ``revision`` (idempotent)."""
+    _run(command.upgrade, settings, revision)
+
+
+def downgrade(settings: Settings, revision: str) -> None:
+    """Migrate the database of ``settings`` back to ``revision`` (each step's downgrade)."""
+    _run(command.downgrade, settings, revision)
+
+
+def _run(step: Callable[[Config, str], None], settings: Settings, revision: str) -> None:
+    """Alembic's ``step`` to ``revision``, in one transaction on the database of ``settings``."""
     config = _config()
     engine = create_database_engine(settings, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            step(config, revision)
     finally:
         engine.dispose()
 

@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from sqlalchemy import NullPool, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import URL
 
 from anchor_service.db import migrate
-from anchor_service.db.engine import create_database_engine
 from anchor_service.db.models import Entry
 from anchor_service.db.models_sealing import EntryPosting
 from anchor_service.db.repositories.entries import EntryRepository
@@ -100,18 +98,6 @@ def test_upgrade_fills_in_postings_of_entries_stored_before(blank_url: str) -> N
         database.dispose()
 
 
-def _downgrade(settings: Settings, revision: str) -> None:
-    """Alembic's downgrade, run as :func:`migrate.upgrade` runs the upgrade."""
-    config = migrate._config()
-    engine = create_database_engine(settings, poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
 def _index_reads(database: Database, seq: int, accounts: list[str]) -> dict[str, Any]:
     with unit_of_work(database.reader) as session:
         trees = StatementTreeRepository(session)
@@ -146,7 +132,7 @@ def test_0012_keeps_the_account_index_of_sealed_batches_provable(blank_url: str)
         before = {b.seq: _index_reads(database, b.seq, accounts) for b in batches}
         database.dispose()
 
-        _downgrade(settings, "0011")
+        migrate.downgrade(settings, "0011")
         with unit_of_work(database.reader) as session:
             rows = session.execute(
                 text("SELECT batch_seq, position, account, leaf_index FROM account_index"
